@@ -1,0 +1,1 @@
+"""The Streamlit dashboard: pages read marts through dashboard/data.py only."""

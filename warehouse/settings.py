@@ -1,0 +1,85 @@
+"""Where the warehouse lives. One setting, ``IROQA_HOME``, decides every path.
+
+Layout under the home folder::
+
+    raw.duckdb          raw store, written only by ingest (dbt attaches it read-only)
+    events/             write-back events from the app, one immutable Parquet file each
+    events/.tmp/        where an event is written and fsynced before its atomic rename
+    builds/<id>.duckdb  marts builds (blue/green); only the one named by live.json is live
+    live.json           the pointer to the live build, replaced atomically
+    lock                one lock file serialising ingest and builds
+    logs/               build logs
+    reports/            ingest rejection reports (CSV)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DEFAULT_HOME = REPO_ROOT / "warehouse" / "data"
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+
+    @property
+    def raw_db(self) -> Path:
+        return self.home / "raw.duckdb"
+
+    @property
+    def events_dir(self) -> Path:
+        return self.home / "events"
+
+    @property
+    def events_tmp_dir(self) -> Path:
+        return self.home / "events" / ".tmp"
+
+    @property
+    def builds_dir(self) -> Path:
+        return self.home / "builds"
+
+    @property
+    def live_pointer(self) -> Path:
+        return self.home / "live.json"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.home / "lock"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def demo_dir(self) -> Path:
+        return self.home / "demo_extracts"
+
+    def ensure(self) -> Paths:
+        for d in (self.home, self.events_dir, self.events_tmp_dir, self.builds_dir,
+                  self.logs_dir, self.reports_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def home() -> Path:
+    """The warehouse home: ``$IROQA_HOME`` or ``warehouse/data`` inside the repo (git-ignored)."""
+    value = os.environ.get("IROQA_HOME")
+    return Path(value).expanduser().resolve() if value else DEFAULT_HOME
+
+
+def paths() -> Paths:
+    return Paths(home())
+
+
+def protocol() -> str:
+    """The escalation protocol in force (a row of the dbt seed ``protocols``)."""
+    return os.environ.get("IROQA_PROTOCOL", "leicestershire")
