@@ -167,6 +167,8 @@ CHALLENGE_EVENTS = Entity(
         Column("stage", "int", required=False,
                description="For escalated: the stage moved to. For response: the stage responding."),
         Column("actor_worker_id", "text", required=False, description="Who acted (responder, IRO)."),
+        Column("assigned_to_worker_id", "text", required=False,
+               description="For escalated: the manager the stage is sent to (else derived from the team)."),
         Column("satisfied", "bool", required=False,
                description="For response: was the IRO/Chair satisfied with it."),
         Column("reason", "text", required=False, description="Reason (required in the app for a bypass)."),
