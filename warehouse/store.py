@@ -22,7 +22,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from warehouse.settings import Paths, paths as default_paths
+from warehouse.settings import Paths
+from warehouse.settings import paths as default_paths
 
 
 class LockTimeout(RuntimeError):
@@ -132,3 +133,25 @@ def prune_builds(p: Paths | None = None, *, keep: int = 3, min_age_seconds: floa
                 g.unlink()
         removed.append(f)
     return removed
+
+
+class NoLiveBuild(RuntimeError):
+    """Nothing has been built yet."""
+
+
+def connect_read_only(build: LiveBuild):
+    """A read-only DuckDB connection to one build file. Many processes may hold these at once;
+    builds never write to a file once it is live, so readers never block anyone."""
+    import duckdb
+
+    return duckdb.connect(str(build.file), read_only=True)
+
+
+def connect_live(p: Paths | None = None):
+    """(live build, read-only connection) for the build the pointer names."""
+    live = read_live(p)
+    if live is None:
+        raise NoLiveBuild(
+            "No warehouse build is live yet: run `iroqa ingest PATH` then `iroqa build` (or `make run`)."
+        )
+    return live, connect_read_only(live)

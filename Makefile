@@ -1,0 +1,86 @@
+# IRO QA: the front door. `make run` serves the app with demo data; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+
+export IROQA_HOME ?= $(CURDIR)/warehouse/data
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export PYTHONDONTWRITEBYTECODE := 1
+
+SCALE   ?= la
+SEED    ?= 7
+EXTRACTS ?= $(IROQA_HOME)/demo_extracts
+PORT    ?= 8501
+AS_AT   ?=
+AS_AT_FLAG := $(if $(AS_AT),--as-at $(AS_AT),)
+
+.PHONY: help install run demo data ingest build serve test test-fast browser-deps lint format docs bench screenshots clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/:.*## /\t/' | expand -t 16
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP) ## create .venv and install pinned dependencies
+
+demo: install ## write demo extracts (SCALE=la|region|national, SEED=7) into $IROQA_HOME/demo_extracts
+	$(BIN)/iroqa demo --out $(EXTRACTS) --scale $(SCALE) --seed $(SEED)
+
+data: install ## generate and ingest the demo data if the warehouse has none yet
+	@if [ ! -f "$(IROQA_HOME)/raw.duckdb" ]; then \
+		$(MAKE) --no-print-directory demo && $(MAKE) --no-print-directory ingest; \
+	else echo "Warehouse $(IROQA_HOME) already has data (make clean to start again)."; fi
+
+ingest: install ## load extracts (EXTRACTS=path, default the demo extracts)
+	$(BIN)/iroqa ingest $(EXTRACTS)
+
+build: install ## dbt build into a new warehouse build and make it live (AS_AT=YYYY-MM-DD)
+	$(BIN)/iroqa build $(AS_AT_FLAG)
+
+serve: install ## serve the dashboard on http://localhost:8501
+	$(BIN)/iroqa serve --port $(PORT)
+
+run: data build serve ## everything: install, demo data, ingest, build, serve on http://localhost:8501
+
+browser-deps: ## install Debian's chromium for the browser tests where it is missing (root only)
+	@if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Debian's chromium for the browser tests..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "chromium is missing and this user cannot install it: browser tests will fail under CI=true"; fi; \
+	fi
+
+test: install browser-deps ## every test: lint, pytest (ingest, dbt build + tests, AppTest pages, browser)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+test-fast: install ## the tests without the browser
+	$(BIN)/pytest -m "not browser"
+
+lint: install ## ruff for Python, sqlfluff (dbt templater, duckdb dialect) for SQL
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd dbt_project && IROQA_BUILD_PATH=$(IROQA_HOME)/lint.duckdb IROQA_RAW_DB=$(IROQA_HOME)/raw.duckdb \
+		../$(BIN)/sqlfluff lint models
+
+format: install ## apply ruff's formatting
+	$(BIN)/ruff format .
+
+docs: install ## dbt docs as one static HTML file in docs/dbt/ (offline)
+	$(BIN)/python -m warehouse.docs
+
+bench: install ## benchmarks: demo, ingest, build, page render and save timings; prints figures
+	$(BIN)/python -m tests.bench
+
+screenshots: install browser-deps ## regenerate docs/screenshots/ with headless Chromium
+	$(BIN)/python -m tests.browser.screenshots
+
+clean: ## remove the default warehouse and caches (not the venv)
+	rm -rf warehouse/data dbt_project/target dbt_project/logs .pytest_cache .ruff_cache

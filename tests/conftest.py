@@ -1,0 +1,69 @@
+"""Shared fixtures. Every test that needs a warehouse gets its own ``IROQA_HOME`` in a temporary
+folder, so nothing touches the default warehouse and tests never see each other's data."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from warehouse import settings
+from warehouse.store import LiveBuild, read_live
+
+# The demo warehouse's last day and as-at date: fixed, so figures are reproducible.
+DEMO_END = date(2026, 10, 30)
+DEMO_SCALE = os.environ.get("IROQA_TEST_SCALE", "la")
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    home: Path
+    paths: settings.Paths
+    live: LiveBuild
+    extracts: Path
+
+    def query(self, sql: str, params: list | None = None):
+        import duckdb
+
+        con = duckdb.connect(str(self.live.file), read_only=True)
+        try:
+            return con.execute(sql, params or []).pl()
+        finally:
+            con.close()
+
+
+def make_warehouse(home: Path, *, scale: str, end: date, seed: int = 7) -> Warehouse:
+    """demo -> ingest -> build, the way a user runs it, into ``home``."""
+    from ingest.demo import generate
+    from ingest.loader import ingest_paths
+    from warehouse.build import build
+
+    p = settings.Paths(home).ensure()
+    extracts = home / "extracts"
+    generate(extracts, scale=scale, seed=seed, end=end)
+    report = ingest_paths([extracts], profile="canonical", paths=p)
+    assert report.ok, report.summary()
+    build(as_at=end, p=p)
+    live = read_live(p)
+    assert live is not None
+    return Warehouse(home=home, paths=p, live=live, extracts=extracts)
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+    """One demo warehouse for the whole session, live, with ``IROQA_HOME`` pointing at it."""
+    home = tmp_path_factory.mktemp("demo_home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IROQA_HOME", str(home))
+        yield make_warehouse(home, scale=DEMO_SCALE, end=DEMO_END)
+
+
+@pytest.fixture
+def empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> settings.Paths:
+    """A warehouse home with nothing in it, set as ``IROQA_HOME`` for the test."""
+    monkeypatch.setenv("IROQA_HOME", str(tmp_path / "home"))
+    return settings.paths()
