@@ -1,0 +1,350 @@
+"""Load case-system extracts into the raw store.
+
+``ingest_paths`` reads each file (or sheet), maps it through the profile, runs the file rules
+(a failure rejects the whole file) and the row rules (a failure quarantines the row), and appends
+the accepted rows to the raw table in one transaction per file, with the load log and the
+quarantined rows. It holds the warehouse's exclusive lock from the first write to the last.
+
+Guarantees:
+
+* a file whose content was already loaded (same SHA-256, same entity) is skipped as 'duplicate':
+  loading the same file twice changes nothing;
+* a file either loads all of its accepted rows with its log entry, or nothing at all;
+* data never becomes SQL text: rows go in through Arrow, log values as parameters or Arrow;
+* every file gets its own ``_load_id`` (UTC timestamp with microseconds and a random suffix),
+  strictly greater than every id before it, so "latest load wins" is unambiguous in dbt staging.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ingest import raw, schema
+from ingest.parse import prepare
+from ingest.profiles import load_profile
+from ingest.readers import ROW, ReadError, Table, Unit, discover, read_csv, read_xlsx_sheet
+from ingest.report import REJECTION_SCHEMA, FileResult, IngestReport
+from ingest.rules import FILE_RULES, ROW_RULES, RuleContext
+from ingest.themes import theme_codes
+from warehouse.settings import Paths
+from warehouse.settings import paths as default_paths
+from warehouse.store import atomic_write_bytes, exclusive_lock
+
+BATCH_ROWS = 100_000  # rows per insert batch (and per progress line)
+MAX_MESSAGES_IN_LOG = 5
+
+
+class LoadIds:
+    """Load ids that sort chronologically: ``20260131T140501123456Z-1a2b3c``, each strictly later
+    than the previous one and than the latest id already in the store."""
+
+    FORMAT = "%Y%m%dT%H%M%S%fZ"
+
+    def __init__(self, last: str | None = None):
+        self.last = datetime.min.replace(tzinfo=UTC)
+        if last:
+            with contextlib.suppress(ValueError):
+                self.last = datetime.strptime(last.split("-")[0], self.FORMAT).replace(tzinfo=UTC)
+
+    def next(self) -> str:
+        now = datetime.now(UTC)
+        if now <= self.last:
+            now = self.last + timedelta(microseconds=1)
+        self.last = now
+        return now.strftime(self.FORMAT) + "-" + uuid.uuid4().hex[:6]
+
+
+class References:
+    """Reference lookups for the row rules, from the raw store (which already holds what this call
+    has committed), cached until the entity is loaded again."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+        self.cache: dict[tuple[str, tuple[str, ...]], pl.DataFrame] = {}
+
+    def __call__(self, entity: str, columns: tuple[str, ...] = ()) -> pl.DataFrame:
+        key = (entity, tuple(columns))
+        if key not in self.cache:
+            self.cache[key] = raw.latest(self.con, entity, tuple(columns))
+        return self.cache[key]
+
+    def invalidate(self, entity: str) -> None:
+        self.cache = {k: v for k, v in self.cache.items() if k[0] != entity}
+
+
+def ingest_paths(
+    sources: list[Path],
+    profile: str = "canonical",
+    paths: Paths | None = None,
+    progress: Callable[[str], None] | None = None,
+    *,
+    load_date: date | None = None,
+    force: bool = False,
+) -> IngestReport:
+    """Load the extracts at ``sources`` (files, or folders of .csv/.xlsx files) into the raw store.
+
+    ``profile`` names a column-mapping profile (``ingest/profiles/<name>.yml``) or is the path of
+    one. ``load_date`` (default today) is the day dates may not be after. ``force`` loads files
+    again even if the same content was loaded before (e.g. after loading the children a previous
+    run's challenges were quarantined for). Raises ``ProfileError`` for an unknown profile and
+    ``warehouse.store.LockTimeout`` never (it waits for the lock).
+    """
+    started = time.monotonic()
+    prof = load_profile(profile)
+    p = paths or default_paths()
+    say = progress or (lambda _line: None)
+    load_date = load_date or date.today()
+    themes = theme_codes()
+    units = discover([Path(s) for s in sources], prof)
+    report = IngestReport(profile=prof.name)
+    rejections: list[pl.DataFrame] = []
+
+    with exclusive_lock(p, purpose="ingest"):
+        p.ensure()
+        con = duckdb.connect(str(p.raw_db))
+        try:
+            raw.ensure_tables(con)
+            ids = LoadIds(raw.max_load_id(con))
+            refs = References(con)
+            blobs: dict[Path, tuple[bytes, str]] = {}
+            for unit in units:
+                job = _FileJob(unit, prof, con, ids.next(), load_date, themes, refs, say, force, blobs)
+                result, rejected = job.run()
+                if result is None:
+                    continue
+                report.files.append(result)
+                if not report.run_id:
+                    report.run_id = result.load_id
+                if rejected is not None and rejected.height:
+                    rejections.append(rejected)
+                if result.status == "loaded" and result.entity:
+                    refs.invalidate(result.entity)
+        finally:
+            con.close()
+
+    if rejections:
+        report.rejections = pl.concat(rejections, how="vertical")
+        report.report_path = _write_report(p, report.run_id, report.rejections)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _csv_safe(e: pl.Expr) -> pl.Expr:
+    """Defuse spreadsheet formulas in a report cell ('=cmd' -> \"'=cmd\"); the store keeps the value."""
+    return pl.when(e.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + e).otherwise(e)
+
+
+def _write_report(p: Paths, run_id: str, rejections: pl.DataFrame) -> Path:
+    p.reports_dir.mkdir(parents=True, exist_ok=True)
+    target = p.reports_dir / f"ingest-{run_id}-rejections.csv"
+    out = rejections.with_columns(_csv_safe(pl.col(c)).alias(c) for c in ("file_name", "column_name", "message"))
+    buf = io.BytesIO()
+    out.write_csv(buf)
+    atomic_write_bytes(target, b"\xef\xbb\xbf" + buf.getvalue())  # BOM: Excel opens it as UTF-8
+    return target
+
+
+class _FileJob:
+    def __init__(self, unit: Unit, prof, con, load_id, load_date, themes, refs, say, force, blobs):
+        self.unit, self.prof, self.con, self.load_id = unit, prof, con, load_id
+        self.load_date, self.themes, self.refs, self.say = load_date, themes, refs, say
+        self.force, self.blobs = force, blobs
+        self.sha: str | None = None
+
+    # -- steps --------------------------------------------------------------------------------
+
+    def run(self) -> tuple[FileResult | None, pl.DataFrame | None]:
+        u = self.unit
+        self.say(f"{u.display}: {'reading as ' + u.entity if u.entity else 'reading'}")
+        table: Table | None = None
+        read_error = u.problem or None
+        if u.kind in ("csv", "xlsx", "unsupported", "unreadable"):
+            data = self._bytes()
+            if u.kind in ("csv", "xlsx"):
+                if u.entity and not self.force:
+                    prev = raw.previous_load(self.con, self.sha, u.entity, u.sheet if u.sheet_count > 1 else None)
+                    if prev:
+                        return self._duplicate(prev), None
+                try:
+                    table = read_csv(data, u.display) if u.kind == "csv" else read_xlsx_sheet(data, u.sheet, u.display)
+                except ReadError as exc:
+                    read_error = str(exc)
+        if (table is not None and u.kind == "xlsx" and u.entity is None and u.sheet_count > 1
+                and not table.headers):
+            self.say(f"{u.display}: empty sheet, ignored")
+            return None, None
+
+        ctx = RuleContext(
+            file_name=u.display, profile=self.prof, load_date=self.load_date,
+            entity=schema.ENTITIES.get(u.entity) if u.entity else None,
+            read_error=read_error, themes=self.themes, lookup=self.refs,
+            expected={e: names for e, names in self.prof.expected_names().items()},
+        )
+        if table is not None:
+            ctx.headers = table.headers
+            ctx.rows = table.data.height
+            ctx.ragged_rows = table.ragged_rows
+            if ctx.entity is not None:
+                ctx.header_map = self.prof.map_headers(ctx.entity.name, table.headers)
+
+        failures = []
+        for rule in FILE_RULES:
+            found = rule.check(ctx)
+            if found.height:
+                failures.append(found.with_columns(pl.lit(rule.code).alias("rule_code")))
+                if rule.gate:
+                    break
+        if failures:
+            return self._reject_file(ctx, pl.concat(failures, how="vertical"))
+
+        assert table is not None and ctx.entity is not None and ctx.header_map is not None
+        if table.data.height >= BATCH_ROWS:
+            self.say(f"{u.display}: checking {table.data.height:,} rows")
+        prepared = prepare(table, ctx.entity, ctx.header_map, self.prof)
+        ctx.text, ctx.typed = prepared.text, prepared.typed
+        found = [rule.check(ctx).with_columns(pl.lit(rule.code).alias("rule_code")) for rule in ROW_RULES]
+        row_fails = pl.concat([f for f in found if f.height] or [found[0]], how="vertical")
+        return self._load(ctx, table, prepared, row_fails)
+
+    def _bytes(self) -> bytes:
+        path = self.unit.path
+        if path not in self.blobs:
+            data = path.read_bytes()
+            self.blobs.clear()  # keep one file's bytes (a workbook's sheets come one after another)
+            self.blobs[path] = (data, hashlib.sha256(data).hexdigest())
+        data, self.sha = self.blobs[path]
+        return data
+
+    # -- outcomes -----------------------------------------------------------------------------
+
+    def _log_row(self, status: str, rows_read: int, accepted: int, rejected: int, message: str) -> pl.DataFrame:
+        u = self.unit
+        return raw.frame_for(raw.LOAD_LOG, [{
+            "load_id": self.load_id,
+            "file_name": u.display,
+            "file_path": str(u.path.resolve()) if u.path.exists() else str(u.path),
+            "sheet_name": u.sheet if u.sheet_count > 1 else None,
+            "content_sha256": self.sha,
+            "entity": u.entity,
+            "profile": self.prof.name,
+            "rows_read": rows_read,
+            "rows_accepted": accepted,
+            "rows_rejected": rejected,
+            "status": status,
+            "message": message,
+            "loaded_at": datetime.now(UTC).replace(tzinfo=None),
+        }])
+
+    def _result(self, status, rows_read=0, accepted=0, rejected=0, message="") -> FileResult:
+        return FileResult(file=self.unit.display, entity=self.unit.entity, status=status, rows_read=rows_read,
+                          accepted=accepted, rejected=rejected, message=message, load_id=self.load_id,
+                          path=self.unit.path)
+
+    def _duplicate(self, prev: tuple) -> FileResult:
+        prev_id, prev_at, prev_name = prev
+        msg = (f"same content as {prev_name}, already loaded on {prev_at:%Y-%m-%d %H:%M} UTC "
+               f"(load {prev_id}); nothing to do")
+        self._transaction(lambda: raw.insert_frame(self.con, "load_log", self._log_row("duplicate", 0, 0, 0, msg)))
+        self.say(f"{self.unit.display}: already loaded, skipped")
+        return self._result("duplicate", message=msg)
+
+    def _rejections(self, fails: pl.DataFrame, raw_records: pl.DataFrame | None = None) -> pl.DataFrame:
+        out = fails.select(
+            pl.lit(self.load_id).alias("load_id"),
+            pl.lit(self.unit.display).alias("file_name"),
+            "row_number", "column_name", "rule_code", "message",
+        )
+        if raw_records is not None:
+            out = out.join(raw_records, on="row_number", how="left")
+        else:
+            out = out.with_columns(pl.lit(None, dtype=pl.String).alias("raw_record"))
+        return out.select(list(REJECTION_SCHEMA)).cast(REJECTION_SCHEMA)
+
+    def _reject_file(self, ctx: RuleContext, fails: pl.DataFrame) -> tuple[FileResult, pl.DataFrame]:
+        messages = fails["message"].to_list()
+        codes = fails["rule_code"].to_list()
+        msg = "; ".join(f"{c}: {m}" for c, m in zip(codes[:MAX_MESSAGES_IN_LOG], messages, strict=False))
+        if len(messages) > MAX_MESSAGES_IN_LOG:
+            msg += f"; and {len(messages) - MAX_MESSAGES_IN_LOG} more"
+        rejected = self._rejections(fails)
+
+        def write():
+            raw.insert_frame(self.con, "rejected_rows", rejected)
+            raw.insert_frame(self.con, "load_log", self._log_row("rejected", ctx.rows, 0, ctx.rows, msg))
+
+        self._transaction(write)
+        self.say(f"{self.unit.display}: REJECTED - {msg}")
+        return self._result("rejected", ctx.rows, 0, ctx.rows, msg), rejected
+
+    def _load(self, ctx: RuleContext, table: Table, prepared, fails: pl.DataFrame):
+        u = self.unit
+        entity = ctx.entity
+        bad_rows = fails["row_number"].unique()
+        accepted = prepared.typed.filter(~pl.col(ROW).is_in(bad_rows.implode()))
+        n_read, n_bad = table.data.height, bad_rows.len()
+        raw_records = None
+        if n_bad:
+            src = prepared.source.filter(pl.col(ROW).is_in(bad_rows.implode()))
+            value_cols = [c for c in src.columns if c != ROW]
+            raw_records = src.select(
+                pl.col(ROW).alias("row_number"),
+                pl.struct(value_cols).struct.json_encode().alias("raw_record") if value_cols
+                else pl.lit("{}").alias("raw_record"),
+            )
+        rejected = self._rejections(fails, raw_records)
+        rows = accepted.select(
+            *(pl.col(c.name).cast(raw.POLARS_TYPES[c.type]) for c in entity.columns),
+            pl.lit(self.load_id).alias("_load_id"),
+            pl.lit(u.display).alias("_source_file"),
+            pl.col(ROW).cast(pl.Int64).alias("_source_row"),
+        )
+        parts = []
+        if n_bad:
+            counts = fails.group_by("rule_code").agg(pl.col("row_number").n_unique()).sort("rule_code")
+            parts.append("quarantined " + ", ".join(f"{c} x{n}" for c, n in counts.iter_rows()))
+        if ctx.header_map and ctx.header_map.ignored:
+            ignored = ctx.header_map.ignored
+            parts.append("ignored columns: " + ", ".join(ignored[:10]) + (" ..." if len(ignored) > 10 else ""))
+        if u.identified_by == "file name" and u.kind == "xlsx":
+            parts.append("entity identified by the file name")
+        msg = f"loaded {rows.height:,} of {n_read:,} rows" + ("; " + "; ".join(parts) if parts else "")
+
+        def write():
+            total = rows.height
+            for start in range(0, total, BATCH_ROWS):
+                raw.insert_frame(self.con, entity.name, rows.slice(start, BATCH_ROWS))
+                done = min(start + BATCH_ROWS, total)
+                if total > BATCH_ROWS:
+                    self.say(f"{u.display}: {done:,} of {total:,} rows written")
+            raw.insert_frame(self.con, "rejected_rows", rejected)
+            raw.insert_frame(self.con, "load_log", self._log_row("loaded", n_read, rows.height, n_bad, msg))
+
+        try:
+            self._transaction(write)
+        except Exception as exc:  # nothing of the file remains; say so in the log
+            why = f"load failed, nothing from this file was loaded: {type(exc).__name__}: {exc}"
+            self._transaction(lambda: raw.insert_frame(
+                self.con, "load_log", self._log_row("rejected", n_read, 0, n_read, why)))
+            self.say(f"{u.display}: REJECTED - {why}")
+            return self._result("rejected", n_read, 0, n_read, why), None
+        self.say(f"{u.display}: {entity.name}, {n_read:,} rows read, {rows.height:,} loaded, {n_bad:,} quarantined")
+        return self._result("loaded", n_read, rows.height, n_bad, msg), rejected
+
+    def _transaction(self, fn: Callable[[], None]) -> None:
+        self.con.begin()
+        try:
+            fn()
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            raise

@@ -1,0 +1,264 @@
+"""Readers: find the files behind the paths a person gave, and read each CSV file or XLSX sheet as
+strings, keeping the row numbers a person sees.
+
+Every cell is read as text; types are parsed later against the schema (``ingest/parse.py``), so a
+bad value becomes a row error with its row and column, never a crash or a silent coercion.
+
+Row numbers: the header is the first non-blank row; data rows carry the number a person sees in
+Excel (CSV: header = row 1, first data row = 2; XLSX: the sheet's own row number). Blank rows are
+dropped after numbering, so numbers never shift.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from ingest import schema
+from ingest.profiles import Profile
+
+CSV_SUFFIXES = (".csv",)
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+ROW = "_source_row"
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class ReadError(Exception):
+    """A file (or sheet) that cannot be read at all; the message says why, for a person."""
+
+
+@dataclass
+class Unit:
+    """One thing to load: a CSV file or one sheet of a workbook."""
+
+    path: Path
+    display: str  # what a person calls it: "children.csv" or "extract.xlsx!children"
+    kind: str  # csv | xlsx | unsupported | missing | empty_folder | unreadable
+    sheet: str | None = None
+    entity: str | None = None
+    identified_by: str = ""  # "file name" | "sheet name" | ""
+    sheet_count: int = 1
+    problem: str = ""  # for unsupported / missing / empty_folder / unreadable
+
+    @property
+    def order_key(self) -> int:
+        return schema.LOAD_ORDER.index(self.entity) if self.entity in schema.LOAD_ORDER else len(schema.LOAD_ORDER)
+
+
+@dataclass
+class Table:
+    """A file or sheet read as text."""
+
+    headers: list[str | None]  # as typed in the header row (None for an empty header cell)
+    header_row: int  # 1-based row number of the header
+    data: pl.DataFrame  # columns c0..c{n-1} (String) and _source_row (Int64); blank rows dropped
+    ragged_rows: list[int] = field(default_factory=list)  # rows with more values than headers
+    rows_total: int = 0  # data rows including blank ones
+
+    @property
+    def value_columns(self) -> list[str]:
+        return [f"c{i}" for i in range(len(self.headers))]
+
+
+def discover(sources: list[Path], profile: Profile) -> list[Unit]:
+    """Expand folders to their .csv/.xlsx files and workbooks to their sheets, and identify the entity
+    of each (by sheet name, else by file name), in the order they must load (schema.LOAD_ORDER,
+    then the order given, folders in name order)."""
+    units: list[Unit] = []
+    seen: set[Path] = set()
+    for src in sources:
+        src = Path(src).expanduser()
+        if src.is_dir():
+            files = sorted(
+                (f for f in src.iterdir() if f.is_file() and f.suffix.lower() in CSV_SUFFIXES + XLSX_SUFFIXES
+                 and not f.name.startswith(("~$", "."))),
+                key=lambda f: f.name.lower(),
+            )
+            if not files:
+                units.append(Unit(src, src.name or str(src), "empty_folder",
+                                  problem=f"the folder {src} has no .csv or .xlsx files"))
+            for f in files:
+                if f.resolve() not in seen:
+                    seen.add(f.resolve())
+                    units.extend(_units_for_file(f, profile))
+        elif src.is_file():
+            if src.resolve() not in seen:
+                seen.add(src.resolve())
+                units.extend(_units_for_file(src, profile))
+        else:
+            units.append(Unit(src, src.name or str(src), "missing", problem=f"no such file or folder: {src}"))
+    # stable sort keeps the given order within an entity
+    return sorted(units, key=lambda u: u.order_key)
+
+
+def _units_for_file(f: Path, profile: Profile) -> list[Unit]:
+    suffix = f.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        entity = profile.identify(f.stem)
+        return [Unit(f, f.name, "csv", entity=entity, identified_by="file name" if entity else "")]
+    if suffix in XLSX_SUFFIXES:
+        try:
+            names = fastexcel.read_excel(f.read_bytes()).sheet_names
+        except Exception as exc:  # calamine/zip errors: not a real workbook
+            return [Unit(f, f.name, "unreadable", entity=profile.identify(f.stem),
+                         problem=f"{f.name} is not a readable Excel workbook ({_first_line(exc)})")]
+        if not names:
+            return [Unit(f, f.name, "unreadable", problem=f"{f.name} has no sheets")]
+        out = []
+        for sheet in names:
+            entity, how = profile.identify(sheet), "sheet name"
+            if entity is None and len(names) == 1:
+                entity, how = profile.identify(f.stem), "file name"
+            display = f.name if len(names) == 1 else f"{f.name}!{sheet}"
+            out.append(Unit(f, display, "xlsx", sheet=sheet, entity=entity,
+                            identified_by=how if entity else "", sheet_count=len(names)))
+        return out
+    return [Unit(f, f.name, "unsupported", entity=profile.identify(f.stem),
+                 problem=f"{f.name}: files of type {suffix or '(none)'} are not read; "
+                         "save it as .xlsx or as CSV UTF-8 (.csv)")]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def check_utf8(data: bytes, name: str) -> tuple[bytes, str]:
+    """The bytes without a UTF-8 BOM and their text, or :class:`ReadError` saying why this is not
+    UTF-8 text."""
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM):]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ReadError(f"{name} is UTF-16 text (Excel's 'Unicode Text'); save it as 'CSV UTF-8'")
+    if data.startswith(b"PK\x03\x04"):
+        raise ReadError(f"{name} is a zip file (probably an Excel workbook saved with a .csv name); "
+                        "rename it .xlsx or save it as 'CSV UTF-8'")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start: exc.start + 1].hex().upper()
+        raise ReadError(
+            f"{name} is not UTF-8 text (byte 0x{byte} on line {line}); in Excel use "
+            "'Save As' > 'CSV UTF-8 (Comma delimited)'"
+        ) from None
+    return data, text
+
+
+def read_csv(data: bytes, name: str) -> Table:
+    """Read CSV bytes as text. Raises :class:`ReadError` for a file that is not UTF-8 CSV."""
+    data, text = check_utf8(data, name)
+    body = data.lstrip(b"\r\n")
+    leading_blank = data[: len(data) - len(body)].count(b"\n")
+    if not body.strip():
+        return Table(headers=[], header_row=leading_blank + 1, data=_empty_data(0))
+    text = text.lstrip("\r\n")
+    try:  # the header is the first record (read from the start of the text only)
+        headers: list[str | None] = next(csv.reader(io.StringIO(text[: 1 << 20])))
+    except csv.Error as exc:
+        raise ReadError(f"{name}: the header row cannot be read as CSV ({exc})") from None
+    headers = [h if h.strip() else None for h in headers]
+    n = len(headers)
+    names = [f"c{i}" for i in range(n)]
+    header_row = leading_blank + 1
+    ragged: list[int] = []
+    try:
+        df = _polars_csv(body, names, truncate=False)
+    except pl.exceptions.ComputeError as exc:
+        if "more fields" not in str(exc):
+            raise ReadError(f"{name} cannot be read as CSV: {_first_line(exc)}") from None
+        # find the rows with too many values (slow path, only for a faulty file), then read
+        # again keeping the first n values of each so the other rows still load
+        for i, rec in enumerate(csv.reader(io.StringIO(text))):
+            if i and len(rec) > n:
+                ragged.append(header_row + i)
+        try:
+            df = _polars_csv(body, names, truncate=True)
+        except pl.exceptions.PolarsError as exc2:
+            raise ReadError(f"{name} cannot be read as CSV: {_first_line(exc2)}") from None
+    except pl.exceptions.PolarsError as exc:
+        raise ReadError(f"{name} cannot be read as CSV: {_first_line(exc)}") from None
+    df = df.with_columns(pl.int_range(header_row + 1, header_row + 1 + pl.len(), dtype=pl.Int64).alias(ROW))
+    return _finish(headers, header_row, df, ragged)
+
+
+def _polars_csv(body: bytes, names: list[str], *, truncate: bool) -> pl.DataFrame:
+    return pl.read_csv(
+        body,
+        has_header=True,
+        new_columns=names,
+        infer_schema=False,
+        truncate_ragged_lines=truncate,
+        raise_if_empty=False,
+        quote_char='"',
+    )
+
+
+def read_xlsx_sheet(data: bytes, sheet: str, name: str) -> Table:
+    """Read one sheet of a workbook as text (Excel dates become ISO text, numbers their shortest
+    text, booleans true/false). Raises :class:`ReadError` if it cannot be read."""
+    try:
+        df = pl.read_excel(
+            data,
+            sheet_name=sheet,
+            engine="calamine",
+            has_header=False,
+            read_options={"header_row": None, "skip_rows": 0, "dtypes": "string"},
+            drop_empty_rows=False,
+            drop_empty_cols=False,
+            raise_if_empty=False,
+        )
+    except Exception as exc:
+        raise ReadError(f"{name} cannot be read as an Excel sheet: {_first_line(exc)}") from None
+    if df.width == 0 or df.height == 0:
+        return Table(headers=[], header_row=1, data=_empty_data(0))
+    df = df.select(pl.all().cast(pl.String))
+    df.columns = [f"c{i}" for i in range(df.width)]
+    df = df.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW))
+    blank = _blank_mask(df, df.columns[:-1])
+    first = df.filter(~blank).head(1)
+    if first.height == 0:
+        return Table(headers=[], header_row=1, data=_empty_data(0))
+    header_row = int(first[ROW][0])
+    headers = [v if v is not None and str(v).strip() else None for v in first.row(0)[:-1]]
+    # drop trailing columns that have neither a header nor any value
+    body = df.filter(pl.col(ROW) > header_row)
+    width = len(headers)
+    while width and headers[width - 1] is None and body[f"c{width - 1}"].null_count() == body.height:
+        width -= 1
+    headers = headers[:width]
+    body = body.select([f"c{i}" for i in range(width)] + [ROW])
+    return _finish(headers, header_row, body, [])
+
+
+def _empty_data(n: int) -> pl.DataFrame:
+    return pl.DataFrame(
+        {**{f"c{i}": pl.Series([], dtype=pl.String) for i in range(n)}, ROW: pl.Series([], dtype=pl.Int64)}
+    )
+
+
+def _blank_mask(df: pl.DataFrame, cols: list[str]) -> pl.Series:
+    """True for rows whose cells are all empty or white space. Column by column, looking only at
+    rows not yet known to have a value: usually the first column settles nearly every row."""
+    undecided = pl.int_range(0, df.height, eager=True)
+    for c in cols:
+        if undecided.len() == 0:
+            break
+        has_value = df[c].gather(undecided).str.contains(r"\S").fill_null(False)
+        undecided = undecided.filter(~has_value)
+    mask = pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
+    return mask.scatter(undecided, True) if undecided.len() else mask
+
+
+def _finish(headers: list[str | None], header_row: int, df: pl.DataFrame, ragged: list[int]) -> Table:
+    cols = [f"c{i}" for i in range(len(headers))]
+    total = df.height
+    df = df.filter(~_blank_mask(df, cols)) if cols else df.clear()
+    return Table(headers=headers, header_row=header_row, data=df.select(cols + [ROW]),
+                 ragged_rows=ragged, rows_total=total)
