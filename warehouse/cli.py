@@ -6,6 +6,8 @@
     iroqa query "SQL"
     iroqa serve [--port 8501]
     iroqa status
+    iroqa users add|set|passwd|disable|enable|unlock|list|demo-admin ...
+    iroqa audit verify|export
 
 The warehouse location is ``$IROQA_HOME`` (default ``warehouse/data`` inside the repo).
 """
@@ -130,6 +132,201 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- users and audit (docs/access.md) ------------------------------------------------------------
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    try:
+        return "cli:" + getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return f"cli:uid{os.getuid()}"
+
+
+def _audit_admin(op: str, target: str, **detail) -> None:
+    from warehouse import audit
+
+    audit.record(_cli_actor(), "user_admin", {"op": op, "target": target, **detail})
+
+
+def _read_new_password(args: argparse.Namespace, username: str) -> tuple[str, bool]:
+    """(password, generated?) from --generate, --password-stdin, or two getpass prompts."""
+    import getpass
+
+    from warehouse import users
+
+    if args.generate:
+        return users.generate_password(), True
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n"), False
+    if not sys.stdin.isatty():
+        raise users.UserError("no terminal to prompt on: use --password-stdin or --generate")
+    first = getpass.getpass(f"New password for {username}: ")
+    if getpass.getpass("Again: ") != first:
+        raise users.UserError("the two passwords differ")
+    return first, False
+
+
+def _split_teams(value: str | None) -> list[str] | None:
+    return None if value is None else [t.strip() for t in value.split(",") if t.strip()]
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from warehouse import audit, users
+
+    p = settings.paths()
+    p.home.mkdir(parents=True, exist_ok=True)
+    try:
+        if args.users_command == "list":
+            rows = users.list_users(p)
+            if not rows:
+                print("No users yet (iroqa users add USERNAME --role ROLE).")
+                return 0
+            print(f"{'username':<24}{'role':<17}{'status':<10}{'worker id':<12}{'teams':<24}name")
+            for u in rows:
+                print(f"{u.username:<24}{u.role:<17}{'disabled' if u.disabled else 'active':<10}"
+                      f"{u.worker_id or '-':<12}{','.join(u.teams) or '-':<24}{u.display_name}")
+            return 0
+        if args.users_command == "demo-admin":
+            password = users.ensure_demo_admin(p)
+            if password is None:
+                print("Users already exist: no demo administrator created.")
+                return 0
+            _audit_admin("add", users.DEMO_ADMIN, role="admin", demo=True)
+            print(f"Created the demo administrator. Sign in as '{users.DEMO_ADMIN}' with password: {password}")
+            print("This password is shown once and stored only as a hash. Change it with "
+                  f"`iroqa users passwd {users.DEMO_ADMIN}`.")
+            return 0
+        username = users.normalise_username(args.username)
+        if args.users_command == "add":
+            if users.get_user(p, username) is not None:
+                raise users.UserError(f"there is already a user called {username!r}")
+            password, generated = _read_new_password(args, username)
+            user = users.add_user(p, username, role=args.role, password=password, display_name=args.name or "",
+                                  teams=_split_teams(args.teams) or (), worker_id=args.worker_id,
+                                  email=args.email)
+            _audit_admin("add", user.username, role=user.role, teams=list(user.teams), worker_id=user.worker_id)
+            print(f"Added {user.username} ({user.role_label}).")
+            if generated:
+                print(f"Password (shown once): {password}")
+            _warn_scope(user)
+        elif args.users_command == "set":
+            user = users.update_user(p, username, role=args.role, display_name=args.name,
+                                     teams=_split_teams(args.teams), worker_id=args.worker_id, email=args.email)
+            _audit_admin("set", user.username, role=user.role, teams=list(user.teams), worker_id=user.worker_id)
+            print(f"Updated {user.username} ({user.role_label}).")
+            _warn_scope(user)
+        elif args.users_command == "passwd":
+            if users.get_user(p, username) is None:
+                raise users.UserError(f"there is no user called {username!r}")
+            password, generated = _read_new_password(args, username)
+            users.set_password(p, username, password)
+            _audit_admin("passwd", username)
+            print(f"Changed the password of {username}; their open sessions end at their next click.")
+            if generated:
+                print(f"Password (shown once): {password}")
+        elif args.users_command == "disable":
+            users.disable_user(p, username)
+            _audit_admin("disable", username)
+            print(f"Disabled {username}; their open sessions end at their next click.")
+        elif args.users_command == "enable":
+            users.enable_user(p, username)
+            _audit_admin("enable", username)
+            print(f"Enabled {username}.")
+        elif args.users_command == "unlock":
+            import time
+
+            users.LoginThrottle(p).clear([users.username_key(username)], time.time())
+            _audit_admin("unlock", username)
+            print(f"Cleared the failed sign-in count for {username}.")
+    except users.UserError as exc:
+        print(f"iroqa users: {exc}", file=sys.stderr)
+        return 2
+    except audit.AuditError as exc:
+        print(f"iroqa users: the change was made but {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _warn_scope(user) -> None:
+    if user.role == "asm" and not user.teams:
+        print("Warning: an Assistant Service Manager with no --teams sees no child-level rows.", file=sys.stderr)
+    if user.role == "iro" and not user.worker_id:
+        print("Warning: an IRO with no --worker-id sees no child-level rows and cannot log challenges.",
+              file=sys.stderr)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from warehouse import audit
+
+    p = settings.paths()
+    if args.audit_command == "verify":
+        ok, bad = audit.verify(p)
+        h = audit.head(p) or {"seq": 0, "hash": audit.GENESIS}
+        if ok:
+            print(f"Audit log intact: {h['seq']} records; head hash {h['hash']}")
+            return 0
+        print(f"Audit log damaged or altered: the first bad record is line {bad} of {audit.log_file(p)}",
+              file=sys.stderr)
+        return 1
+    df = audit.read(p)
+    if args.out:
+        df.write_csv(args.out)
+        print(f"Wrote {df.height:,} audit records to {args.out}")
+    else:
+        df.write_csv(sys.stdout)
+    return 0
+
+
+def _add_users_and_audit_parsers(sub) -> None:
+    from warehouse.access import ROLES
+
+    u = sub.add_parser("users", help="manage local user accounts (users.json in the warehouse home)",
+                       description="Add, change and disable IRO QA users. Passwords are stored only as "
+                       "argon2id hashes; nothing here prints a hash. Every change is audited.")
+    us = u.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    add = us.add_parser("add", help="add a user")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--name", default="", help="display name")
+    add.add_argument("--teams", default=None, help="comma-separated team ids (Assistant Service Managers)")
+    add.add_argument("--worker-id", default=None, help="case-system worker id (IROs and Chairs)")
+    add.add_argument("--email", default=None, help="email, to match sign-ins from the identity provider")
+    pw = add.add_mutually_exclusive_group()
+    pw.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    pw.add_argument("--generate", action="store_true", help="generate a strong password and print it once")
+    st = us.add_parser("set", help="change a user's role, name, teams, worker id or email")
+    st.add_argument("username")
+    st.add_argument("--role", default=None, choices=ROLES)
+    st.add_argument("--name", default=None)
+    st.add_argument("--teams", default=None, help="comma-separated team ids (replaces the list; '' clears)")
+    st.add_argument("--worker-id", default=None, help="'' clears it")
+    st.add_argument("--email", default=None, help="'' clears it")
+    pa = us.add_parser("passwd", help="set a user's password")
+    pa.add_argument("username")
+    pw = pa.add_mutually_exclusive_group()
+    pw.add_argument("--password-stdin", action="store_true")
+    pw.add_argument("--generate", action="store_true")
+    for name, text in (("disable", "disable a user (their sessions end at their next click)"),
+                       ("enable", "enable a disabled user"),
+                       ("unlock", "clear a user's failed sign-in count")):
+        x = us.add_parser(name, help=text)
+        x.add_argument("username")
+    us.add_parser("list", help="list users (never prints password hashes)")
+    us.add_parser("demo-admin", help="create the demo administrator if there are no users; print its password once")
+    u.set_defaults(func=cmd_users)
+
+    a = sub.add_parser("audit", help="verify or export the audit log",
+                       description="The audit log is append-only and hash-chained; verify checks the chain.")
+    ac = a.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    ac.add_parser("verify", help="check the hash chain; prints the head hash to keep elsewhere")
+    ex = ac.add_parser("export", help="write the audit log as CSV")
+    ex.add_argument("--out", default=None, help="CSV file (default standard output)")
+    a.set_defaults(func=cmd_audit)
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="iroqa",
@@ -180,6 +377,8 @@ def parser() -> argparse.ArgumentParser:
 
     st = sub.add_parser("status", help="show the warehouse home, raw store and live build")
     st.set_defaults(func=cmd_status)
+
+    _add_users_and_audit_parsers(sub)
     return ap
 
 

@@ -1,0 +1,252 @@
+"""dashboard/auth.py's sign-in screen, driven with AppTest: a tiny app that calls require_user() and
+then writes "hello <name>"."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import auth
+from tests.auth.conftest import PASSWORD
+from warehouse import audit, users
+
+
+def _app() -> None:
+    import streamlit as st
+
+    from dashboard import auth
+
+    user = auth.require_user()
+    st.write(f"hello {user.name}")
+    auth.sign_out_button(user)
+
+
+def _texts(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+def _sign_in(at: AppTest, username: str, password: str) -> AppTest:
+    at.text_input(key="_iroqa_signin_username").input(username)
+    at.text_input(key="_iroqa_signin_password").input(password)
+    return at.button[0].click().run()
+
+
+@pytest.fixture
+def app(home, clock) -> AppTest:
+    users.add_user(home, "jsmith", role="asm", password=PASSWORD, teams=["T1"], display_name="Jo Smith")
+    at = AppTest.from_function(_app, default_timeout=30).run()
+    assert not at.exception
+    return at
+
+
+def test_the_sign_in_form_is_shown_and_nothing_else(app):
+    assert app.text_input(key="_iroqa_signin_username").label == "Username"
+    assert app.text_input(key="_iroqa_signin_password").label == "Password"
+    assert "hello" not in _texts(app)
+
+
+def test_right_password_says_hello(app, home):
+    at = _sign_in(app, "jsmith", PASSWORD)
+    assert not at.exception and not at.error
+    assert "hello Jo Smith" in _texts(at)
+    assert "_iroqa_signin_password" not in at.session_state  # nothing of the password is kept
+    assert audit.read(home)["action"].to_list() == ["sign_in"]
+    # later reruns stay signed in without asking again
+    at.run()
+    assert "hello Jo Smith" in _texts(at)
+
+
+def test_wrong_password_gets_the_generic_message(app, home):
+    at = _sign_in(app, "jsmith", "not my password")
+    assert "hello" not in _texts(at)
+    assert [e.value for e in at.error] == [auth.GENERIC_FAILURE]
+    assert audit.read(home)["action"].to_list() == ["sign_in_failed"]
+
+
+def test_disabled_user_gets_the_same_generic_message(app, home):
+    users.disable_user(home, "jsmith")
+    at = _sign_in(app, "jsmith", PASSWORD)
+    assert "hello" not in _texts(at)
+    assert [e.value for e in at.error] == [auth.GENERIC_FAILURE]
+
+
+def test_repeated_failures_lock_the_form(app, clock):
+    at = app
+    for _ in range(5):
+        at = _sign_in(at, "jsmith", "guess guess guess")
+    at = _sign_in(at, "jsmith", PASSWORD)
+    assert "hello" not in _texts(at) and "Too many failed sign-ins" in at.error[0].value
+    clock.advance(61)
+    at = _sign_in(at, "jsmith", PASSWORD)
+    assert "hello Jo Smith" in _texts(at)
+
+
+def test_idle_timeout_returns_to_the_sign_in_form(app, clock, home):
+    at = _sign_in(app, "jsmith", PASSWORD)
+    clock.advance(29 * 60)
+    at.run()
+    assert "hello Jo Smith" in _texts(at)  # activity keeps the session alive
+    clock.advance(31 * 60)
+    at.run()
+    assert "hello" not in _texts(at)
+    assert "30 minutes without activity" in at.info[0].value
+    assert audit.read(home)["action"].to_list()[-1] == "session_expired"
+    at = _sign_in(at, "jsmith", PASSWORD)
+    assert "hello Jo Smith" in _texts(at)
+
+
+def test_absolute_timeout(app, clock, monkeypatch):
+    monkeypatch.setenv("IROQA_SESSION_MAX_HOURS", "1")
+    at = _sign_in(app, "jsmith", PASSWORD)
+    for _ in range(5):
+        clock.advance(15 * 60)
+        at.run()
+    assert "hello" not in _texts(at) and "1-hour limit" in at.info[0].value
+
+
+def test_disabling_a_signed_in_user_ends_their_session_at_the_next_run(app, home):
+    at = _sign_in(app, "jsmith", PASSWORD)
+    users.disable_user(home, "jsmith")
+    at.run()
+    assert "hello" not in _texts(at)
+
+
+def test_a_role_change_applies_at_the_next_run(app, home):
+    at = _sign_in(app, "jsmith", PASSWORD)
+    users.update_user(home, "jsmith", display_name="Jo Smith-Jones")
+    at.run()
+    assert "hello Jo Smith-Jones" in _texts(at)
+
+
+def test_sign_out(app, home):
+    at = _sign_in(app, "jsmith", PASSWORD)
+    at.sidebar.button(key="_iroqa_sign_out").click().run()
+    assert "hello" not in _texts(at)
+    assert "You have signed out." in at.info[0].value
+    assert audit.read(home)["action"].to_list() == ["sign_in", "sign_out"]
+
+
+def test_a_bad_configuration_refuses_everyone(home, monkeypatch):
+    monkeypatch.setenv("IROQA_AUTH_MODE", "proxy")  # without IROQA_TRUSTED_PROXY
+    at = AppTest.from_function(_app, default_timeout=30).run()
+    assert "hello" not in _texts(at) and "not configured correctly" in at.error[0].value
+
+
+def test_proxy_mode_signs_in_from_the_trusted_header(home, clock, monkeypatch):
+    secret = "p" * 40
+    users.add_user(home, "jsmith", role="asm", password=PASSWORD, teams=["T1"], display_name="Jo Smith")
+    monkeypatch.setenv("IROQA_AUTH_MODE", "proxy")
+    monkeypatch.setenv("IROQA_TRUSTED_PROXY", secret)
+    monkeypatch.setattr(
+        auth, "_request_headers", lambda: {"X-Forwarded-User": "jsmith", "X-IROQA-Proxy-Secret": secret}
+    )
+    at = AppTest.from_function(_app, default_timeout=30).run()
+    assert "hello Jo Smith" in _texts(at)
+    monkeypatch.setattr(auth, "_request_headers", lambda: {"X-Forwarded-User": "jsmith"})
+    at = AppTest.from_function(_app, default_timeout=30).run()
+    assert "hello" not in _texts(at) and "sign-in gateway" in at.error[0].value
+    details = [json.loads(d) for d in audit.read(home)["detail"]]
+    assert details[-1] == {"mode": "proxy", "reason": "untrusted_proxy"}
+
+
+def test_oidc_mode_maps_the_identity_to_the_users_file(home, clock, monkeypatch):
+    users.add_user(
+        home,
+        "jsmith",
+        role="asm",
+        password=PASSWORD,
+        teams=["T1"],
+        display_name="Jo Smith",
+        email="jo.smith@council.gov.uk",
+    )
+    monkeypatch.setenv("IROQA_AUTH_MODE", "oidc")
+    at = AppTest.from_function(_app, default_timeout=30)
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert at.button(key="_iroqa_oidc_sign_in").label == "Sign in with your council account"
+    at = AppTest.from_function(_app, default_timeout=30)
+    at.user = {"is_logged_in": True, "email": "jo.smith@council.gov.uk", "name": "Jo"}
+    at.run()
+    assert "hello Jo Smith" in _texts(at)
+    at = AppTest.from_function(_app, default_timeout=30)
+    at.user = {"is_logged_in": True, "email": "someone.else@council.gov.uk"}
+    at.run()
+    assert "hello" not in _texts(at) and "do not have access" in at.error[0].value
+
+
+def _app_pages() -> None:
+    import streamlit as st
+
+    from dashboard import auth
+    from warehouse.access import PAGE_AGGREGATE, PAGE_AUDIT, scope_for
+
+    user = auth.require_user()
+    scope = scope_for(user)
+    page = st.radio("page", ["overview", "audit"], key="page")
+    teams = st.multiselect("teams", ["T1", "T2", "T3"], key="teams")
+    auth.audit_page_view(user, page, {"teams": list(scope.restrict_filters(teams))})
+    auth.require_page(user, scope, PAGE_AGGREGATE if page == "overview" else PAGE_AUDIT)
+    st.write(f"page {page} for {user.username}")
+
+
+def test_page_views_are_audited_once_per_change_and_pages_are_guarded(app, home):
+    at = AppTest.from_function(_app_pages, default_timeout=30).run()
+    at = _sign_in(at, "jsmith", PASSWORD)
+    assert "page overview for jsmith" in _texts(at)
+    at.run()
+    at.run()  # reruns without a change add nothing
+    at.multiselect(key="teams").set_value(["T2", "T3"]).run()  # T3 is not the ASM's: cut down to T1
+    at.radio(key="page").set_value("audit").run()
+    assert "page audit" not in _texts(at) and "not available to your role" in at.error[0].value
+    df = audit.read(home)
+    # asking for T2 and T3 was cut down to T1, the same filters as before: no new record
+    assert df["action"].to_list() == ["sign_in", "page_view", "page_view", "access_denied"]
+    views = [json.loads(d) for d in df.filter(df["action"] == "page_view")["detail"]]
+    assert views == [
+        {"page": "overview", "filters": {"teams": ["T1"]}},
+        {"page": "audit", "filters": {"teams": ["T1"]}},
+    ]
+
+
+def test_proxy_sign_out_asks_for_a_reload(home, clock, monkeypatch):
+    secret = "p" * 40
+    users.add_user(home, "jsmith", role="asm", password=PASSWORD, teams=["T1"], display_name="Jo Smith")
+    monkeypatch.setenv("IROQA_AUTH_MODE", "proxy")
+    monkeypatch.setenv("IROQA_TRUSTED_PROXY", secret)
+    monkeypatch.setattr(
+        auth, "_request_headers", lambda: {"X-Forwarded-User": "jsmith", "X-IROQA-Proxy-Secret": secret}
+    )
+    at = AppTest.from_function(_app, default_timeout=30).run()
+    at.sidebar.button(key="_iroqa_sign_out").click().run()
+    assert "hello" not in _texts(at) and "Reload the page" in " ".join(c.value for c in at.caption)
+
+
+def test_oidc_idle_timeout_logs_out_of_the_provider_cookie_and_old_tokens_are_refused(
+    home, clock, monkeypatch
+):
+    users.add_user(
+        home,
+        "jsmith",
+        role="asm",
+        password=PASSWORD,
+        teams=["T1"],
+        display_name="Jo Smith",
+        email="jo.smith@council.gov.uk",
+    )
+    monkeypatch.setenv("IROQA_AUTH_MODE", "oidc")
+    at = AppTest.from_function(_app, default_timeout=30)
+    at.user = {"is_logged_in": True, "email": "jo.smith@council.gov.uk", "iat": int(clock.now) - 60}
+    at.run()
+    assert "hello Jo Smith" in _texts(at)
+    clock.advance(31 * 60)
+    at.run()
+    assert "hello" not in _texts(at)
+    assert at.user == {"is_logged_in": False}  # st.logout() removed the identity
+    assert audit.read(home)["action"].to_list() == ["sign_in", "session_expired"]
+    # a token issued more than 8 hours ago is not accepted, however fresh the Streamlit session
+    at = AppTest.from_function(_app, default_timeout=30)
+    at.user = {"is_logged_in": True, "email": "jo.smith@council.gov.uk", "iat": int(clock.now) - 9 * 3600}
+    at.run()
+    assert "hello" not in _texts(at) and at.user == {"is_logged_in": False}

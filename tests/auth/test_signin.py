@@ -1,0 +1,242 @@
+"""Sign-in logic without a browser: throttling with an injected clock, session expiry, configuration,
+and the OIDC and proxy mappings."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from dashboard import auth
+from dashboard.auth import GENERIC_FAILURE, AuthConfig, ConfigError, attempt_sign_in, session_end_reason
+from tests.auth.conftest import PASSWORD
+from warehouse import audit, users
+from warehouse.users import LoginThrottle, ThrottlePolicy
+
+T0 = 1_900_000_000.0
+
+
+@pytest.fixture
+def jsmith(home):
+    return users.add_user(home, "jsmith", role="asm", password=PASSWORD, teams=["T1"])
+
+
+def _try(home, name, pw, now, session="sess-1"):
+    return attempt_sign_in(home, name, pw, session_id=session, now=now)
+
+
+def test_right_password_signs_in_and_is_audited(home, jsmith):
+    r = _try(home, "jsmith", PASSWORD, T0)
+    assert r.user is not None and r.user.username == "jsmith" and r.message == ""
+    df = audit.read(home)
+    assert df["action"].to_list() == ["sign_in"] and df["user"][0] == "jsmith"
+
+
+def test_wrong_password_unknown_user_and_disabled_give_the_same_message(home, jsmith):
+    wrong = _try(home, "jsmith", "not the password", T0)
+    unknown = _try(home, "nobody", PASSWORD, T0, session="s2")
+    users.disable_user(home, "jsmith")
+    disabled = _try(home, "jsmith", PASSWORD, T0, session="s3")
+    assert wrong.user is unknown.user is disabled.user is None
+    assert wrong.message == unknown.message == disabled.message == GENERIC_FAILURE
+    reasons = [__import__("json").loads(d)["reason"] for d in audit.read(home)["detail"]]
+    assert reasons == ["wrong_password", "unknown_user", "disabled"]  # the audit knows; the screen does not
+
+
+def test_brute_force_is_slowed_exponentially_and_survives_a_restart(home, jsmith):
+    pol = ThrottlePolicy()
+    now = T0
+    for _ in range(pol.free_failures - 1):
+        assert _try(home, "jsmith", "guess", now).retry_after == 0
+    r = _try(home, "jsmith", "guess", now)  # the 5th failure locks for a minute
+    assert r.retry_after == 60
+    # locked: even the right password is refused, without being checked, and it does not count
+    locked = _try(home, "jsmith", PASSWORD, now + 30)
+    assert locked.user is None and "Try again in 1 minute" in locked.message
+    assert LoginThrottle(home).failures(users.username_key("jsmith"), now + 30) == 5
+    # a "restart": a new throttle object reads the same counters from IROQA_HOME
+    assert LoginThrottle(home).retry_after([users.username_key("jsmith")], now + 30) == pytest.approx(30)
+    # after the lock, another failure doubles it: 2, 4, 8 ... minutes, capped at an hour
+    waits = []
+    for _ in range(8):
+        now += 3601
+        waits.append(_try(home, "jsmith", "guess", now).retry_after)
+    assert waits == [120, 240, 480, 960, 1920, 3600, 3600, 3600]
+    # the right password works once the lock has passed, and clears the counter
+    now += 3601
+    assert _try(home, "jsmith", PASSWORD, now).user is not None
+    assert LoginThrottle(home).failures(users.username_key("jsmith"), now) == 0
+
+
+def test_unknown_usernames_are_throttled_too(home):
+    for _ in range(5):
+        r = _try(home, "nobody", "guess", T0, session="s-new")
+    assert r.retry_after == 60  # indistinguishable from a real account
+
+
+def test_one_session_spraying_many_usernames_is_throttled(home, jsmith):
+    for i in range(5):
+        r = _try(home, f"user{i}", "guess", T0, session="attacker")
+    assert r.retry_after == 60
+    # the attacker's session is now locked even for a username it has not tried
+    assert _try(home, "jsmith", PASSWORD, T0 + 1, session="attacker").user is None
+    # the real user, from their own session, is not
+    assert _try(home, "jsmith", PASSWORD, T0 + 1, session="jsmith-laptop").user is not None
+
+
+def test_counters_are_forgotten_a_day_after_the_last_failure(home, jsmith):
+    for _ in range(4):
+        _try(home, "jsmith", "guess", T0)
+    assert _try(home, "jsmith", "guess", T0 + 24 * 3600 + 1).retry_after == 0
+
+
+def test_throttle_file_holds_no_usernames(home, jsmith):
+    _try(home, "jsmith", "guess", T0)
+    raw = (users.auth_dir(home) / "throttle.json").read_text()
+    assert "jsmith" not in raw and "sess-1" not in raw
+
+
+def test_throttle_policy_from_env(monkeypatch):
+    monkeypatch.setenv("IROQA_SIGNIN_FREE_FAILURES", "3")
+    monkeypatch.setenv("IROQA_SIGNIN_BASE_DELAY_SECONDS", "10")
+    pol = ThrottlePolicy.from_env()
+    assert [pol.delay_after(n) for n in range(1, 6)] == [0, 0, 10, 20, 40]
+
+
+def test_audit_down_means_nobody_signs_in(home, jsmith, monkeypatch):
+    def broken(*a, **k):
+        raise audit.AuditError("disk full")
+
+    monkeypatch.setattr(audit, "record", broken)
+    r = _try(home, "jsmith", PASSWORD, T0)
+    assert r.user is None and "audit" in r.message
+
+
+# --- session expiry -------------------------------------------------------------------------------
+
+
+def _sess(issued, last, mode="local"):
+    return {"username": "jsmith", "mode": mode, "issued_at": issued, "last_seen": last}
+
+
+def test_idle_and_absolute_timeouts(home, jsmith):
+    cfg = AuthConfig()
+    now = time.time()
+    assert cfg.idle_seconds == 30 * 60 and cfg.absolute_seconds == 8 * 3600
+    assert session_end_reason(home, _sess(now, now), cfg, now + 29 * 60, jsmith) is None
+    assert session_end_reason(home, _sess(now, now), cfg, now + 31 * 60, jsmith) == "idle"
+    # busy all day: never idle, but the absolute limit still ends it
+    assert session_end_reason(home, _sess(now, now + 8 * 3600), cfg, now + 8 * 3600 + 1, jsmith) == "absolute"
+
+
+def test_session_ends_when_the_account_changes(home, jsmith):
+    cfg = AuthConfig()
+    now = time.time()
+    s = _sess(now, now)
+    assert session_end_reason(home, s, cfg, now + 1, None) == "account_removed"
+    assert session_end_reason(home, s, cfg, now + 1, users.disable_user(home, "jsmith")) == "disabled"
+    users.enable_user(home, "jsmith")
+    time.sleep(0.01)
+    changed = users.set_password(home, "jsmith", "another long passphrase")
+    assert session_end_reason(home, s, cfg, now + 1, changed) == "password_changed"
+    assert session_end_reason(home, s, AuthConfig(mode="proxy", proxy_secret="x" * 32), now + 1, changed) == (
+        "mode_changed"
+    )
+
+
+def test_config_from_env():
+    cfg = AuthConfig.from_env({"IROQA_SESSION_IDLE_MINUTES": "5", "IROQA_SESSION_MAX_HOURS": "1.5"})
+    assert (cfg.mode, cfg.idle_seconds, cfg.absolute_seconds) == ("local", 300, 5400)
+    for bad in (
+        {"IROQA_AUTH_MODE": "ldap"},
+        {"IROQA_SESSION_IDLE_MINUTES": "0"},
+        {"IROQA_SESSION_MAX_HOURS": "soon"},
+        {"IROQA_AUTH_MODE": "proxy"},
+        {"IROQA_AUTH_MODE": "proxy", "IROQA_TRUSTED_PROXY": "short"},
+        {"IROQA_OIDC_ROLE_MAP": "IROQA-Admins=root"},
+    ):
+        with pytest.raises(ConfigError):
+            AuthConfig.from_env(bad)
+
+
+# --- proxy and OIDC mappings ------------------------------------------------------------------------
+
+SECRET = "s" * 40
+
+
+def test_proxy_header_only_honoured_with_the_proxy_secret(home, jsmith):
+    cfg = AuthConfig.from_env({"IROQA_AUTH_MODE": "proxy", "IROQA_TRUSTED_PROXY": SECRET})
+    ok = {"X-Forwarded-User": "jsmith", "X-IROQA-Proxy-Secret": SECRET}
+    user, reason = auth.user_from_proxy_headers(home, ok, cfg)
+    assert reason == "ok" and user.username == "jsmith" and user.source == "proxy"
+    assert (
+        auth.user_from_proxy_headers(
+            home, {"x-forwarded-user": "jsmith", "x-iroqa-proxy-secret": SECRET}, cfg
+        )[1]
+        == "ok"
+    )  # header names are case-insensitive
+    assert auth.user_from_proxy_headers(home, {"X-Forwarded-User": "jsmith"}, cfg) == (
+        None,
+        "untrusted_proxy",
+    )
+    forged = {"X-Forwarded-User": "jsmith", "X-IROQA-Proxy-Secret": SECRET[:-1] + "t"}
+    assert auth.user_from_proxy_headers(home, forged, cfg) == (None, "untrusted_proxy")
+    assert auth.user_from_proxy_headers(home, {**ok, "X-Forwarded-User": "stranger"}, cfg) == (
+        None,
+        "not_registered",
+    )
+    assert auth.user_from_proxy_headers(home, {**ok, "X-Forwarded-User": ""}, cfg) == (None, "no_user_header")
+    users.disable_user(home, "jsmith")
+    assert auth.user_from_proxy_headers(home, ok, cfg) == (None, "disabled")
+    # not in proxy mode (no secret configured): never honoured
+    assert auth.user_from_proxy_headers(home, ok, AuthConfig())[1] == "untrusted_proxy"
+
+
+def test_oidc_claims_map_through_the_users_file_by_email(home):
+    users.add_user(
+        home, "jsmith", role="asm", password=PASSWORD, teams=["T1"], email="Jo.Smith@council.gov.uk"
+    )
+    cfg = AuthConfig(mode="oidc")
+    user, reason = auth.user_from_claims(home, {"email": "jo.smith@COUNCIL.gov.uk", "roles": ["admin"]}, cfg)
+    assert reason == "ok" and user.username == "jsmith" and user.role == "asm"  # the file wins over claims
+    assert auth.user_from_claims(home, {"email": "x@council.gov.uk"}, cfg) == (None, "not_registered")
+    assert auth.user_from_claims(home, {}, cfg) == (None, "no_email_claim")
+    users.disable_user(home, "jsmith")
+    assert auth.user_from_claims(home, {"email": "jo.smith@council.gov.uk"}, cfg) == (None, "disabled")
+
+
+def test_oidc_role_from_a_claim_when_configured(home):
+    cfg = AuthConfig.from_env(
+        {
+            "IROQA_AUTH_MODE": "oidc",
+            "IROQA_OIDC_ROLE_CLAIM": "roles",
+            "IROQA_OIDC_ROLE_MAP": "IROQA.IRO=iro,IROQA.ASM=asm",
+            "IROQA_OIDC_TEAMS_CLAIM": "iroqa_teams",
+            "IROQA_OIDC_WORKER_CLAIM": "employeeId",
+        }
+    )
+    claims = {
+        "email": "Al@council.gov.uk",
+        "name": "Al",
+        "roles": ["Staff", "IROQA.ASM"],
+        "iroqa_teams": "T1;T2",
+    }
+    user, reason = auth.user_from_claims(home, claims, cfg)
+    assert reason == "ok" and (user.username, user.role, user.teams) == (
+        "al@council.gov.uk",
+        "asm",
+        ("T1", "T2"),
+    )
+    iro = auth.user_from_claims(home, {"email": "b@c", "roles": "IROQA.IRO", "employeeId": 42}, cfg)[0]
+    assert (iro.role, iro.worker_id) == ("iro", "42")
+    assert auth.user_from_claims(home, {"email": "c@c", "roles": ["IROQA.IRO", "IROQA.ASM"]}, cfg) == (
+        None,
+        "ambiguous_role",
+    )
+    assert auth.user_from_claims(home, {"email": "d@c", "roles": ["admin"]}, cfg) == (None, "no_role")
+
+
+def test_config_errors_are_loud(monkeypatch):
+    monkeypatch.setenv("IROQA_AUTH_MODE", "proxy")
+    with pytest.raises(ConfigError, match="IROQA_TRUSTED_PROXY"):
+        AuthConfig.from_env()

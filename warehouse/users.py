@@ -1,0 +1,543 @@
+"""Local user accounts: ``$IROQA_HOME/users.json``, argon2id password hashes, and the sign-in throttle.
+
+The users file is the authority on who may use IRO QA and with which role, teams and worker id,
+whichever way people sign in (local passwords, the authority's identity provider via OIDC, or a
+trusted reverse proxy: see docs/access.md). Layout::
+
+    {"version": 1, "users": {"jsmith": {"username": "jsmith", "display_name": "Jo Smith",
+        "role": "asm", "teams": ["T01"], "worker_id": null, "email": "jo.smith@example.gov.uk",
+        "disabled": false, "password_hash": "$argon2id$v=19$m=65536,t=3,p=4$...",
+        "created_at": "...", "changed_at": "...", "password_changed_at": "..."}}}
+
+* Written whole, to a temporary file (mode 0600), fsynced and renamed into place, under an
+  advisory lock (``auth/users.lock``), so concurrent edits never lose one another and a reader
+  sees the old file or the new one.
+* Passwords are hashed with argon2id (argon2-cffi's ``PasswordHasher`` defaults: RFC 9106 low-memory
+  profile, 64 MiB, 3 passes, 4 lanes, 16-byte random salt). No password is ever stored or logged in
+  plain text. A hash made with older parameters is upgraded at the next successful sign-in.
+* :class:`User` (what the rest of the app handles) carries no hash.
+
+The throttle (:class:`LoginThrottle`) keeps failed sign-in counters in ``auth/throttle.json`` so a
+restart does not reset them: see its docstring for the delays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import secrets
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from warehouse.access import ROLE_POLICY, ROLES
+from warehouse.settings import Paths
+from warehouse.settings import paths as default_paths
+from warehouse.store import fsync_dir
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024  # argon2 copes with more, but nobody types more; bounds the work per attempt
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@+-]{0,127}$")
+DEMO_ADMIN = "admin"
+
+# The hasher. Module-level so tests can swap in cheap parameters; production keeps the defaults.
+hasher = PasswordHasher()
+
+
+class UserError(ValueError):
+    """A user-administration request that cannot be done (the message is safe to show)."""
+
+
+# --- paths ---------------------------------------------------------------------------------------
+
+
+def users_file(p: Paths) -> Path:
+    return p.home / "users.json"
+
+
+def auth_dir(p: Paths) -> Path:
+    d = p.home / "auth"
+    d.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return d
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An advisory lock on ``path`` (created if missing). Each call opens its own descriptor, so it
+    excludes other threads of this process as well as other processes."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def write_private(target: Path, data: bytes) -> None:
+    """Like ``warehouse.store.atomic_write_bytes``, but the file is created mode 0600 from the start
+    (the users file holds password hashes; the throttle file holds hashed usernames)."""
+    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    fsync_dir(target.parent)
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# --- the user ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: str
+    display_name: str = ""
+    teams: tuple[str, ...] = ()
+    worker_id: str | None = None
+    email: str | None = None
+    disabled: bool = False
+    created_at: str = ""
+    changed_at: str = ""
+    password_changed_at: str = ""
+    #: Where the identity came from: "local", "oidc" or "proxy" (set at sign-in, not stored).
+    source: str = field(default="local", compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def role_label(self) -> str:
+        pol = ROLE_POLICY.get(self.role)
+        return pol.label if pol else self.role
+
+    def public(self) -> dict:
+        """Everything but secrets, for listings and the audit."""
+        return {
+            "username": self.username,
+            "display_name": self.display_name,
+            "role": self.role,
+            "teams": list(self.teams),
+            "worker_id": self.worker_id,
+            "email": self.email,
+            "disabled": self.disabled,
+            "created_at": self.created_at,
+            "changed_at": self.changed_at,
+        }
+
+
+def _user_from_record(rec: dict) -> User:
+    return User(
+        username=rec["username"],
+        role=rec["role"],
+        display_name=rec.get("display_name") or "",
+        teams=tuple(rec.get("teams") or ()),
+        worker_id=rec.get("worker_id") or None,
+        email=rec.get("email") or None,
+        disabled=bool(rec.get("disabled")),
+        created_at=rec.get("created_at", ""),
+        changed_at=rec.get("changed_at", ""),
+        password_changed_at=rec.get("password_changed_at", ""),
+    )
+
+
+def normalise_username(username: str) -> str:
+    return (username or "").strip().lower()
+
+
+def _check_username(username: str) -> str:
+    u = normalise_username(username)
+    if not USERNAME_RE.match(u):
+        raise UserError(
+            f"{username!r} is not a valid username: use 1 to 128 lower-case letters, digits and . _ @ + -, "
+            "starting with a letter or digit"
+        )
+    return u
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLE_POLICY:
+        raise UserError(f"{role!r} is not a role; the roles are: {', '.join(ROLES)}")
+    return role
+
+
+def _check_teams(teams: Iterable[str]) -> list[str]:
+    out = []
+    for t in teams:
+        t = (t or "").strip()
+        if not t:
+            continue
+        if len(t) > 200:
+            raise UserError("a team id is at most 200 characters")
+        out.append(t)
+    return sorted(set(out))
+
+
+def check_password_policy(password: str, username: str = "") -> None:
+    """At least 12 characters (NCSC: length over complexity), at most 1024, not the username."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise UserError(f"the password must be at most {MAX_PASSWORD_LENGTH} characters")
+    if username and password.strip().lower() == username.lower():
+        raise UserError("the password must not be the username")
+
+
+def generate_password() -> str:
+    """A random password: 24 URL-safe characters (144 bits)."""
+    return secrets.token_urlsafe(18)
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+# A hash to verify against when the username does not exist, so that a wrong username takes as
+# long as a wrong password (no enumeration of usernames by timing). Made lazily with the current
+# hasher's parameters.
+_DUMMY: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    key = repr(hasher.time_cost) + repr(hasher.memory_cost) + repr(hasher.parallelism)
+    if key not in _DUMMY:
+        _DUMMY[key] = hasher.hash(secrets.token_hex(16))
+    return _DUMMY[key]
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+# --- the file ------------------------------------------------------------------------------------
+
+_CACHE: dict[Path, tuple[tuple[int, int, int], dict]] = {}
+
+
+def _read(p: Paths) -> dict:
+    path = users_file(p)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return {"version": 1, "users": {}}
+    sig = (st.st_mtime_ns, st.st_size, st.st_ino)
+    cached = _CACHE.get(path)
+    if cached and cached[0] == sig:
+        return cached[1]
+    data = json.loads(path.read_bytes())
+    if not isinstance(data, dict) or not isinstance(data.get("users"), dict):
+        raise RuntimeError(f"{path} is not an IRO QA users file")
+    _CACHE[path] = (sig, data)
+    return data
+
+
+@contextlib.contextmanager
+def _editing(p: Paths) -> Iterator[dict]:
+    """Read-modify-write the users file under its lock; written only if the block succeeds."""
+    p.home.mkdir(parents=True, exist_ok=True)
+    with _locked(auth_dir(p) / "users.lock"):
+        _CACHE.pop(users_file(p), None)
+        data = json.loads(json.dumps(_read(p)))  # a private copy
+        yield data
+        write_private(users_file(p), json.dumps(data, indent=2, sort_keys=True).encode())
+        _CACHE.pop(users_file(p), None)
+
+
+def list_users(p: Paths | None = None) -> list[User]:
+    p = p or default_paths()
+    return [_user_from_record(r) for _, r in sorted(_read(p)["users"].items())]
+
+
+def get_user(p: Paths | None, username: str) -> User | None:
+    p = p or default_paths()
+    rec = _read(p)["users"].get(normalise_username(username))
+    return _user_from_record(rec) if rec else None
+
+
+def find_user_by_email(p: Paths | None, email: str) -> User | None:
+    """The user whose ``email`` (or username) is ``email``, case-insensitively."""
+    p = p or default_paths()
+    e = (email or "").strip().lower()
+    if not e:
+        return None
+    for rec in _read(p)["users"].values():
+        if (rec.get("email") or "").lower() == e or rec["username"] == e:
+            return _user_from_record(rec)
+    return None
+
+
+def add_user(
+    p: Paths | None,
+    username: str,
+    *,
+    role: str,
+    password: str,
+    display_name: str = "",
+    teams: Iterable[str] = (),
+    worker_id: str | None = None,
+    email: str | None = None,
+) -> User:
+    p = p or default_paths()
+    u = _check_username(username)
+    _check_role(role)
+    check_password_policy(password, u)
+    now = _now_iso()
+    with _editing(p) as data:
+        if u in data["users"]:
+            raise UserError(f"there is already a user called {u!r}")
+        data["users"][u] = {
+            "username": u,
+            "display_name": (display_name or "").strip(),
+            "role": role,
+            "teams": _check_teams(teams),
+            "worker_id": (worker_id or "").strip() or None,
+            "email": (email or "").strip().lower() or None,
+            "disabled": False,
+            "password_hash": hash_password(password),
+            "created_at": now,
+            "changed_at": now,
+            "password_changed_at": now,
+        }
+        rec = data["users"][u]
+    return _user_from_record(rec)
+
+
+def update_user(
+    p: Paths | None,
+    username: str,
+    *,
+    role: str | None = None,
+    display_name: str | None = None,
+    teams: Iterable[str] | None = None,
+    worker_id: str | None = None,
+    email: str | None = None,
+    disabled: bool | None = None,
+) -> User:
+    """Change what is given (``None`` leaves a field alone; ``worker_id=""``/``email=""`` clears it)."""
+    p = p or default_paths()
+    u = normalise_username(username)
+    with _editing(p) as data:
+        rec = data["users"].get(u)
+        if rec is None:
+            raise UserError(f"there is no user called {u!r}")
+        if role is not None:
+            rec["role"] = _check_role(role)
+        if display_name is not None:
+            rec["display_name"] = display_name.strip()
+        if teams is not None:
+            rec["teams"] = _check_teams(teams)
+        if worker_id is not None:
+            rec["worker_id"] = worker_id.strip() or None
+        if email is not None:
+            rec["email"] = email.strip().lower() or None
+        if disabled is not None:
+            rec["disabled"] = bool(disabled)
+        rec["changed_at"] = _now_iso()
+    return _user_from_record(rec)
+
+
+def disable_user(p: Paths | None, username: str) -> User:
+    return update_user(p, username, disabled=True)
+
+
+def enable_user(p: Paths | None, username: str) -> User:
+    return update_user(p, username, disabled=False)
+
+
+def set_password(p: Paths | None, username: str, password: str) -> User:
+    """Set a new password. Sessions signed in before the change end at their next rerun."""
+    p = p or default_paths()
+    u = normalise_username(username)
+    check_password_policy(password, u)
+    new_hash = hash_password(password)
+    with _editing(p) as data:
+        rec = data["users"].get(u)
+        if rec is None:
+            raise UserError(f"there is no user called {u!r}")
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
+        rec["password_hash"] = new_hash
+        rec["changed_at"] = rec["password_changed_at"] = now
+    return _user_from_record(rec)
+
+
+def check_credentials(p: Paths | None, username: str, password: str) -> tuple[User | None, str]:
+    """``(user, "ok")`` if the password is right and the account enabled; otherwise
+    ``(None, reason)`` with reason ``unknown_user``, ``wrong_password`` or ``disabled`` (for the
+    audit only: never show it). Costs one argon2 verification whatever the outcome."""
+    p = p or default_paths()
+    u = normalise_username(username)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        password = password[:MAX_PASSWORD_LENGTH]  # still verified (and fails): same cost
+    rec = _read(p)["users"].get(u) if USERNAME_RE.match(u) else None
+    if rec is None:
+        verify_password(_dummy_hash(), password)
+        return None, "unknown_user"
+    if not verify_password(rec.get("password_hash") or _dummy_hash(), password):
+        return None, "wrong_password"
+    if rec.get("disabled"):
+        return None, "disabled"
+    if hasher.check_needs_rehash(rec["password_hash"]):
+        with contextlib.suppress(Exception), _editing(p) as data:  # best effort
+            data["users"][u]["password_hash"] = hash_password(password)
+    return _user_from_record(rec), "ok"
+
+
+def authenticate(p: Paths | None, username: str, password: str) -> User | None:
+    """The user, if the password is right and the account is enabled; else None (whatever the reason)."""
+    return check_credentials(p, username, password)[0]
+
+
+def ensure_demo_admin(p: Paths | None = None) -> str | None:
+    """If there are no users at all, create ``admin`` (role admin) with a generated password and
+    return that password (to print once); otherwise return None. Only the hash is stored."""
+    p = p or default_paths()
+    password = generate_password()
+    with _editing(p) as data:
+        if data["users"]:
+            return None
+        now = _now_iso()
+        data["users"][DEMO_ADMIN] = {
+            "username": DEMO_ADMIN,
+            "display_name": "Demo administrator",
+            "role": "admin",
+            "teams": [],
+            "worker_id": None,
+            "email": None,
+            "disabled": False,
+            "password_hash": hash_password(password),
+            "created_at": now,
+            "changed_at": now,
+            "password_changed_at": now,
+        }
+    return password
+
+
+# --- the sign-in throttle ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """After ``free_failures`` failed sign-ins in a row for one key (a username, or a browser
+    session), that key is locked for ``base_delay`` seconds, doubling with each further failure up to
+    ``max_delay``. A key is forgotten ``forget_after`` seconds after its last failure; a successful
+    sign-in clears the username's and the session's counters. Attempts while locked are refused
+    without checking the password and are not counted."""
+
+    free_failures: int = 5
+    base_delay: float = 60.0
+    max_delay: float = 3600.0
+    forget_after: float = 24 * 3600.0
+
+    @classmethod
+    def from_env(cls) -> ThrottlePolicy:
+        def num(name: str, default: float) -> float:
+            raw = os.environ.get(name, "").strip()
+            return float(raw) if raw else default
+
+        return cls(
+            free_failures=int(num("IROQA_SIGNIN_FREE_FAILURES", cls.free_failures)),
+            base_delay=num("IROQA_SIGNIN_BASE_DELAY_SECONDS", cls.base_delay),
+            max_delay=num("IROQA_SIGNIN_MAX_DELAY_SECONDS", cls.max_delay),
+        )
+
+    def delay_after(self, failures: int) -> float:
+        if failures < self.free_failures:
+            return 0.0
+        return min(self.max_delay, self.base_delay * 2 ** (failures - self.free_failures))
+
+
+def username_key(username: str) -> str:
+    """Throttle key for a username (hashed: the file never holds what people typed)."""
+    return "u:" + hashlib.sha256(normalise_username(username)[:256].encode()).hexdigest()[:32]
+
+
+def session_key(session_id: str) -> str:
+    return "s:" + hashlib.sha256((session_id or "").encode()).hexdigest()[:32]
+
+
+class LoginThrottle:
+    """Failed sign-in counters, persisted in ``$IROQA_HOME/auth/throttle.json`` under a lock."""
+
+    def __init__(self, p: Paths | None = None, policy: ThrottlePolicy | None = None):
+        self.p = p or default_paths()
+        self.policy = policy or ThrottlePolicy.from_env()
+
+    @property
+    def file(self) -> Path:
+        return auth_dir(self.p) / "throttle.json"
+
+    def _load(self) -> dict:
+        try:
+            data = json.loads(self.file.read_bytes())
+            return data if isinstance(data, dict) else {}
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+
+    @contextlib.contextmanager
+    def _editing(self, now: float) -> Iterator[dict]:
+        with _locked(auth_dir(self.p) / "throttle.lock"):
+            data = self._load()
+            data = {
+                k: v
+                for k, v in data.items()
+                if isinstance(v, dict) and now - v.get("last", 0) < self.policy.forget_after
+            }
+            yield data
+            write_private(self.file, json.dumps(data, sort_keys=True).encode())
+
+    def retry_after(self, keys: Iterable[str], now: float) -> float:
+        """Seconds until any of ``keys`` may try again (0 if none is locked)."""
+        data = self._load()
+        wait = 0.0
+        for k in keys:
+            v = data.get(k)
+            if isinstance(v, dict) and now - v.get("last", 0) < self.policy.forget_after:
+                wait = max(wait, float(v.get("locked_until", 0)) - now)
+        return max(0.0, wait)
+
+    def failures(self, key: str, now: float) -> int:
+        v = self._load().get(key)
+        if not isinstance(v, dict) or now - v.get("last", 0) >= self.policy.forget_after:
+            return 0
+        return int(v.get("failures", 0))
+
+    def record_failure(self, keys: Iterable[str], now: float) -> float:
+        """Count one failure against each key; returns the longest lock now in force."""
+        wait = 0.0
+        with self._editing(now) as data:
+            for k in keys:
+                v = data.setdefault(k, {"failures": 0, "last": now, "locked_until": 0})
+                v["failures"] = int(v.get("failures", 0)) + 1
+                v["last"] = now
+                delay = self.policy.delay_after(v["failures"])
+                v["locked_until"] = now + delay if delay else 0
+                wait = max(wait, delay)
+        return wait
+
+    def clear(self, keys: Iterable[str], now: float) -> None:
+        with self._editing(now) as data:
+            for k in keys:
+                data.pop(k, None)
