@@ -52,13 +52,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.loader import ingest_paths
+    from ingest.profiles import ProfileError
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         print(f"No such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
     started = time.monotonic()
-    report = ingest_paths([Path(p) for p in args.paths], profile=args.profile, progress=_progress)
+    try:
+        report = ingest_paths([Path(p) for p in args.paths], profile=args.profile, progress=_progress,
+                              force=args.force)
+    except ProfileError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     print(report.summary())
     print(f"Ingest took {time.monotonic() - started:.1f}s")
     return 0 if report.ok else 1
@@ -354,6 +360,9 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("paths", nargs="+", help="extract files (.csv, .xlsx) or folders of them")
     i.add_argument("--profile", default="canonical",
                    help="column-mapping profile: canonical, mosaic, liquidlogic (ingest/profiles/*.yml)")
+    i.add_argument("--force", action="store_true",
+                   help="load files again even if the same content was loaded before (e.g. after loading "
+                   "the challenges that their events were quarantined for)")
     i.set_defaults(func=cmd_ingest)
 
     b = sub.add_parser("build", help="build the marts with dbt into a new build and make it live",
