@@ -1,0 +1,88 @@
+-- Every challenge from every source, in the case-system layout, before any validation or as-at
+-- cut-off. THE place to union another source of challenges (e.g. the app's write-back events).
+--   case_system: the challenges extract
+--   qa_grade:    an Inadequate QA checklist grade that counts as an escalation (int_qa_grades)
+
+with
+
+challenges as (
+
+    select * from {{ ref('stg_challenges') }}
+
+),
+
+qa_grades as (
+
+    select * from {{ ref('int_qa_grades') }}
+
+),
+
+from_case_system as (
+
+    select
+        challenges.challenge_id,
+        challenges.child_id,
+        challenges.raised_on,
+        challenges.raised_by_worker_id,
+        challenges.social_worker_id,
+        challenges.team_id,
+        challenges.legal_status,
+        challenges.context,
+        challenges.route,
+        challenges.entry_stage,
+        challenges.theme_codes,
+        challenges.concern,
+        challenges.raised_with_worker_id,
+        -- recorded against an Inadequate QA grade that links it
+        challenges.challenge_id in (
+            select linked_challenge_id
+            from qa_grades
+            where is_trigger_grade and links_existing_challenge
+        ) as is_qa_triggered,
+        'case_system' as record_source,
+        'challenges' as source_table,
+        challenges.challenge_id as source_record_id,
+        challenges.load_id,
+        challenges.source_file,
+        challenges.source_row
+    from challenges
+
+),
+
+from_qa_grades as (
+
+    select
+        qa_grades.triggered_challenge_id as challenge_id,
+        qa_grades.child_id,
+        qa_grades.graded_on as raised_on,
+        qa_grades.iro_worker_id as raised_by_worker_id,
+        qa_grades.allocated_worker_id as social_worker_id,
+        cast(null as varchar) as team_id,
+        qa_grades.child_legal_status as legal_status,
+        'qa_checklist' as context,
+        'formal' as route,
+        qa_grades.trigger_stage as entry_stage,
+        cast([] as varchar[]) as theme_codes,
+        'Graded Inadequate on the IRO Quality Assurance checklist' as concern,
+        cast(null as varchar) as raised_with_worker_id,
+        true as is_qa_triggered,
+        'qa_grade' as record_source,
+        'qa_grades' as source_table,
+        qa_grades.grade_id as source_record_id,
+        qa_grades.load_id,
+        qa_grades.source_file,
+        qa_grades.source_row
+    from qa_grades
+    where qa_grades.triggers_challenge
+
+),
+
+final as (
+
+    select * from from_case_system
+    union all by name
+    select * from from_qa_grades
+
+)
+
+select * from final

@@ -1,0 +1,82 @@
+-- Escalations that ENTERED each step, per calendar month, team and legal status (a bypass into
+-- stage 3 counts at stage 3 only), on a full grid so months with none show 0.
+
+with
+
+episodes as (
+
+    select * from {{ ref('fct_stage_episodes') }}
+
+),
+
+protocol_stages as (
+
+    select * from {{ ref('int_protocol_stages') }}
+
+),
+
+calendar as (
+
+    select * from {{ ref('dim_calendar') }}
+
+),
+
+months as (
+
+    select distinct calendar.month_start
+    from calendar
+    where calendar.month_start >= (select min(entered_month) from episodes)
+        and calendar.date_day <= {{ as_at_date() }}
+
+),
+
+team_statuses as (
+
+    select distinct
+        team_id,
+        team_name,
+        service_name,
+        legal_status
+    from episodes
+
+),
+
+entries as (
+
+    select
+        entered_month,
+        team_id,
+        legal_status,
+        stage_key,
+        count(*) as entries
+    from episodes
+    group by entered_month, team_id, legal_status, stage_key
+
+),
+
+final as (
+
+    select
+        months.month_start,
+        team_statuses.team_id,
+        team_statuses.team_name,
+        team_statuses.service_name,
+        team_statuses.legal_status,
+        protocol_stages.stage_key,
+        protocol_stages.stage_number,
+        protocol_stages.stage_label,
+        protocol_stages.stage_name,
+        protocol_stages.sort_order as stage_sort_order,
+        cast(coalesce(entries.entries, 0) as integer) as entries
+    from months
+    cross join team_statuses
+    cross join protocol_stages
+    left join entries
+        on months.month_start = entries.entered_month
+        and team_statuses.team_id is not distinct from entries.team_id
+        and team_statuses.legal_status = entries.legal_status
+        and protocol_stages.stage_key = entries.stage_key
+
+)
+
+select * from final
