@@ -31,7 +31,7 @@ class Warehouse:
 
         con = duckdb.connect(str(self.live.file), read_only=True)
         try:
-            return con.execute(sql, params or []).pl()
+            return con.sql(sql, params=params or None).pl()
         finally:
             con.close()
 

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from warehouse import settings
+from warehouse.events import ensure_events_readable
 from warehouse.settings import Paths
 from warehouse.store import LiveBuild, exclusive_lock, new_build_id, prune_builds, set_live
 
@@ -82,6 +83,7 @@ def build(
             raise BuildError(
                 f"There is no raw store at {p.raw_db} yet: load extracts first with `iroqa ingest PATH`."
             )
+        ensure_events_readable(p)  # the events glob must match at least one file
         build_id = new_build_id()
         build_file = p.builds_dir / f"{build_id}.duckdb"
         log = p.logs_dir / f"build-{build_id}.log"

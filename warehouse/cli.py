@@ -128,7 +128,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     live = read_live(p)
     print(f"warehouse home : {p.home}")
     print(f"raw store      : {p.raw_db} ({'present' if p.raw_db.exists() else 'missing'})")
-    events = len(list(p.events_dir.glob('*.parquet'))) if p.events_dir.exists() else 0
+    from warehouse.events import event_files
+
+    events = len(event_files(p)) if p.events_dir.exists() else 0
     print(f"app events     : {events}")
     if live:
         print(f"live build     : {live.build_id} as at {live.as_at}, protocol {live.protocol}, "
