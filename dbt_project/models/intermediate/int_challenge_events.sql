@@ -49,7 +49,7 @@ classified as (
         -- an escalation moves the challenge to events.stage; under a final-stage CAFCASS
         -- protocol a CAFCASS referral is an escalation to the CAFCASS stage
         events.event_type = 'escalated'
-            or (events.event_type = 'cafcass_referral' and protocol.cafcass_mode = 'final_stage')
+        or (events.event_type = 'cafcass_referral' and protocol.cafcass_mode = 'final_stage')
             as is_stage_change,
         case
             when events.event_type = 'escalated' then events.stage
@@ -57,7 +57,7 @@ classified as (
                 then protocol.cafcass_stage_number
         end as target_stage,
         events.event_type = 'cafcass_referral'
-            or coalesce(events.event_type = 'escalated' and events.stage = protocol.cafcass_stage_number, false)
+        or coalesce(events.event_type = 'escalated' and events.stage = protocol.cafcass_stage_number, false)
             as is_cafcass_referral,
         case events.event_type
             when 'escalated' then 1
@@ -151,7 +151,8 @@ stage_changes as (
             )
         ) as stage_before
     from close_checked
-    where close_issue is null
+    where
+        close_issue is null
         and is_stage_change
 
 ),
@@ -162,7 +163,8 @@ concurrent_referrals as (
         event_id,
         row_number() over (partition by challenge_id order by event_sequence) as referral_number
     from close_checked
-    where close_issue is null
+    where
+        close_issue is null
         and event_type = 'cafcass_referral'
         and not is_stage_change
 
@@ -232,7 +234,8 @@ entered_stages as (
         target_stage as stage_number,
         event_sequence as entered_sequence
     from staged
-    where is_stage_change
+    where
+        is_stage_change
         and close_issue is null
         and change_issue is null
 
@@ -246,10 +249,12 @@ responses as (
         count(entered_stages.stage_number) > 0 as is_stage_reached
     from staged
     left join entered_stages
-        on staged.challenge_id = entered_stages.challenge_id
-        and coalesce(staged.stage, staged.stage_after) = entered_stages.stage_number
-        and entered_stages.entered_sequence < staged.event_sequence
-    where staged.event_type = 'response'
+        on
+            staged.challenge_id = entered_stages.challenge_id
+            and coalesce(staged.stage, staged.stage_after) = entered_stages.stage_number
+            and staged.event_sequence > entered_stages.entered_sequence
+    where
+        staged.event_type = 'response'
         and staged.close_issue is null
         and staged.change_issue is null
     group by staged.event_id, coalesce(staged.stage, staged.stage_after)

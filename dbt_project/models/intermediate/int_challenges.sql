@@ -53,13 +53,14 @@ social_worker_teams as (
     left join children
         on in_window.child_id = children.child_id
     inner join worker_spells
-        on coalesce(in_window.social_worker_id, children.allocated_worker_id) = worker_spells.worker_id
-        and in_window.raised_on between worker_spells.valid_from and worker_spells.valid_until
+        on
+            coalesce(in_window.social_worker_id, children.allocated_worker_id) = worker_spells.worker_id
+            and in_window.raised_on between worker_spells.valid_from and worker_spells.valid_until
     inner join teams
         on worker_spells.team_id = teams.team_id
     qualify row_number() over (
         partition by in_window.challenge_id
-        order by worker_spells.valid_from desc, worker_spells.team_id
+        order by worker_spells.valid_from desc, worker_spells.team_id asc
     ) = 1
 
 ),
@@ -97,14 +98,16 @@ validated as (
         case
             when team_resolved.route = 'informal' and coalesce(team_resolved.entry_stage, 0) <> 0
                 then 'invalid_entry_stage'
-            when team_resolved.route = 'formal'
+            when
+                team_resolved.route = 'formal'
                 and (
                     team_resolved.entry_stage is null
                     or team_resolved.entry_stage < 1
                     or team_resolved.entry_stage > protocol.stage_count
                 )
                 then 'invalid_entry_stage'
-            when team_resolved.route = 'formal'
+            when
+                team_resolved.route = 'formal'
                 and team_resolved.entry_stage = protocol.cafcass_stage_number
                 and protocol.looked_after_only_cafcass
                 and team_resolved.legal_status <> 'lac'

@@ -43,7 +43,7 @@ classified as (
         children.allocated_worker_id,
         protocol.qa_inadequate_trigger_stage as trigger_stage,
         grades.grade = 'inadequate'
-            and protocol.qa_inadequate_trigger_stage is not null as is_trigger_grade,
+        and protocol.qa_inadequate_trigger_stage is not null as is_trigger_grade,
         grades.load_id,
         grades.source_file,
         grades.source_row

@@ -99,7 +99,8 @@ concurrent_cafcass_steps as (
         'cafcass' as stage_key,
         cast(null as date) as next_stage_entered_on
     from events
-    where events.event_type = 'cafcass_referral'
+    where
+        events.event_type = 'cafcass_referral'
         and not events.is_stage_change
 
 ),
@@ -163,8 +164,9 @@ steps as (
     left join closes
         on all_steps.challenge_id = closes.challenge_id
     left join first_responses
-        on all_steps.challenge_id = first_responses.challenge_id
-        and all_steps.stage_number = first_responses.response_stage
+        on
+            all_steps.challenge_id = first_responses.challenge_id
+            and all_steps.stage_number = first_responses.response_stage
 
 ),
 
@@ -179,9 +181,11 @@ derived_responsible as (
         worker_spells.worker_id
     from steps
     inner join worker_spells
-        on steps.responder_role = worker_spells.role
-        and steps.entered_on between worker_spells.valid_from and worker_spells.valid_until
-    where steps.assigned_worker_id is null
+        on
+            steps.responder_role = worker_spells.role
+            and steps.entered_on between worker_spells.valid_from and worker_spells.valid_until
+    where
+        steps.assigned_worker_id is null
         and (
             case
                 when worker_spells.team_id = steps.team_id then 1
@@ -207,7 +211,7 @@ derived_responsible as (
                 else 4
             end,
             worker_spells.valid_from desc,
-            worker_spells.worker_id
+            worker_spells.worker_id asc
     ) = 1
 
 ),
@@ -240,11 +244,12 @@ ended as (
             when derived_responsible.worker_id is not null then 'derived'
         end as responsible_source,
         steps.assigned_worker_id is null
-            or steps.assigned_worker_id in (select worker_id from worker_names) as is_assigned_worker_known
+        or steps.assigned_worker_id in (select worker_id from worker_names) as is_assigned_worker_known
     from steps
     left join derived_responsible
-        on steps.challenge_id = derived_responsible.challenge_id
-        and steps.stage_key = derived_responsible.stage_key
+        on
+            steps.challenge_id = derived_responsible.challenge_id
+            and steps.stage_key = derived_responsible.stage_key
 
 ),
 
@@ -295,7 +300,7 @@ final as (
         clocked.is_current_stage,
         clocked.clock_stopped_on,
         clocked.response_due_on is not null
-            and {{ is_overdue('clocked.response_due_on', 'clocked.clock_stopped_on') }} as is_overdue,
+        and {{ is_overdue('clocked.response_due_on', 'clocked.clock_stopped_on') }} as is_overdue,
         cast(
             case
                 when clocked.response_due_on is null then 0

@@ -53,12 +53,12 @@ holidays as (
 
 days as (
 
-    select cast(generated.day as date) as date_day
+    select cast(day_series.series_day as date) as date_day
     from generate_series(
         date '{{ var("calendar_start") }}',
         date '{{ var("calendar_end") }}',
         interval 1 day
-    ) as generated (day)
+    ) as day_series (series_day)
 
 ),
 
@@ -120,11 +120,11 @@ final as (
         strftime(date_day, '%b %Y') as month_label,
         fiscal_year_start_year,
         cast(fiscal_year_start_year as varchar) || '-'
-            || right(cast(fiscal_year_start_year + 1 as varchar), 2) as fiscal_year_label,
+        || right(cast(fiscal_year_start_year + 1 as varchar), 2) as fiscal_year_label,
         fiscal_quarter,
         cast(fiscal_year_start_year as varchar) || '-'
-            || right(cast(fiscal_year_start_year + 1 as varchar), 2)
-            || ' Q' || cast(fiscal_quarter as varchar) as fiscal_quarter_label,
+        || right(cast(fiscal_year_start_year + 1 as varchar), 2)
+        || ' Q' || cast(fiscal_quarter as varchar) as fiscal_quarter_label,
         -- fiscal quarters are calendar quarters, numbered from April
         cast(date_trunc('quarter', date_day) as date) as fiscal_quarter_start
     from fiscal

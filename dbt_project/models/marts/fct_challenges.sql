@@ -207,10 +207,10 @@ final as (
         responsible_name,
         -- e.g. 'Resolved at Stage 2', 'Open at Positive Challenge', 'Open at Referral to CAFCASS'
         upper(left(status, 1)) || substr(status, 2) || ' at '
-            || case
-                when current_stage = 0 or is_current_stage_cafcass then current_stage_name
-                else current_stage_label
-            end as outcome,
+        || case
+            when current_stage = 0 or is_current_stage_cafcass then current_stage_name
+            else current_stage_label
+        end as outcome,
         is_qa_triggered,
         record_source,
         protocol_code

@@ -71,8 +71,8 @@ challenge_issues as (
         challenges.challenge_id,
         challenges.issue_code,
         'route ' || coalesce(challenges.route, '?') || ', entry stage '
-            || coalesce(cast(challenges.entry_stage as varchar), 'empty')
-            || ', legal status ' || coalesce(challenges.legal_status, '?') as issue_detail,
+        || coalesce(cast(challenges.entry_stage as varchar), 'empty')
+        || ', legal status ' || coalesce(challenges.legal_status, '?') as issue_detail,
         challenges.raised_on as record_date,
         challenges.load_id,
         challenges.source_file,
@@ -93,14 +93,15 @@ team_issues as (
             else 'unknown_team'
         end as issue_code,
         'team_id ' || coalesce(challenges.recorded_team_id, 'empty') || ', social worker '
-            || coalesce(challenges.social_worker_id, 'empty') || ', raised '
-            || cast(challenges.raised_on as varchar) as issue_detail,
+        || coalesce(challenges.social_worker_id, 'empty') || ', raised '
+        || cast(challenges.raised_on as varchar) as issue_detail,
         challenges.raised_on as record_date,
         challenges.load_id,
         challenges.source_file,
         challenges.source_row
     from challenges
-    where challenges.is_valid
+    where
+        challenges.is_valid
         and (
             challenges.team_source = 'unresolved'
             or (challenges.recorded_team_id is not null and challenges.team_source <> 'challenge')
@@ -141,7 +142,8 @@ entry_bypass_issues as (
         challenges.source_row
     from challenges
     cross join protocol
-    where challenges.is_valid
+    where
+        challenges.is_valid
         and challenges.entry_stage > 1
         and not protocol.bypass_allowed
 
@@ -155,7 +157,7 @@ event_issues as (
         events.challenge_id,
         events.issue_code,
         events.event_type || ' on ' || cast(events.event_on as varchar)
-            || coalesce(', stage ' || cast(events.stage as varchar), '') as issue_detail,
+        || coalesce(', stage ' || cast(events.stage as varchar), '') as issue_detail,
         events.event_on as record_date,
         events.load_id,
         events.source_file,
@@ -173,14 +175,15 @@ event_bypass_issues as (
         events.challenge_id,
         'bypass_not_allowed' as issue_code,
         'escalated from stage ' || cast(events.stage_before as varchar) || ' to stage '
-            || cast(events.target_stage as varchar) as issue_detail,
+        || cast(events.target_stage as varchar) as issue_detail,
         events.event_on as record_date,
         events.load_id,
         events.source_file,
         events.source_row
     from events
     cross join protocol
-    where events.is_bypass
+    where
+        events.is_bypass
         and not protocol.bypass_allowed
 
 ),
@@ -215,14 +218,15 @@ qa_grade_issues as (
         qa_grades.linked_challenge_id as challenge_id,
         qa_grades.issue_code,
         'grade ' || qa_grades.grade || ' on ' || cast(qa_grades.graded_on as varchar)
-            || ', child ' || coalesce(qa_grades.child_id, 'empty')
-            || coalesce(', links ' || qa_grades.linked_challenge_id, '') as issue_detail,
+        || ', child ' || coalesce(qa_grades.child_id, 'empty')
+        || coalesce(', links ' || qa_grades.linked_challenge_id, '') as issue_detail,
         qa_grades.graded_on as record_date,
         qa_grades.load_id,
         qa_grades.source_file,
         qa_grades.source_row
     from qa_grades
-    where qa_grades.issue_code is not null
+    where
+        qa_grades.issue_code is not null
         and qa_grades.graded_on <= {{ as_at_date() }}
 
 ),

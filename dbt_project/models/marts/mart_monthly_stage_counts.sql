@@ -25,7 +25,8 @@ months as (
 
     select distinct calendar.month_start
     from calendar
-    where calendar.month_start >= (select min(entered_month) from episodes)
+    where
+        calendar.month_start >= (select min(entered_month) from episodes)
         and calendar.date_day <= {{ as_at_date() }}
 
 ),
@@ -72,10 +73,11 @@ final as (
     cross join team_statuses
     cross join protocol_stages
     left join entries
-        on months.month_start = entries.entered_month
-        and team_statuses.team_id is not distinct from entries.team_id
-        and team_statuses.legal_status = entries.legal_status
-        and protocol_stages.stage_key = entries.stage_key
+        on
+            months.month_start = entries.entered_month
+            and team_statuses.team_id is not distinct from entries.team_id
+            and team_statuses.legal_status = entries.legal_status
+            and protocol_stages.stage_key = entries.stage_key
 
 )
 

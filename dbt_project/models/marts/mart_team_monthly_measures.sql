@@ -24,7 +24,8 @@ months as (
 
     select distinct calendar.month_start
     from calendar
-    where calendar.month_start >= (select min(raised_month) from challenges)
+    where
+        calendar.month_start >= (select min(raised_month) from challenges)
         and calendar.date_day <= {{ as_at_date() }}
 
 ),
@@ -78,7 +79,8 @@ responses_due as (
         count(*) as stage_responses_due,
         count(*) filter (where is_responded_in_time) as stage_responses_in_time
     from episodes
-    where response_due_on is not null
+    where
+        response_due_on is not null
         and response_due_on <= {{ as_at_date() }}
         and (responded_on is not null or ended_on is null or ended_on > response_due_on)
     group by all
@@ -123,21 +125,25 @@ final as (
     from months
     cross join team_statuses
     left join raised
-        on months.month_start = raised.month_start
-        and team_statuses.team_id is not distinct from raised.team_id
-        and team_statuses.legal_status = raised.legal_status
+        on
+            months.month_start = raised.month_start
+            and team_statuses.team_id is not distinct from raised.team_id
+            and team_statuses.legal_status = raised.legal_status
     left join formal_starts
-        on months.month_start = formal_starts.month_start
-        and team_statuses.team_id is not distinct from formal_starts.team_id
-        and team_statuses.legal_status = formal_starts.legal_status
+        on
+            months.month_start = formal_starts.month_start
+            and team_statuses.team_id is not distinct from formal_starts.team_id
+            and team_statuses.legal_status = formal_starts.legal_status
     left join responses_due
-        on months.month_start = responses_due.month_start
-        and team_statuses.team_id is not distinct from responses_due.team_id
-        and team_statuses.legal_status = responses_due.legal_status
+        on
+            months.month_start = responses_due.month_start
+            and team_statuses.team_id is not distinct from responses_due.team_id
+            and team_statuses.legal_status = responses_due.legal_status
     left join resolutions
-        on months.month_start = resolutions.month_start
-        and team_statuses.team_id is not distinct from resolutions.team_id
-        and team_statuses.legal_status = resolutions.legal_status
+        on
+            months.month_start = resolutions.month_start
+            and team_statuses.team_id is not distinct from resolutions.team_id
+            and team_statuses.legal_status = resolutions.legal_status
 
 )
 
