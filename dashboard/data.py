@@ -7,19 +7,49 @@ How it reads the warehouse:
 * one read-only DuckDB connection per build file, cached as a resource; each query uses its own
   cursor, because Streamlit runs sessions in threads and a connection must not be shared across
   threads;
-* query results are cached with the build id in the key, so a cache never outlives its build;
-* values from users (filters) are passed as bound parameters, never pasted into SQL.
+* query results are cached with the build in the key, so a cache never outlives its build;
+* values from users (filters, a selected case) are bound as named parameters (``$p1``...), never
+  pasted into SQL. The SQL text is assembled only from constant fragments in this module.
+
+Which filters apply where (see docs/dashboard.md):
+
+* *team / service*, *legal status* and *theme* apply everywhere;
+* *protocol stage* applies to the stage a challenge is at (snapshots), the stage entered (monthly
+  counts) or the stage group (themes: informal / stage 1 / stages 2-4);
+* the *period* applies to everything counted over time (monthly counts, themes, team measures,
+  charts); snapshot figures ("open now", "overdue now") are always as at the build's as-at date.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
 
 import polars as pl
 import streamlit as st
 
 from warehouse.store import LiveBuild, connect_read_only, read_live
+
+# Stage groups used by mart_theme_counts, and the stage keys each one covers.
+STAGE_GROUPS = {
+    "informal": "Positive Challenge (informal)",
+    "stage_1": "Stage 1",
+    "stages_2_4": "Stages 2 to 4",
+}
+CAFCASS_LABEL = "Contact with CAFCASS"
+
+
+def stage_group_of(stage_key: str) -> str | None:
+    if stage_key == "informal":
+        return "informal"
+    if stage_key == "stage_1":
+        return "stage_1"
+    if stage_key.startswith("stage_"):
+        return "stages_2_4"
+    return None
 
 
 def live() -> LiveBuild | None:
@@ -32,39 +62,145 @@ def _connection(build: LiveBuild):
     return connect_read_only(build)
 
 
-def _query(build: LiveBuild, sql: str, params: list | None = None) -> pl.DataFrame:
+class _Params:
+    """Collects bound values for one statement; ``bind`` returns the placeholder to put in the SQL."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def bind(self, value: Any) -> str:
+        name = f"p{len(self.values) + 1}"
+        self.values[name] = value
+        return f"${name}"
+
+
+def _query(build: LiveBuild, sql: str, params: _Params | dict | None = None) -> pl.DataFrame:
     """Run one query on its own cursor of the build's cached read-only connection."""
+    values = params.values if isinstance(params, _Params) else (params or {})
     cur = _connection(build).cursor()
     try:
-        return cur.execute(sql, params or []).pl()
+        return cur.sql(sql, params=values or None).pl()
     finally:
         cur.close()
 
 
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def month_end(d: date) -> date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def add_months(d: date, n: int) -> date:
+    y, m = divmod(d.year * 12 + d.month - 1 + n, 12)
+    return date(y, m + 1, 1)
+
+
+def previous_month_end(d: date) -> date:
+    return month_start(d) - timedelta(days=1)
+
+
+_COLUMN = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?")
+
+
 @dataclass(frozen=True)
 class Filters:
-    """What the sidebar filters select. Empty tuples mean "all"."""
+    """What the sidebar filters select. Empty tuples mean "all"; ``None`` months mean "no limit"."""
 
-    teams: tuple[str, ...] = ()
-    legal_statuses: tuple[str, ...] = ()
+    month_from: date | None = None  # first day of the first month in the period
+    month_to: date | None = None  # first day of the last month in the period
+    teams: tuple[str, ...] = ()  # team_id
+    services: tuple[str, ...] = ()  # service_name
+    legal_statuses: tuple[str, ...] = ()  # lac / cp / cin
+    stages: tuple[str, ...] = ()  # stage_key: informal, stage_1.., cafcass
+    themes: tuple[str, ...] = ()  # theme_code
+    extra: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
-    def where(self, alias: str = "") -> tuple[str, list]:
-        """A SQL condition (with ``?`` placeholders) and its parameters."""
-        col = f"{alias}." if alias else ""
-        clauses, params = ["true"], []
-        if self.teams:
-            clauses.append(f"{col}team_id in (select unnest(?::varchar[]))")
-            params.append(list(self.teams))
-        if self.legal_statuses:
-            clauses.append(f"{col}legal_status in (select unnest(?::varchar[]))")
-            params.append(list(self.legal_statuses))
-        return " and ".join(clauses), params
+    @property
+    def period_start(self) -> date | None:
+        return self.month_from
+
+    @property
+    def period_end(self) -> date | None:
+        return month_end(self.month_to) if self.month_to else None
+
+    def stage_groups(self) -> tuple[str, ...]:
+        return tuple(sorted({g for s in self.stages if (g := stage_group_of(s))}))
+
+    def sql(
+        self,
+        p: _Params,
+        *,
+        team: str | None = "team_id",
+        legal: str | None = "legal_status",
+        stage: str | None = None,
+        stage_group: str | None = None,
+        themes_list: str | None = None,
+        theme_code: str | None = None,
+        challenge: str | None = None,
+        period: str | None = None,
+    ) -> str:
+        """A SQL condition for these filters, each naming the column it applies to (None: skip).
+
+        ``themes_list`` is a VARCHAR[] column of theme codes; ``challenge`` a challenge_id column used
+        to apply the theme filter through fct_challenges where a table has no themes of its own.
+        """
+        for column in (team, legal, stage, stage_group, themes_list, theme_code, challenge, period):
+            if column is not None and not _COLUMN.fullmatch(column):
+                raise ValueError(f"not a column name: {column!r}")
+        out = ["true"]
+        if team and self.teams:
+            out.append(f"{team} in (select unnest({p.bind(list(self.teams))}::varchar[]))")
+        if team and self.services:
+            out.append(
+                f"{team} in (select team_id from dim_teams where service_name in "  # noqa: S608 - bound values
+                f"(select unnest({p.bind(list(self.services))}::varchar[])))"
+            )
+        if legal and self.legal_statuses:
+            out.append(f"{legal} in (select unnest({p.bind(list(self.legal_statuses))}::varchar[]))")
+        if stage and self.stages:
+            out.append(f"{stage} in (select unnest({p.bind(list(self.stages))}::varchar[]))")
+        if stage_group and self.stages:
+            out.append(f"{stage_group} in (select unnest({p.bind(list(self.stage_groups()))}::varchar[]))")
+        if self.themes:
+            if themes_list:
+                out.append(f"list_has_any({themes_list}, {p.bind(list(self.themes))}::varchar[])")
+            elif theme_code:
+                out.append(f"{theme_code} in (select unnest({p.bind(list(self.themes))}::varchar[]))")
+            elif challenge:
+                out.append(
+                    f"{challenge} in (select challenge_id from fct_challenges "  # noqa: S608 - bound values
+                    f"where list_has_any(themes, {p.bind(list(self.themes))}::varchar[]))"
+                )
+        if period and self.month_from:
+            out.append(f"{period} >= {p.bind(self.period_start)}::date")
+        if period and self.month_to:
+            out.append(f"{period} <= {p.bind(self.period_end)}::date")
+        return " and ".join(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Reference data
+# --------------------------------------------------------------------------------------------
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def build_info(build: LiveBuild) -> dict:
-    row = _query(build, "select as_at, protocol_code, protocol_name, built_at from build_info").row(0, named=True)
-    return row
+    df = _query(build, "select as_at, protocol_code, protocol_name, built_at, stage_count from build_info")
+    if df.is_empty():
+        return {
+            "as_at": as_at(build),
+            "protocol_code": build.protocol,
+            "protocol_name": build.protocol,
+            "built_at": None,
+            "stage_count": 0,
+        }
+    return df.row(0, named=True)
+
+
+def as_at(build: LiveBuild) -> date:
+    return date.fromisoformat(build.as_at)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -76,39 +212,519 @@ def teams(build: LiveBuild) -> pl.DataFrame:
     )
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def headline(build: LiveBuild, filters: Filters) -> dict:
-    """Headline figures as at the build's as-at date, for the filtered challenges."""
-    where, params = filters.where()
-    sql = f"""
+@st.cache_data(max_entries=64, show_spinner=False)
+def themes(build: LiveBuild) -> pl.DataFrame:
+    return _query(build, "select theme_code, theme_label, theme_group from dim_themes order by theme_label")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def stages(build: LiveBuild) -> pl.DataFrame:
+    """The protocol's stages in order: informal, stage 1..N, then the CAFCASS step if the protocol
+    has a separate one. ``stage_label`` is the report's heading ("Stage 1"..., "Contact with
+    CAFCASS"; the informal tier's name for informal), ``stage_name`` who responds ("Team Manager").
+    Labels come from mart_monthly_stage_counts, names from fct_stage_episodes; build_info's
+    stage_count fills in stages nobody has reached yet."""
+    n = int(build_info(build).get("stage_count") or 0)
+    labels = _query(
+        build,
+        "select stage_key, any_value(stage_number) as stage_number, any_value(stage_label) as stage_label "
+        "from mart_monthly_stage_counts group by stage_key",
+    )
+    names = _query(
+        build,
+        "select stage_key, any_value(stage_number) as stage_number, min(stage_name) as stage_name "
+        "from fct_stage_episodes group by stage_key",
+    )
+    rows: dict[str, dict] = {
+        "informal": {
+            "stage_key": "informal",
+            "stage_number": 0,
+            "stage_name": "Positive Challenge",
+            "stage_label": "Positive Challenge",
+        },
+    }
+    for i in range(1, n + 1):
+        rows[f"stage_{i}"] = {
+            "stage_key": f"stage_{i}",
+            "stage_number": i,
+            "stage_name": f"Stage {i}",
+            "stage_label": f"Stage {i}",
+        }
+    for r in labels.iter_rows(named=True):
+        row = rows.setdefault(
+            r["stage_key"],
+            {
+                "stage_key": r["stage_key"],
+                "stage_number": r["stage_number"],
+                "stage_name": r["stage_label"],
+                "stage_label": r["stage_label"],
+            },
+        )
+        row["stage_label"] = r["stage_label"] or row["stage_label"]
+    for r in names.iter_rows(named=True):
+        row = rows.setdefault(
+            r["stage_key"],
+            {
+                "stage_key": r["stage_key"],
+                "stage_number": r["stage_number"],
+                "stage_name": r["stage_name"],
+                "stage_label": r["stage_name"],
+            },
+        )
+        row["stage_name"] = r["stage_name"] or row["stage_name"]
+        if r["stage_key"] == "informal":
+            row["stage_label"] = (
+                labels.filter(pl.col("stage_key") == "informal")["stage_label"].first() or r["stage_name"]
+            )
+    if "cafcass" in rows and rows["cafcass"]["stage_label"] != CAFCASS_LABEL:
+        rows["cafcass"]["stage_label"] = CAFCASS_LABEL
+    ordered = sorted(rows.values(), key=lambda r: (r["stage_number"] is None, r["stage_number"] or 0))
+    return pl.DataFrame(
+        ordered,
+        schema={
+            "stage_key": pl.String,
+            "stage_number": pl.Int32,
+            "stage_name": pl.String,
+            "stage_label": pl.String,
+        },
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def first_month(build: LiveBuild) -> date:
+    """The first month with any activity (for the period filter's choices)."""
+    df = _query(
+        build,
+        "select least((select min(raised_on) from fct_challenges), "
+        "(select min(entered_on) from fct_stage_episodes)) as first_day",
+    )
+    first = df.item(0, 0) if not df.is_empty() else None
+    return month_start(first) if first else month_start(as_at(build))
+
+
+# --------------------------------------------------------------------------------------------
+# Snapshots "as at" a date, computed from the facts' dates (so the previous month-end can be
+# compared with the live as-at date).
+# --------------------------------------------------------------------------------------------
+
+_AS_AT_SQL = """
+    with at_date as (select {on}::date as on_date),
+    open_then as (
+        select c.*
+        from fct_challenges c, at_date
+        where c.raised_on <= on_date and (c.closed_on is null or c.closed_on > on_date)
+    ),
+    episode_then as (
+        select e.*, row_number() over (
+            partition by e.challenge_id order by e.entered_on desc, e.stage_number desc
+        ) as recency
+        from fct_stage_episodes e, at_date
+        where e.stage_number is not null and e.entered_on <= on_date
+          and e.challenge_id in (select challenge_id from open_then)
+    ),
+    snapshot as (
         select
-            count(*) filter (where status = 'open') as open_challenges,
-            count(*) filter (where status = 'open' and current_stage = 0) as open_informal,
-            count(*) filter (where status = 'open' and current_stage >= 1) as open_formal,
-            count(*) filter (where status = 'open' and current_stage in (3, 4)) as open_stage_3_4,
-            count(*) filter (where status = 'open' and is_overdue) as overdue_now,
-            count(*) filter (where status = 'open' and is_cap_breached) as cap_breaches_open,
-            count(*) filter (where is_cafcass_referred) as cafcass_referrals,
-            count(*) as all_challenges
-        from fct_challenges
-        where {where}
-    """  # noqa: S608 - the condition is built from constant fragments; values are bound parameters
-    return _query(build, sql, params).row(0, named=True)
+            c.challenge_id, c.case_ref, c.legal_status, c.team_id, c.team_name, c.service_name, c.iro_name,
+            c.themes, c.themes_label, c.raised_on, c.formal_started_on, c.route,
+            coalesce(e.stage_key, 'informal') as stage_key,
+            coalesce(e.stage_number, 0) as stage_number,
+            coalesce(e.stage_name, 'Positive Challenge') as stage_name,
+            e.entered_on as stage_entered_on, e.response_due_on, e.responded_on,
+            e.responsible_name,
+            -- as fct_stage_episodes.is_overdue: no response by the due date (late or still awaited)
+            coalesce(e.response_due_on < on_date
+                     and (e.responded_on is null or e.responded_on > e.response_due_on), false) as is_overdue,
+            coalesce(c.formal_started_on <= on_date and c.cap_due_on < on_date, false) as is_cap_breached,
+            c.cap_due_on,
+            coalesce(c.cafcass_referred_on <= on_date, false) as is_cafcass_referred,
+            on_date - c.raised_on as days_open
+        from open_then c
+        cross join at_date
+        left join episode_then e on e.challenge_id = c.challenge_id and e.recency = 1
+    )
+    select * from snapshot where {where}
+"""
+
+
+def _snapshot_sql(filters: Filters, on: date, p: _Params) -> str:
+    where = filters.sql(p, stage="stage_key", themes_list="themes")
+    return _AS_AT_SQL.format(on=p.bind(on), where=where)  # noqa: S608 - constant fragments, bound values
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def open_by_stage(build: LiveBuild, filters: Filters) -> pl.DataFrame:
-    where, params = filters.where()
+def headline(build: LiveBuild, filters: Filters, on: date) -> dict:
+    """Headline figures as at ``on`` (end of that day), for the filtered challenges."""
+    p = _Params()
     sql = f"""
-        select current_stage, current_stage_name, count(*) as challenges,
-               count(*) filter (where is_overdue) as overdue
-        from fct_challenges
-        where status = 'open' and {where}
-        group by all
-        order by current_stage
+        with s as ({_snapshot_sql(filters, on, p)})
+        select
+            count(*) as open_challenges,
+            count(*) filter (where stage_number = 0) as open_informal,
+            count(*) filter (where stage_number >= 1) as open_formal,
+            count(*) filter (where stage_number in (3, 4)) as open_stage_3_4,
+            count(*) filter (where is_overdue) as overdue,
+            count(*) filter (where is_cap_breached) as cap_breached,
+            count(*) filter (where is_cafcass_referred) as cafcass_referred
+        from s
     """  # noqa: S608
-    return _query(build, sql, params)
+    return _query(build, sql, p).row(0, named=True)
 
 
-def as_at(build: LiveBuild) -> date:
-    return date.fromisoformat(build.as_at)
+@st.cache_data(max_entries=256, show_spinner=False)
+def open_by_stage(build: LiveBuild, filters: Filters, on: date) -> pl.DataFrame:
+    """Open challenges by the stage they were at on ``on``."""
+    p = _Params()
+    sql = f"""
+        with s as ({_snapshot_sql(filters, on, p)})
+        select stage_key, stage_number, count(*) as challenges,
+               count(*) filter (where is_overdue) as overdue
+        from s group by all order by stage_number
+    """  # noqa: S608
+    return _query(build, sql, p)
+
+
+SNAPSHOT_FIGURES = {
+    "open": "true",
+    "informal": "stage_number = 0",
+    "formal": "stage_number >= 1",
+    "stage_3_4": "stage_number in (3, 4)",
+    "overdue": "is_overdue",
+    "cap_breached": "is_cap_breached",
+    "cafcass_referred": "is_cafcass_referred",
+}
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def snapshot_cases(
+    build: LiveBuild, filters: Filters, on: date, figure: str = "open", stage_key: str | None = None
+) -> pl.DataFrame:
+    """The cases behind a headline figure (one of SNAPSHOT_FIGURES), optionally one stage only."""
+    condition = SNAPSHOT_FIGURES[figure]  # a KeyError for anything else: never user text in SQL
+    p = _Params()
+    stage_clause = f"stage_key = {p.bind(stage_key)}" if stage_key else "true"
+    sql = f"""
+        with s as ({_snapshot_sql(filters, on, p)})
+        select challenge_id, case_ref, stage_number, stage_name, team_name, service_name, legal_status,
+               raised_on, days_open, stage_entered_on, responsible_name, response_due_on, is_overdue,
+               cap_due_on, is_cap_breached, is_cafcass_referred, themes_label, iro_name
+        from s where {condition} and {stage_clause}
+        order by is_overdue desc, stage_number desc, response_due_on nulls last, raised_on
+    """  # noqa: S608
+    return _query(build, sql, p)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def responses_in_time(build: LiveBuild, filters: Filters, start: date, end: date) -> dict:
+    """Stage responses due between ``start`` and ``end`` (inclusive), and how many came in time
+    (on or before the due date). As mart_team_monthly_measures counts them: a stage that ended
+    (escalated or closed) before its due date without a response is not counted."""
+    p = _Params()
+    where = filters.sql(p, stage="stage_key", challenge="challenge_id")
+    sql = f"""
+        select count(*) as due,
+               count(*) filter (where responded_on is not null and responded_on <= response_due_on
+                                and responded_on <= {p.bind(end)}::date) as in_time
+        from fct_stage_episodes
+        where response_due_on between {p.bind(start)}::date and {p.bind(end)}::date
+          and (responded_on is not null or ended_on is null or ended_on > response_due_on) and {where}
+    """  # noqa: S608
+    row = _query(build, sql, p).row(0, named=True)
+    row["share"] = row["in_time"] / row["due"] if row["due"] else None
+    return row
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def responses_due_cases(build: LiveBuild, filters: Filters, start: date, end: date) -> pl.DataFrame:
+    p = _Params()
+    where = filters.sql(p, stage="stage_key", challenge="challenge_id")
+    sql = f"""
+        select challenge_id, case_ref, stage_number, stage_name, team_name, legal_status, responsible_name,
+               entered_on, response_due_on, responded_on,
+               (responded_on is not null and responded_on <= response_due_on
+                and responded_on <= {p.bind(end)}::date) as in_time
+        from fct_stage_episodes
+        where response_due_on between {p.bind(start)}::date and {p.bind(end)}::date
+          and (responded_on is not null or ended_on is null or ended_on > response_due_on) and {where}
+        order by in_time, response_due_on
+    """  # noqa: S608
+    return _query(build, sql, p)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def open_trend(build: LiveBuild, filters: Filters, ends: tuple[date, ...]) -> pl.DataFrame:
+    """Open challenges at each of ``ends`` (month ends), by stage."""
+    frames = [open_by_stage(build, filters, d).with_columns(on=pl.lit(d)) for d in ends]
+    return pl.concat(frames) if frames else pl.DataFrame()
+
+
+# --------------------------------------------------------------------------------------------
+# Monthly stage counts (the Rotherham report)
+# --------------------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def monthly_stage_counts(build: LiveBuild, filters: Filters) -> pl.DataFrame:
+    """Entries into each stage per month in the period (long: month_start, stage_key, entries).
+
+    From ``mart_monthly_stage_counts``; that mart has no themes, so with a theme filter the same
+    count (stage episodes entered in the month) comes from ``fct_stage_episodes``."""
+    p = _Params()
+    if filters.themes:
+        where = filters.sql(p, stage="stage_key", challenge="challenge_id", period="entered_on")
+        sql = f"""
+            select date_trunc('month', entered_on)::date as month_start, stage_key, stage_number,
+                   count(*)::bigint as entries
+            from fct_stage_episodes where {where}
+            group by all order by month_start, stage_number nulls last
+        """  # noqa: S608
+    else:
+        where = filters.sql(p, stage="stage_key", period="month_start")
+        sql = f"""
+            select month_start, stage_key, any_value(stage_number) as stage_number,
+                   sum(entries)::bigint as entries
+            from mart_monthly_stage_counts where {where}
+            group by all order by month_start, stage_number nulls last
+        """  # noqa: S608
+    return _query(build, sql, p)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def stage_entries_cases(
+    build: LiveBuild, filters: Filters, month: date | None, stage_key: str | None
+) -> pl.DataFrame:
+    """The stage episodes behind a cell of the monthly report (month None: the whole period;
+    stage None: every stage in the report)."""
+    p = _Params()
+    where = filters.sql(
+        p,
+        stage="e.stage_key",
+        challenge="e.challenge_id",
+        period="e.entered_on",
+        team="e.team_id",
+        legal="e.legal_status",
+    )
+    month_clause = (
+        f"date_trunc('month', e.entered_on)::date = {p.bind(month_start(month))}::date" if month else "true"
+    )
+    stage_clause = f"e.stage_key = {p.bind(stage_key)}" if stage_key else "e.stage_key <> 'informal'"
+    sql = f"""
+        select e.challenge_id, e.case_ref, e.stage_key, e.stage_number, e.stage_name, e.entered_on,
+               e.is_bypassed_into, e.response_due_on, e.responded_on, e.outcome, e.team_name,
+               e.legal_status, e.responsible_name, c.themes_label
+        from fct_stage_episodes e join fct_challenges c using (challenge_id)
+        where {where} and {month_clause} and {stage_clause}
+        order by e.entered_on, e.case_ref
+    """  # noqa: S608
+    return _query(build, sql, p)
+
+
+# --------------------------------------------------------------------------------------------
+# Challenge meeting
+# --------------------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def meeting_cases(build: LiveBuild, filters: Filters) -> pl.DataFrame:
+    """Open stage 3 and 4 challenges, most urgent first."""
+    p = _Params()
+    where = filters.sql(
+        p, team="m.team_id", legal="m.legal_status", stage="c.current_stage_key", themes_list="c.themes"
+    )
+    sql = f"""
+        select m.urgency_rank, m.challenge_id, m.case_ref, m.legal_status, m.team_name, m.service_name,
+               m.iro_name, m.current_stage, m.current_stage_name, m.stage_entered_on, m.raised_on,
+               m.days_open, m.working_days_open, m.responsible_name, m.responder_role, m.response_due_on,
+               m.is_overdue, m.working_days_overdue, m.cap_due_on, m.is_cap_breached,
+               m.is_cafcass_referred, m.themes_label
+        from mart_open_stage_3_4 m join fct_challenges c using (challenge_id)
+        where {where}
+        order by m.urgency_rank
+    """  # noqa: S608
+    return _query(build, sql, p)
+
+
+# --------------------------------------------------------------------------------------------
+# One case
+# --------------------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def case_choices(build: LiveBuild, filters: Filters) -> pl.DataFrame:
+    """Challenges for the case picker: open ones first, then the most recent."""
+    p = _Params()
+    where = filters.sql(p, themes_list="themes")
+    sql = f"""
+        select challenge_id, case_ref, status, current_stage_name, team_name, raised_on
+        from fct_challenges where {where}
+        order by status = 'open' desc, raised_on desc, case_ref
+    """  # noqa: S608
+    return _query(build, sql, p)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def case_summary(build: LiveBuild, challenge_id: str) -> dict | None:
+    p = _Params()
+    sql = f"""
+        select challenge_id, case_ref, legal_status, context, team_name, service_name, iro_name, route,
+               entry_stage, current_stage, current_stage_name, status, raised_on, formal_started_on,
+               closed_on, working_days_open, cap_due_on, is_cap_breached, is_cafcass_referred,
+               cafcass_referred_on, is_legal_advice_requested, themes_label, response_due_on, is_overdue,
+               responsible_name, outcome, is_qa_triggered
+        from fct_challenges where challenge_id = {p.bind(challenge_id)}
+    """  # noqa: S608
+    df = _query(build, sql, p)
+    return df.row(0, named=True) if not df.is_empty() else None
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def case_episodes(build: LiveBuild, challenge_id: str) -> pl.DataFrame:
+    p = _Params()
+    sql = f"""
+        select episode_id, stage_key, stage_number, stage_name, responder_role, entered_on, response_due_on,
+               responded_on, working_days_taken, is_bypassed_into, bypass_reason, outcome, is_open,
+               is_overdue, working_days_overdue, is_responded_in_time, responsible_name
+        from fct_stage_episodes where challenge_id = {p.bind(challenge_id)}
+        order by entered_on, stage_number nulls last
+    """  # noqa: S608
+    return _query(build, sql, p)
+
+
+# --------------------------------------------------------------------------------------------
+# Themes
+# --------------------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def theme_counts(build: LiveBuild, filters: Filters, period_type: str) -> pl.DataFrame:
+    """Challenges per theme, period and stage group, in the chosen period."""
+    if period_type not in ("month", "quarter"):
+        raise ValueError(period_type)
+    p = _Params()
+    where = filters.sql(p, stage_group="stage_group", theme_code="theme_code")
+    period_clause = _period_overlap(filters, p, "period_start", period_type)
+    sql = f"""
+        select period_start, period_label, theme_code, theme_label, theme_group, stage_group,
+               sum(challenges)::bigint as challenges
+        from mart_theme_counts
+        where period_type = {p.bind(period_type)} and {where} and {period_clause}
+        group by all order by period_start, theme_label
+    """  # noqa: S608
+    return _query(build, sql, p)
+
+
+def _period_overlap(filters: Filters, p: _Params, col: str, period_type: str) -> str:
+    """Periods (months or quarters starting at ``col``) that overlap the chosen months."""
+    clauses = ["true"]
+    if filters.month_to:
+        clauses.append(f"{col} <= {p.bind(filters.period_end)}::date")
+    if filters.month_from:
+        length = "3 months" if period_type == "quarter" else "1 month"
+        clauses.append(f"{col} + interval '{length}' > {p.bind(filters.period_start)}::date")
+    return " and ".join(clauses)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def theme_cases(
+    build: LiveBuild, filters: Filters, theme_code: str, period_type: str, stage_group: str
+) -> pl.DataFrame:
+    """The challenges behind a theme's counts in one stage group: one row per challenge and period
+    (month or quarter) in which it entered a stage of the group, as mart_theme_counts counts them,
+    so the number of rows is the table's total for the theme."""
+    if period_type not in ("month", "quarter"):
+        raise ValueError(period_type)
+    p = _Params()
+    where = filters.sql(p, team="c.team_id", legal="c.legal_status")
+    period_col = "d.month_start" if period_type == "month" else "d.fiscal_quarter_start"
+    label_col = "d.month_label" if period_type == "month" else "d.fiscal_quarter_label"
+    period = _period_overlap(filters, p, period_col, period_type)
+    sql = f"""
+        select c.challenge_id, c.case_ref, {period_col} as period_start, any_value({label_col}) as period_label,
+               min(e.entered_on) as entered_on, string_agg(distinct e.stage_name, ', ') as stages_entered,
+               any_value(c.status) as status, any_value(c.current_stage_name) as current_stage_name,
+               any_value(c.team_name) as team_name, any_value(c.legal_status) as legal_status,
+               any_value(c.themes_label) as themes_label
+        from fct_stage_episodes e
+        join fct_challenges c using (challenge_id)
+        join dim_calendar d on d.date_day = e.entered_on
+        where e.theme_stage_group = {p.bind(stage_group)} and list_contains(c.themes, {p.bind(theme_code)})
+          and {where} and {period}
+        group by c.challenge_id, c.case_ref, {period_col}
+        order by period_start desc, c.case_ref
+    """  # noqa: S608
+    return _query(build, sql, p)
+
+
+# --------------------------------------------------------------------------------------------
+# Teams
+# --------------------------------------------------------------------------------------------
+
+_MEASURES = """
+    sum(challenges_raised)::bigint as challenges_raised,
+    sum(informal_raised)::bigint as informal_raised,
+    sum(formal_started)::bigint as formal_started,
+    sum(informal_escalated_to_formal)::bigint as informal_escalated_to_formal,
+    sum(stage_responses_due)::bigint as stage_responses_due,
+    sum(stage_responses_in_time)::bigint as stage_responses_in_time,
+    sum(stage_responses_in_time) / nullif(sum(stage_responses_due), 0) as share_responded_in_time,
+    sum(challenges_resolved)::bigint as challenges_resolved
+"""
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def team_measures(build: LiveBuild, filters: Filters, by: str = "team") -> pl.DataFrame:
+    """The monthly team measures summed over the period, by team (or by service)."""
+    keys = {"team": "service_name, team_id, team_name", "service": "service_name"}[by]
+    p = _Params()
+    where = filters.sql(p, period="month_start")
+    sql = f"""
+        select {keys}, {_MEASURES}
+        from mart_team_monthly_measures where {where}
+        group by all order by all
+    """  # noqa: S608
+    return _query(build, sql, p)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def team_measures_monthly(build: LiveBuild, filters: Filters) -> pl.DataFrame:
+    p = _Params()
+    where = filters.sql(p, period="month_start")
+    sql = f"""
+        select month_start, {_MEASURES}
+        from mart_team_monthly_measures where {where}
+        group by all order by month_start
+    """  # noqa: S608
+    return _query(build, sql, p)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def median_days_to_resolution(build: LiveBuild, filters: Filters, by: str = "team") -> pl.DataFrame:
+    """Median working days from raised to resolved, for challenges resolved in the period (a median
+    cannot be summed across the mart's months, so it is taken from the challenges)."""
+    keys = {"team": "team_id", "service": "service_name", "all": "'all'"}[by]
+    p = _Params()
+    where = filters.sql(p, themes_list="themes", stage="current_stage_key", period="closed_on")
+    sql = f"""
+        select {keys} as grp, median(working_days_open) as median_working_days_to_resolution
+        from fct_challenges where status = 'resolved' and {where}
+        group by all
+    """  # noqa: S608
+    return _query(build, sql, p)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def open_responses(build: LiveBuild, filters: Filters) -> pl.DataFrame:
+    """Open stages waiting for a response (due dates and overdue as at the build), one row each."""
+    p = _Params()
+    where = filters.sql(
+        p, team="e.team_id", legal="e.legal_status", stage="e.stage_key", challenge="e.challenge_id"
+    )
+    sql = f"""
+        select e.challenge_id, e.case_ref, e.stage_key, e.stage_number, e.stage_name, e.entered_on,
+               e.response_due_on, e.responded_on, e.is_overdue, e.working_days_overdue,
+               coalesce(e.responsible_name, 'Not recorded') as responsible_name, e.responder_role,
+               e.team_id, e.team_name, e.service_name, e.legal_status, c.themes_label
+        from fct_stage_episodes e join fct_challenges c using (challenge_id)
+        where e.is_open and e.responded_on is null and e.response_due_on is not null and {where}
+        order by e.response_due_on, e.case_ref
+    """  # noqa: S608
+    return _query(build, sql, p)

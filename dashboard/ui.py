@@ -1,22 +1,127 @@
 """Shared page furniture: the sidebar filters (bound to the URL), the page header with the as-at
-date and build time, and the message shown when there is no data yet. No SQL here."""
+date and build time, empty states, tables with their CSV and Excel downloads, charts, and the links
+from a case to its timeline. No SQL here: everything comes from dashboard/data.py."""
 
 from __future__ import annotations
 
+import io
+import re
+from collections.abc import Sequence
 from datetime import date, datetime
 
+import altair as alt
+import polars as pl
 import streamlit as st
 
-from dashboard import data
+from dashboard import charts, data, pack
 from dashboard.data import Filters
 from warehouse.store import LiveBuild
 
-LEGAL_STATUS_LABELS = {"lac": "Looked after (LAC)", "cp": "Child protection (CP)", "cin": "Child in need (CIN)"}
+LEGAL_STATUS_LABELS = {
+    "lac": "Looked after (LAC)",
+    "cp": "Child protection (CP)",
+    "cin": "Child in need (CIN)",
+}
+LEGAL_STATUS_SHORT = {"lac": "LAC", "cp": "CP", "cin": "CIN"}
+TIMELINE_PAGE = "views/case_timeline.py"
+FILTER_KEYS = ("from", "to", "service", "team", "status", "stage", "theme")
 
 
-def long_date(d: date | str) -> str:
+# --------------------------------------------------------------------------------------------
+# Words and dates
+# --------------------------------------------------------------------------------------------
+
+
+def long_date(d: date | str | None) -> str:
+    if d is None:
+        return ""
     d = date.fromisoformat(d) if isinstance(d, str) else d
     return f"{d.day} {d:%B %Y}"
+
+
+def short_date(d: date | None) -> str:
+    return f"{d.day} {d:%b %Y}" if d else ""
+
+
+def month_label(d: date) -> str:
+    return f"{d:%b %Y}"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def and_list(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def filters() -> Filters:
+    """The filters the sidebar (rendered by app.py before the page) selected."""
+    return st.session_state.get("filters") or Filters()
+
+
+def team_labels(build: LiveBuild) -> dict[str, str]:
+    """team_id -> the name managers know, made unique if two teams share a name."""
+    rows = data.teams(build)
+    names = rows["team_name"].to_list()
+    return {
+        tid: (name if names.count(name) == 1 else f"{name} ({tid})")
+        for tid, name in zip(rows["team_id"], names, strict=True)
+    }
+
+
+def _filter_parts(build: LiveBuild, f: Filters) -> list[str]:
+    parts = []
+    if f.services:
+        parts.append(and_list(list(f.services)))
+    if f.teams:
+        labels = team_labels(build)
+        parts.append(and_list([labels.get(t, t) for t in f.teams]))
+    if f.legal_statuses:
+        parts.append(and_list([LEGAL_STATUS_SHORT.get(s, s) for s in f.legal_statuses]) + " children")
+    if f.stages:
+        names = stage_option_labels(build)
+        parts.append(and_list([names.get(s, s) for s in f.stages]))
+    if f.themes:
+        labels = dict(zip(data.themes(build)["theme_code"], data.themes(build)["theme_label"], strict=True))
+        parts.append(
+            ("theme " if len(f.themes) == 1 else "themes ") + and_list([labels.get(t, t) for t in f.themes])
+        )
+    return parts
+
+
+def scope(build: LiveBuild, f: Filters, *, period: bool = False) -> str:
+    """The filters in words, for sentences: "for Looked After Team 1; LAC children; theme Placement
+    suitability in Jan 2026 to Oct 2026". Empty when nothing is filtered."""
+    parts = _filter_parts(build, f)
+    text = ("for " + "; ".join(parts)) if parts else ""
+    if period and (f.month_from or f.month_to):
+        text = (text + " " if text else "") + "in " + period_words(f)
+    return text
+
+
+def filter_summary(build: LiveBuild, f: Filters, *, period: bool = False) -> str:
+    """The filters as a heading line: "Looked After Team 1 · LAC children · Jan 2026 to Oct 2026"."""
+    parts = _filter_parts(build, f)
+    if period and (f.month_from or f.month_to):
+        parts.append(period_words(f))
+    return " · ".join(parts)
+
+
+def period_words(f: Filters) -> str:
+    if f.month_from and f.month_to:
+        if f.month_from == f.month_to:
+            return month_label(f.month_from)
+        return f"{month_label(f.month_from)} to {month_label(f.month_to)}"
+    return "all months"
+
+
+# --------------------------------------------------------------------------------------------
+# Page furniture
+# --------------------------------------------------------------------------------------------
 
 
 def no_data() -> None:
@@ -27,28 +132,421 @@ def no_data() -> None:
     )
 
 
+def require_build(title: str) -> LiveBuild:
+    """The live build, or the no-data message and a stop."""
+    build = data.live()
+    if build is None:
+        st.title(title)
+        no_data()
+        st.stop()
+    return build
+
+
+def header(title: str, build: LiveBuild, *, period: bool = False) -> None:
+    st.title(title)
+    info = data.build_info(build)
+    built = datetime.fromisoformat(build.built_at)
+    st.caption(
+        f"As at **{long_date(build.as_at)}** · {info.get('protocol_name') or build.protocol} · "
+        f"warehouse built {built:%d %b %Y %H:%M} UTC"
+    )
+    words = filter_summary(build, filters(), period=period)
+    if words:
+        st.markdown(f"**Showing:** {words}")
+
+
+def empty(message: str) -> None:
+    st.info(message, icon=":material/info:")
+
+
+def stage_option_labels(build: LiveBuild) -> dict[str, str]:
+    out = {}
+    for r in data.stages(build).iter_rows(named=True):
+        if r["stage_key"] == "informal":
+            out["informal"] = f"Informal ({r['stage_name']})"
+        elif r["stage_key"] == "cafcass":
+            out["cafcass"] = "CAFCASS referral"
+        else:
+            out[r["stage_key"]] = f"{r['stage_label']}: {r['stage_name']}"
+    return out
+
+
+def month_choices(build: LiveBuild) -> list[date]:
+    first, last = data.first_month(build), data.month_start(data.as_at(build))
+    months, m = [], first
+    while m <= last:
+        months.append(m)
+        m = data.add_months(m, 1)
+    return months or [last]
+
+
+def clear_filters() -> None:
+    for k in FILTER_KEYS:
+        st.session_state.pop(k, None)
+
+
 def sidebar_filters(build: LiveBuild) -> Filters:
     """The filters every page shares. Bound to the URL, so a filtered view is a link to paste."""
     with st.sidebar:
         st.header("Filters")
+        months = month_choices(build)
+        default_from = max(0, len(months) - 10)  # the last 10 months, as the monthly report
+        c1, c2 = st.columns(2)
+        m_from = c1.selectbox(
+            "From", months, index=default_from, format_func=month_label, key="from", bind="query-params"
+        )
+        m_to = c2.selectbox(
+            "To", months, index=len(months) - 1, format_func=month_label, key="to", bind="query-params"
+        )
+        if m_from and m_to and m_from > m_to:
+            m_from, m_to = m_to, m_from
+            st.caption("The period runs from the earlier month to the later one.")
         team_rows = data.teams(build)
-        labels = dict(zip(team_rows["team_id"], team_rows["team_name"], strict=True))
+        services = sorted(set(team_rows["service_name"].drop_nulls().to_list()))
+        chosen_services = st.multiselect(
+            "Service", services, key="service", bind="query-params", placeholder="All services"
+        )
+        labels = team_labels(build)
+        team_ids = team_rows["team_id"].to_list()
         chosen_teams = st.multiselect(
-            "Team", options=list(labels), format_func=lambda t: labels.get(t, t),
-            key="team", bind="query-params", placeholder="All teams",
+            "Team",
+            options=team_ids,
+            format_func=lambda t: labels.get(t, t),
+            key="team",
+            bind="query-params",
+            placeholder="All teams",
         )
         chosen_status = st.multiselect(
-            "Legal status", options=list(LEGAL_STATUS_LABELS),
-            format_func=LEGAL_STATUS_LABELS.get, key="status", bind="query-params",
+            "Legal status",
+            options=list(LEGAL_STATUS_LABELS),
+            format_func=lambda s: LEGAL_STATUS_LABELS.get(s, s),
+            key="status",
+            bind="query-params",
             placeholder="All children",
         )
-    return Filters(teams=tuple(chosen_teams), legal_statuses=tuple(chosen_status))
-
-
-def header(title: str, build: LiveBuild) -> None:
-    st.title(title)
-    built = datetime.fromisoformat(build.built_at)
-    st.caption(
-        f"As at **{long_date(build.as_at)}** · protocol **{build.protocol}** · "
-        f"warehouse built {built:%d %b %Y %H:%M} UTC"
+        stage_labels = stage_option_labels(build)
+        chosen_stages = st.multiselect(
+            "Stage",
+            options=list(stage_labels),
+            format_func=lambda s: stage_labels.get(s, s),
+            key="stage",
+            bind="query-params",
+            placeholder="All stages",
+        )
+        theme_rows = data.themes(build)
+        theme_labels = dict(zip(theme_rows["theme_code"], theme_rows["theme_label"], strict=True))
+        chosen_themes = st.multiselect(
+            "Theme",
+            options=list(theme_labels),
+            format_func=lambda t: theme_labels.get(t, t),
+            key="theme",
+            bind="query-params",
+            placeholder="All themes",
+        )
+        st.button("Clear filters", on_click=clear_filters, icon=":material/filter_alt_off:")
+        st.caption("The address bar keeps these filters: copy it to share exactly this view.")
+    return Filters(
+        month_from=m_from,
+        month_to=m_to,
+        teams=tuple(chosen_teams),
+        services=tuple(chosen_services),
+        legal_statuses=tuple(chosen_status),
+        stages=tuple(chosen_stages),
+        themes=tuple(chosen_themes),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Tables and downloads
+# --------------------------------------------------------------------------------------------
+
+
+def _flat(df: pl.DataFrame) -> pl.DataFrame:
+    """Lists joined with '; ' so the table fits CSV and Excel cells."""
+    return df.with_columns(
+        pl.col(c).cast(pl.List(pl.String)).list.join("; ")
+        for c, t in df.schema.items()
+        if isinstance(t, pl.List)
+    )
+
+
+def to_csv_bytes(df: pl.DataFrame) -> bytes:
+    # UTF-8 with a byte-order mark, so Excel opens the CSV with the right characters.
+    return _flat(df).write_csv(include_bom=True).encode("utf-8")
+
+
+def to_xlsx_bytes(df: pl.DataFrame, sheet: str = "Data") -> bytes:
+    buf = io.BytesIO()
+    sheet = re.sub(r"[\[\]:*?/\\]", " ", sheet)[:31] or "Data"
+    _flat(df).write_excel(
+        buf, worksheet=sheet, autofit=True, freeze_panes=(1, 0), dtype_formats={pl.Date: "d mmm yyyy"}
+    )
+    return buf.getvalue()
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "table"
+
+
+def downloads(df: pl.DataFrame, name: str, *, key: str) -> None:
+    """The two downloads every table has: CSV and Excel, named after the table and the as-at date."""
+    build = data.live()
+    stem = slug(name) + (f"-as-at-{build.as_at}" if build else "")
+    row = st.container(horizontal=True)
+    row.download_button(
+        "Download CSV",
+        to_csv_bytes(df),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key=f"{key}-csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    row.download_button(
+        "Download Excel",
+        to_xlsx_bytes(df, name),
+        file_name=f"{stem}.xlsx",
+        key=f"{key}-xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+
+def present(df: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
+    """Pick and rename columns to the words on screen (the downloads use the same headings)."""
+    out = df.select([c for c in columns if c in df.columns]).rename(
+        {c: n for c, n in columns.items() if c in df.columns}
+    )
+    if "Legal status" in out.columns:
+        out = out.with_columns(pl.col("Legal status").replace(LEGAL_STATUS_SHORT))
+    return out
+
+
+def date_columns(df: pl.DataFrame) -> dict:
+    return {
+        c: st.column_config.DateColumn(c, format="D MMM YYYY") for c, t in df.schema.items() if t == pl.Date
+    }
+
+
+def table(
+    df: pl.DataFrame,
+    name: str,
+    *,
+    key: str,
+    select: str | None = None,
+    column_config: dict | None = None,
+    styler=None,
+    height: int | str = "auto",
+    hidden: Sequence[str] = (),
+):
+    """A table with its downloads. ``select`` ("single-row", "single-cell") makes it a drill-down;
+    the selection event is returned. ``hidden`` columns are downloaded but not shown."""
+    config = date_columns(df) | {h: None for h in hidden} | (column_config or {})
+    kwargs = {"on_select": "rerun", "selection_mode": select} if select else {}
+    event = st.dataframe(
+        styler if styler is not None else df,
+        hide_index=True,
+        column_config=config,
+        key=key,
+        height=height,
+        **kwargs,
+    )
+    downloads(df, name, key=key)
+    return event
+
+
+OVERDUE_STYLE = "background-color: #fde0dc; color: #7a1500; font-weight: 600"
+
+
+def highlight(df: pl.DataFrame, mask: Sequence[bool], *, hidden: Sequence[str] = ()):
+    """A pandas Styler that colours the rows where ``mask`` is true (overdue), for st.dataframe."""
+    pdf = df.to_pandas()
+    flags = [bool(m) for m in mask]
+
+    def row_style(row):
+        return [OVERDUE_STYLE if flags[row.name] else "" for _ in row]
+
+    return pdf.style.apply(row_style, axis=1)
+
+
+def selected_rows(event) -> list[int]:
+    try:
+        return list(event.selection.rows)
+    except AttributeError:
+        return []
+
+
+def selected_cell(event) -> tuple[int, str] | None:
+    try:
+        cells = list(event.selection.cells)
+    except AttributeError:
+        return None
+    return tuple(cells[0]) if cells else None
+
+
+def chart(c: alt.TopLevelMixin, *, key: str | None = None) -> None:
+    """Every chart goes through here: the projector theme, full width, no Streamlit restyling."""
+    st.altair_chart(charts.style(c), theme=None, key=key, width="stretch")
+
+
+# --------------------------------------------------------------------------------------------
+# Cases
+# --------------------------------------------------------------------------------------------
+
+
+CASE_COLUMNS = {
+    "case_ref": "Case ref",
+    "stage_name": "Stage",
+    "team_name": "Team",
+    "legal_status": "Legal status",
+    "raised_on": "Raised",
+    "days_open": "Days open",
+    "responsible_name": "Must respond",
+    "response_due_on": "Response due",
+    "is_overdue": "Overdue",
+    "cap_due_on": "20-day cap",
+    "is_cap_breached": "Past cap",
+    "is_cafcass_referred": "CAFCASS",
+    "themes_label": "Themes",
+    "iro_name": "IRO / Chair",
+    "challenge_id": "challenge_id",
+}
+
+
+def case_list(
+    df: pl.DataFrame,
+    name: str,
+    *,
+    key: str,
+    columns: dict[str, str] | None = None,
+    empty_message: str = "No cases.",
+) -> str | None:
+    """A list of cases with downloads; selecting a row shows that case's timeline beneath.
+    Returns the selected challenge_id."""
+    if df.is_empty():
+        empty(empty_message)
+        return None
+    shown = present(df, columns or CASE_COLUMNS)
+    event = table(shown, name, key=key, select="single-row", hidden=("challenge_id",))
+    rows = selected_rows(event)
+    if not rows:
+        st.caption("Select a row to see that case's timeline.")
+        return None
+    challenge_id = shown["challenge_id"][rows[0]]
+    return challenge_id
+
+
+def timeline_link(challenge_id: str) -> None:
+    build = data.live()
+    summary = data.case_summary(build, challenge_id) if build else None
+    case_ref = summary["case_ref"] if summary else challenge_id
+    st.page_link(
+        TIMELINE_PAGE,
+        label=f"Open case {case_ref} on its own page (a link to share)",
+        icon=":material/open_in_new:",
+        query_params={"case": challenge_id},
+    )
+
+
+def case_timeline(build: LiveBuild, challenge_id: str, *, key: str, heading: bool = True) -> bool:
+    """One challenge's journey: the facts, the stages as bars, and the events in order."""
+    summary = data.case_summary(build, challenge_id)
+    if summary is None:
+        empty(f"There is no challenge {challenge_id} in the build as at {long_date(build.as_at)}.")
+        return False
+    episodes = data.case_episodes(build, challenge_id)
+    as_at = data.as_at(build)
+    if heading:
+        where = (
+            "informal"
+            if not summary["current_stage"]
+            else f"stage {summary['current_stage']} ({summary['current_stage_name']})"
+        )
+        state = f"open at {where}" if summary["status"] == "open" else f"{summary['status']} at {where}"
+        st.subheader(f"Case {summary['case_ref']}: {state}")
+    facts = [
+        f"**{LEGAL_STATUS_LABELS.get(summary['legal_status'], summary['legal_status'])}**",
+        f"team **{summary['team_name']}** ({summary['service_name']})",
+        f"IRO / Chair **{summary['iro_name']}**",
+        f"raised **{long_date(summary['raised_on'])}**",
+    ]
+    if summary["formal_started_on"]:
+        facts.append(
+            f"formal process from **{long_date(summary['formal_started_on'])}**, "
+            f"20-working-day cap **{long_date(summary['cap_due_on'])}**"
+            + (" (**passed**)" if summary["is_cap_breached"] else "")
+        )
+    if summary["is_cafcass_referred"]:
+        facts.append(f"referred to CAFCASS **{long_date(summary['cafcass_referred_on'])}**")
+    if summary["is_legal_advice_requested"]:
+        facts.append("independent legal advice requested")
+    if summary["closed_on"]:
+        facts.append(f"{summary['status']} **{long_date(summary['closed_on'])}**")
+    elif summary["response_due_on"]:
+        facts.append(
+            f"**{summary['responsible_name'] or 'the responsible manager'}** to respond by "
+            f"**{long_date(summary['response_due_on'])}**"
+            + (" (**overdue**)" if summary["is_overdue"] else "")
+        )
+    st.markdown(" · ".join(facts))
+    st.markdown(f"Themes: {summary['themes_label'] or 'none recorded'}")
+    if episodes.is_empty():
+        empty("No stages are recorded for this challenge.")
+        return True
+    chart(charts.timeline(episodes, as_at, summary), key=f"{key}-chart")
+    events = case_events(summary, episodes, as_at)
+    table(events, f"case-{summary['case_ref']}-events", key=f"{key}-events")
+    return True
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def case_events(summary: dict, episodes: pl.DataFrame, as_at: date) -> pl.DataFrame:
+    """The challenge's events in order, in words, derived from its stages."""
+    kind = "Formal escalation" if summary["route"] == "formal" else "Positive Challenge"
+    rows: list[tuple[date, str, str]] = [
+        (summary["raised_on"], "Raised", f"{kind} raised by {summary['iro_name']}")
+    ]
+    for e in episodes.iter_rows(named=True):
+        stage = (
+            e["stage_name"]
+            if e["stage_number"] in (0, None)
+            else f"Stage {e['stage_number']} ({e['stage_name']})"
+        )
+        if e["stage_key"] == "cafcass":
+            rows.append((e["entered_on"], "CAFCASS referral", "Referred to CAFCASS"))
+            continue
+        what = "Entered" if e["stage_number"] else "Positive Challenge sent"
+        detail = f"{stage}: sent to {e['responsible_name'] or 'the responsible manager'}"
+        if e["response_due_on"]:
+            detail += f", response due {short_date(e['response_due_on'])}"
+        if e["is_bypassed_into"]:
+            what = "Escalated (stages bypassed)"
+        rows.append((e["entered_on"], what, detail))
+        if e["is_bypassed_into"]:
+            rows.append((e["entered_on"], "Bypass reason", _sentence(pack.bypass_reason(e["bypass_reason"]))))
+        if e["responded_on"]:
+            timing = "in time" if e["is_responded_in_time"] else "late"
+            rows.append(
+                (
+                    e["responded_on"],
+                    "Response",
+                    f"{stage}: responded {timing} ({plural(e['working_days_taken'] or 0, 'working day')})",
+                )
+            )
+        elif e["is_overdue"]:
+            rows.append(
+                (
+                    as_at,
+                    "Overdue",
+                    f"{stage}: no response, "
+                    f"{plural(e['working_days_overdue'] or 0, 'working day')} overdue as at {short_date(as_at)}",
+                )
+            )
+    if summary["closed_on"]:
+        rows.append((summary["closed_on"], summary["status"].capitalize(), f"Challenge {summary['status']}"))
+    df = pl.DataFrame(rows, schema={"Date": pl.Date, "Event": pl.String, "Detail": pl.String}, orient="row")
+    return df.with_row_index("order").sort(["Date", "order"]).drop("order")

@@ -1,0 +1,59 @@
+"""Case timeline: one challenge's journey, each stage a bar from entered to responded (or to the
+as-at date), due dates marked, bypasses and CAFCASS shown, and its events in order.
+
+Reached from any case list (select a row) and by ``?case=<challenge_id>`` in the URL."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data, ui
+
+build = ui.require_build("Case timeline")
+ui.header("Case timeline", build)
+as_at = data.as_at(build)
+
+choices = data.case_choices(build, data.Filters())
+if choices.is_empty():
+    ui.empty(
+        f"There are no challenges in the warehouse as at {ui.long_date(as_at)}, so there is no "
+        "timeline to show."
+    )
+    st.stop()
+
+labels = {
+    r["challenge_id"]: f"{r['case_ref']} · {r['status']} · {r['current_stage_name'] or 'informal'} · "
+    f"{r['team_name']} · raised {ui.short_date(r['raised_on'])}"
+    for r in choices.iter_rows(named=True)
+}
+wanted = st.query_params.get("case")
+if wanted != st.session_state.get("_case_from_url"):
+    # The URL changed (a link with ?case=...): the picker follows it.
+    st.session_state["_case_from_url"] = wanted
+    if wanted:
+        st.session_state["case_pick"] = wanted if wanted in labels else None
+picked = st.selectbox(
+    "Case",
+    list(labels),
+    index=None,
+    format_func=labels.get,
+    key="case_pick",
+    placeholder="Choose a case by its reference (type to search)",
+    help="Open cases first. The sidebar filters do not apply here: this page shows one case.",
+)
+if picked != wanted and (picked or wanted in labels):
+    # The picker changed: the URL follows it, so the address is a link to this case.
+    if picked:
+        st.query_params["case"] = picked
+    else:
+        del st.query_params["case"]
+    st.session_state["_case_from_url"] = picked
+
+if wanted and wanted not in labels and not picked:
+    ui.empty(
+        f"There is no challenge '{wanted}' in the warehouse as at {ui.long_date(as_at)}. Choose one above."
+    )
+elif not picked:
+    ui.empty("Choose a case above, or select a case in any list on the other pages to see its timeline here.")
+else:
+    ui.case_timeline(build, picked, key="case_page")

@@ -1,0 +1,105 @@
+"""Challenge meeting: the open stage 3 and 4 cases, most urgent first, who must respond by when,
+what is overdue; select a case for its timeline; download the printable meeting pack."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import data, pack, ui
+
+build = ui.require_build("Challenge meeting")
+ui.header("Challenge meeting", build)
+f = ui.filters()
+as_at = data.as_at(build)
+cases = data.meeting_cases(build, f)
+
+if cases.is_empty():
+    ui.empty(
+        f"No stage 3 or 4 cases are open {ui.scope(build, f) or ''} as at {ui.long_date(as_at)}.".replace(
+            "  ", " "
+        )
+    )
+    st.stop()
+
+n_overdue = int(cases["is_overdue"].sum())
+n_cap = int(cases["is_cap_breached"].sum())
+n_cafcass = int(cases["is_cafcass_referred"].sum())
+cols = st.columns(4)
+cols[0].metric("Open at stage 3 or 4", f"{cases.height:,}", border=True)
+cols[1].metric("Response overdue", f"{n_overdue:,}", border=True)
+cols[2].metric("Past the 20-working-day cap", f"{n_cap:,}", border=True)
+cols[3].metric("Referred to CAFCASS", f"{n_cafcass:,}", border=True)
+
+shown = cases.with_columns(
+    stage=pl.format("Stage {}: {}", pl.col("current_stage"), pl.col("current_stage_name")),
+    responder=pl.col("responsible_name").fill_null("Not recorded")
+    + pl.when(pl.col("responder_role").is_not_null())
+    .then(pl.lit(" (") + pl.col("responder_role").str.replace_all("_", " ") + pl.lit(")"))
+    .otherwise(pl.lit("")),
+    overdue_words=pl.when(pl.col("is_overdue"))
+    .then(pl.format("OVERDUE {} working days", pl.col("working_days_overdue")))
+    .otherwise(pl.lit("")),
+)
+table = ui.present(
+    shown,
+    {
+        "urgency_rank": "Urgency",
+        "case_ref": "Case ref",
+        "stage": "Stage",
+        "responder": "Must respond",
+        "response_due_on": "Response due",
+        "overdue_words": "Overdue",
+        "days_open": "Days open",
+        "team_name": "Team",
+        "legal_status": "Legal status",
+        "cap_due_on": "20-day cap",
+        "is_cap_breached": "Past cap",
+        "is_cafcass_referred": "CAFCASS",
+        "themes_label": "Themes",
+        "iro_name": "IRO / Chair",
+        "working_days_open": "Working days open",
+        "challenge_id": "challenge_id",
+    },
+)
+
+st.subheader("Open stage 3 and 4 cases, most urgent first")
+st.caption(
+    "Rows in red are overdue: the response is past its due date. Select a row for the case's timeline."
+)
+styler = ui.highlight(table, shown["is_overdue"].to_list(), hidden=("challenge_id",))
+event = ui.table(
+    table,
+    "challenge meeting cases",
+    key="meeting_cases",
+    select="single-row",
+    styler=styler,
+    hidden=("challenge_id",),
+    column_config={"Themes": st.column_config.TextColumn("Themes", width="large")},
+)
+rows = ui.selected_rows(event)
+
+html = pack.meeting_pack(
+    cases=cases,
+    episodes={cid: data.case_episodes(build, cid) for cid in cases["challenge_id"].to_list()},
+    as_at=as_at,
+    built_at=build.built_at,
+    protocol=data.build_info(build).get("protocol_name") or build.protocol,
+    scope=ui.scope(build, f),
+)
+st.download_button(
+    "Download the meeting pack (HTML, prints to A4)",
+    html.encode("utf-8"),
+    file_name=f"challenge-meeting-pack-as-at-{build.as_at}.html",
+    mime="text/html",
+    key="meeting_pack",
+    icon=":material/print:",
+    type="primary",
+    on_click="ignore",
+)
+
+if rows:
+    challenge_id = table["challenge_id"][rows[0]]
+    st.divider()
+    ui.case_timeline(build, challenge_id, key="meeting_timeline")
+    ui.timeline_link(challenge_id)

@@ -1,0 +1,209 @@
+"""Overview: headline figures as at the live build, each against the end of the previous month,
+the cases behind every figure, and escalations by stage over time."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, data, ui
+
+build = ui.require_build("Overview")
+ui.header("Overview", build)
+f = ui.filters()
+as_at = data.as_at(build)
+prev = data.previous_month_end(as_at)
+now = data.headline(build, f, as_at)
+before = data.headline(build, f, prev)
+stage_rows = data.stages(build)
+stage_names = {r["stage_key"]: r for r in stage_rows.iter_rows(named=True)}
+by_stage_now = {
+    r["stage_key"]: r["challenges"] for r in data.open_by_stage(build, f, as_at).iter_rows(named=True)
+}
+by_stage_before = {
+    r["stage_key"]: r["challenges"] for r in data.open_by_stage(build, f, prev).iter_rows(named=True)
+}
+month_so_far = data.responses_in_time(build, f, data.month_start(as_at), as_at)
+last_month = data.responses_in_time(build, f, data.month_start(prev), prev)
+since = f"since {ui.short_date(prev)}"
+
+if now["open_challenges"] == 0 and before["open_challenges"] == 0:
+    ui.empty(
+        f"No challenges are open {ui.scope(build, f) or ''} as at {ui.long_date(as_at)}, "
+        f"and none were at the end of {prev:%B %Y}.".replace("  ", " ")
+    )
+
+
+def metric(col, label: str, value: int, previous: int, *, bad_when_up: bool = True, help: str | None = None):
+    col.metric(
+        label,
+        f"{value:,}",
+        delta=value - previous,
+        delta_color="inverse" if bad_when_up else "off",
+        help=(help + " " if help else "") + f"At {ui.short_date(prev)}: {previous:,}.",
+        border=True,
+    )
+
+
+st.subheader(f"Open challenges as at {ui.long_date(as_at)}, by stage")
+st.caption(f"Under each figure: the change {since} (the end of the previous month).")
+stage_keys = [k for k in stage_names if k != "cafcass"]
+cols = st.columns(len(stage_keys) + 1)
+metric(
+    cols[0],
+    "All open",
+    now["open_challenges"],
+    before["open_challenges"],
+    bad_when_up=False,
+    help="Positive Challenges and Formal Escalations not yet resolved or withdrawn.",
+)
+for col, key in zip(cols[1:], stage_keys, strict=True):
+    r = stage_names[key]
+    label = "Informal" if key == "informal" else r["stage_label"]
+    metric(
+        col,
+        label,
+        by_stage_now.get(key, 0),
+        by_stage_before.get(key, 0),
+        bad_when_up=key != "informal",
+        help="Positive Challenges to the team." if key == "informal" else f"{r['stage_name']} to respond.",
+    )
+
+st.subheader("Timeliness")
+cols = st.columns(4)
+metric(
+    cols[0],
+    "Overdue now",
+    now["overdue"],
+    before["overdue"],
+    help="Open stages whose response is past its due date (5 working days at each stage).",
+)
+metric(
+    cols[1],
+    "Past 20-day cap",
+    now["cap_breached"],
+    before["cap_breached"],
+    help="Open formal escalations still unresolved after the 20 working days the IRO Handbook allows.",
+)
+metric(
+    cols[2],
+    "CAFCASS referrals",
+    now["cafcass_referred"],
+    before["cafcass_referred"],
+    help="Open challenges about looked-after children that have been referred to CAFCASS.",
+)
+share_now, share_before = month_so_far["share"], last_month["share"]
+cols[3].metric(
+    f"In time, {as_at:%b} so far",
+    "no responses due" if share_now is None else f"{share_now:.0%}",
+    delta=None
+    if share_now is None or share_before is None
+    else f"{(share_now - share_before) * 100:+.0f} points",
+    help=f"Of {ui.plural(month_so_far['due'], 'stage response')} due from 1 {as_at:%B} to {ui.short_date(as_at)}, "
+    f"{month_so_far['in_time']:,} came on or before the due date. {prev:%B}: "
+    f"{last_month['in_time']:,} of {last_month['due']:,}.",
+    border=True,
+)
+
+# Every number leads to its cases.
+figures = {
+    "overdue": "Overdue now",
+    "cap_breached": "Past the cap",
+    "cafcass_referred": "CAFCASS referrals",
+    "stage_3_4": "Stages 3 and 4",
+    "open": "All open",
+}
+figures |= {
+    f"stage:{k}": ("Informal" if k == "informal" else stage_names[k]["stage_label"]) for k in stage_keys
+}
+figures["responses"] = f"Responses due in {as_at:%B}"
+with st.expander("**Show the cases behind these figures**", expanded=False, icon=":material/list:"):
+    choice = st.segmented_control(
+        "Cases",
+        list(figures),
+        format_func=figures.get,
+        default="overdue",
+        key="overview_figure",
+        label_visibility="collapsed",
+    )
+    choice = choice or "overdue"
+    if choice == "responses":
+        cases = data.responses_due_cases(build, f, data.month_start(as_at), as_at)
+        picked = ui.case_list(
+            cases,
+            f"responses due {as_at:%B %Y}",
+            key="overview_cases_responses",
+            columns={
+                "case_ref": "Case ref",
+                "stage_name": "Stage",
+                "team_name": "Team",
+                "legal_status": "Legal status",
+                "responsible_name": "Must respond",
+                "entered_on": "Sent",
+                "response_due_on": "Response due",
+                "responded_on": "Responded",
+                "in_time": "In time",
+                "challenge_id": "challenge_id",
+            },
+            empty_message=f"No stage responses were due from 1 {as_at:%B} to {ui.long_date(as_at)}.",
+        )
+    else:
+        figure, stage_key = (
+            ("open", choice.split(":", 1)[1]) if choice.startswith("stage:") else (choice, None)
+        )
+        cases = data.snapshot_cases(build, f, as_at, figure, stage_key)
+        picked = ui.case_list(
+            cases,
+            f"{figures[choice]} as at {as_at}",
+            key=f"overview_cases_{choice}",
+            empty_message=f"No cases: {figures[choice].lower()} is 0 as at {ui.long_date(as_at)}.",
+        )
+    if picked:
+        ui.case_timeline(build, picked, key="overview_timeline")
+        ui.timeline_link(picked)
+
+# Trends over the chosen period.
+st.subheader(f"Escalations by stage, {ui.period_words(f)}")
+report_stages = stage_rows.filter(pl.col("stage_key") != "informal")
+order = report_stages["stage_label"].to_list()
+counts = data.monthly_stage_counts(build, f)
+counts = (
+    counts.filter(pl.col("stage_key") != "informal")
+    .join(
+        report_stages.select("stage_key", "stage_label", pl.int_range(pl.len()).alias("stage_order")),
+        on="stage_key",
+        how="inner",
+    )
+    .rename({"month_start": "month"})
+)
+left, right = st.columns(2)
+with left:
+    if counts.is_empty() or counts["entries"].sum() == 0:
+        ui.empty(f"No escalations started {ui.scope(build, f, period=True)}.")
+    else:
+        ui.chart(
+            charts.monthly_stage_bars(counts, order, title="Escalations started each month"),
+            key="overview_bars",
+        )
+with right:
+    ends = []
+    m = f.month_from or data.month_start(as_at)
+    last = f.month_to or data.month_start(as_at)
+    while m <= last:
+        ends.append(min(data.month_end(m), as_at))
+        m = data.add_months(m, 1)
+    trend = data.open_trend(build, f, tuple(ends))
+    open_order = ["Informal", *[lbl for lbl in order if lbl != data.CAFCASS_LABEL]]
+    if trend.is_empty():
+        ui.empty(f"No challenges were open at any month end {ui.scope(build, f, period=True)}.")
+    else:
+        trend = trend.join(stage_rows.select("stage_key", "stage_label"), on="stage_key").with_columns(
+            pl.when(pl.col("stage_key") == "informal")
+            .then(pl.lit("Informal"))
+            .otherwise(pl.col("stage_label"))
+            .alias("stage_label")
+        )
+        ui.chart(
+            charts.open_trend_lines(trend, open_order, title="Open challenges at each month end"),
+            key="overview_trend",
+        )

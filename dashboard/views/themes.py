@@ -1,0 +1,134 @@
+"""Themes: how often each theme is raised, by month or by quarter (April to March year), split into
+stage 1, stages 2 to 4 and informal challenges; the trend of the main themes; select a theme for its
+cases."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, data, ui
+
+build = ui.require_build("Themes")
+ui.header("Themes", build, period=True)
+f = ui.filters()
+as_at = data.as_at(build)
+
+by = st.segmented_control(
+    "Count by",
+    ["month", "quarter"],
+    default="month",
+    key="by",
+    bind="query-params",
+    required=True,
+    format_func={"month": "Month", "quarter": "Quarter (April to March year)"}.get,
+)
+by = by or "month"
+counts = data.theme_counts(build, f, by)
+
+if counts.is_empty():
+    ui.empty(f"No themes were recorded {ui.scope(build, f, period=True)}, as at {ui.long_date(as_at)}.")
+    st.stop()
+
+groups = [g for g in ("stages_2_4", "stage_1", "informal") if not f.stages or g in f.stage_groups()]
+tabs = st.tabs([data.STAGE_GROUPS[g] for g in groups])
+for group, tab in zip(groups, tabs, strict=True):
+    with tab:
+        part = counts.filter(pl.col("stage_group") == group)
+        if part.is_empty():
+            ui.empty(
+                f"No {data.STAGE_GROUPS[group].lower()} challenges had themes recorded "
+                f"{ui.scope(build, f, period=True)}."
+            )
+            continue
+        periods = (
+            part.select("period_start", "period_label")
+            .unique()
+            .sort("period_start")["period_label"]
+            .to_list()
+        )
+        wide = part.pivot(
+            on="period_label",
+            index=["theme_label", "theme_code"],
+            values="challenges",
+            aggregate_function="sum",
+        ).fill_null(0)
+        wide = (
+            wide.select("theme_label", "theme_code", *periods)
+            .with_columns(pl.sum_horizontal(periods).alias("Total"))
+            .sort(["Total", "theme_label"], descending=[True, False])
+        )
+        totals = {p: int(wide[p].sum()) for p in [*periods, "Total"]}
+        wide = pl.concat(
+            [
+                wide,
+                pl.DataFrame(
+                    [{"theme_label": "All themes", "theme_code": None, **totals}], schema=wide.schema
+                ),
+            ]
+        )
+        shown = wide.rename({"theme_label": "Theme"})
+        st.caption(
+            f"Challenges with each theme that reached {data.STAGE_GROUPS[group].lower()}, by the "
+            f"{by} they reached it. A challenge with two themes counts under both. "
+            "Select a theme to see its cases."
+        )
+        event = ui.table(
+            shown,
+            f"themes {group} by {by} {ui.period_words(f)}",
+            key=f"themes_{group}_{by}",
+            select="single-row",
+            hidden=("theme_code",),
+            column_config={"Theme": st.column_config.TextColumn("Theme", width="large")},
+        )
+        top = wide.filter(pl.col("theme_code").is_not_null()).head(5)["theme_code"].to_list()
+        trend = (
+            part.filter(pl.col("theme_code").is_in(top))
+            .group_by("period_label", "theme_label")
+            .agg(pl.col("challenges").sum())
+        )
+        if len(periods) > 1:
+            ui.chart(
+                charts.theme_trend_lines(
+                    trend,
+                    period_order=periods,
+                    title=f"The {len(top)} most frequent themes, {data.STAGE_GROUPS[group].lower()}, by {by}",
+                ),
+                key=f"themes_chart_{group}_{by}",
+            )
+        rows = ui.selected_rows(event)
+        if rows:
+            code = wide["theme_code"][rows[0]]
+            label = wide["theme_label"][rows[0]]
+            st.subheader(f"Cases: {label}, {data.STAGE_GROUPS[group].lower()}, {ui.period_words(f)}")
+            if not code:
+                ui.empty("Select one theme (not the total) to see its cases.")
+                picked = None
+            else:
+                cases = data.theme_cases(build, f, code, by, group)
+                st.caption(
+                    f"One row per case and {by} in which it reached {data.STAGE_GROUPS[group].lower()}, "
+                    "as the table counts them."
+                )
+                picked = ui.case_list(
+                    cases,
+                    f"cases {label} {group}",
+                    key=f"theme_cases_{group}",
+                    columns={
+                        "case_ref": "Case ref",
+                        "period_label": by.capitalize(),
+                        "entered_on": "Reached this stage",
+                        "stages_entered": "Stages entered",
+                        "status": "Status",
+                        "current_stage_name": "Stage now",
+                        "team_name": "Team",
+                        "legal_status": "Legal status",
+                        "themes_label": "Themes",
+                        "challenge_id": "challenge_id",
+                    },
+                    empty_message=f"No {data.STAGE_GROUPS[group].lower()} cases had the theme {label} "
+                    f"{ui.scope(build, f, period=True)}.",
+                )
+                if picked:
+                    ui.case_timeline(build, picked, key=f"theme_timeline_{group}")
+                    ui.timeline_link(picked)

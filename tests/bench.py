@@ -1,0 +1,99 @@
+"""``make bench``: how long the stages take, printed as a table. Figures, not pass/fail.
+
+    python -m tests.bench [--scale la] [--pages] [--saves 200]
+
+Runs in a temporary IROQA_HOME: demo -> ingest -> build -> every page rendered with AppTest ->
+save latency of the write-back API -> time from save to visible in the live marts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+RESULTS: list[tuple[str, str]] = []
+
+
+def record(name: str, value: str) -> None:
+    RESULTS.append((name, value))
+    print(f"  {name:<48}{value}", flush=True)
+
+
+def timed(name: str, fn, *args, **kwargs):
+    started = time.perf_counter()
+    out = fn(*args, **kwargs)
+    record(name, f"{time.perf_counter() - started:8.2f} s")
+    return out
+
+
+def bench_pipeline(home: Path, scale: str, end: date) -> None:
+    from ingest.demo import generate
+    from ingest.loader import ingest_paths
+    from warehouse import settings
+    from warehouse.build import build
+
+    p = settings.Paths(home).ensure()
+    counts = timed(f"demo ({scale})", generate, home / "extracts", scale=scale, seed=7, end=end)
+    record("demo rows", f"{sum(counts.values()):>10,} ({', '.join(f'{k} {v:,}' for k, v in counts.items())})")
+    report = timed("ingest", ingest_paths, [home / "extracts"], paths=p)
+    record("ingest accepted / rejected rows",
+           f"{sum(f.accepted for f in report.files):,} / {sum(f.rejected for f in report.files):,}")
+    timed("dbt build (models + tests), first", build, as_at=end, p=p)
+    timed("dbt build (models + tests), again", build, as_at=end, p=p)
+
+
+def bench_pages(home: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=120)
+    timed("app first render (cold caches)", at.run)
+    pages = [p for p in sorted((app.parent / "views").glob("*.py")) if p.name != "__init__.py"]
+    for page in pages:
+        at = AppTest.from_file(str(app), default_timeout=120)
+        at.run()
+        at.switch_page(f"views/{page.name}")
+        started = time.perf_counter()
+        at.run()
+        elapsed = time.perf_counter() - started
+        state = "error" if at.exception else "ok"
+        record(f"page {page.stem} (warm, {state})", f"{elapsed:8.2f} s")
+
+
+def bench_saves(home: Path, n: int) -> None:
+    try:
+        from warehouse import events
+    except ImportError:
+        record("save latency", "skipped: warehouse.events not present")
+        return
+    if hasattr(events, "bench_save_latency"):
+        out = events.bench_save_latency(n=n)
+        record(f"save latency over {n} saves (median / p95)",
+               f"{out['median_ms']:.1f} ms / {out['p95_ms']:.1f} ms")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", default="la", choices=["tiny", "la", "region", "national"])
+    ap.add_argument("--end", type=date.fromisoformat, default=date(2026, 10, 30))
+    ap.add_argument("--saves", type=int, default=200)
+    ap.add_argument("--no-pages", action="store_true")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="iroqa-bench-") as tmp:
+        home = Path(tmp)
+        os.environ["IROQA_HOME"] = str(home)
+        print(f"IRO QA benchmarks ({args.scale} scale, {os.cpu_count()} cores), warehouse {home}")
+        bench_pipeline(home, args.scale, args.end)
+        if not args.no_pages:
+            bench_pages(home)
+        bench_saves(home, args.saves)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""Screenshots of every dashboard page at 1366x768 and 1920x1080, into docs/screenshots/.
+
+    python -m tests.browser.screenshots            (or: make screenshots)
+
+Reuses ``$IROQA_HOME``'s live build if there is one; otherwise builds the demo warehouse
+(demo -> ingest -> build, scale ``$IROQA_SCREENSHOT_SCALE`` or ``la``) in a temporary folder.
+Each page is captured whole (the full scrolling height), as at the build's as-at date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.browser.server import REPO, browser, serve, wait_for_app
+
+OUT = REPO / "docs" / "screenshots"
+SIZES = [(1366, 768), (1920, 1080)]
+
+
+def pages(case_id: str) -> list[tuple[str, str]]:
+    """(file stem, URL path) for every page, and the drill-downs worth showing."""
+    return [
+        ("overview", "/"),
+        ("meeting", "/meeting"),
+        ("monthly", "/monthly"),
+        ("themes", "/themes"),
+        ("teams", "/teams"),
+        ("case-timeline", f"/case?case={case_id}"),
+    ]
+
+
+def live_home() -> Path | None:
+    from warehouse import settings
+    from warehouse.store import read_live
+
+    home = settings.home()
+    return home if read_live(settings.Paths(home)) else None
+
+
+def demo_home(scale: str) -> Path:
+    from tests.conftest import DEMO_END, make_warehouse
+
+    home = Path(tempfile.mkdtemp(prefix="iroqa-screens-"))
+    print(f"Building the demo warehouse ({scale}) in {home} ...", flush=True)
+    make_warehouse(home, scale=scale, end=DEMO_END)
+    return home
+
+
+def a_case(home: Path) -> str:
+    """The most urgent open stage 3 or 4 case (the one a meeting would open first)."""
+    import duckdb
+
+    from warehouse.settings import Paths
+    from warehouse.store import read_live
+
+    live = read_live(Paths(home))
+    con = duckdb.connect(str(live.file), read_only=True)
+    try:
+        row = con.sql("select challenge_id from mart_open_stage_3_4 order by urgency_rank limit 1").fetchall()
+        if not row:
+            row = con.sql(
+                "select challenge_id from fct_challenges order by raised_on desc limit 1"
+            ).fetchall()
+    finally:
+        con.close()
+    return row[0][0] if row else "none"
+
+
+def capture(base_url: str, case_id: str, out: Path, sizes=SIZES, full_page: bool = True) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with browser() as b:
+        for width, height in sizes:
+            ctx = b.new_context(
+                viewport={"width": width, "height": height}, device_scale_factor=1, accept_downloads=False
+            )
+            page = ctx.new_page()
+            for stem, path in pages(case_id):
+                started = time.monotonic()
+                page.goto(base_url + path)
+                wait_for_app(page)
+                target = out / f"{stem}-{width}x{height}.png"
+                _screenshot(page, target, full_page)
+                written.append(target)
+                print(f"{_show(target)}  ({time.monotonic() - started:.1f}s)", flush=True)
+            # The meeting with a case drilled into: select the first row, its timeline shows beneath.
+            page.goto(base_url + "/meeting")
+            wait_for_app(page)
+            cells = page.locator('[data-testid="stDataFrame"]').first
+            if cells.count():
+                box = cells.bounding_box()
+                page.mouse.click(box["x"] + 12, box["y"] + 52)  # the first row's selection column
+                page.wait_for_timeout(300)
+                wait_for_app(page)
+                target = out / f"meeting-drilldown-{width}x{height}.png"
+                _screenshot(page, target, full_page)
+                written.append(target)
+                print(_show(target), flush=True)
+            ctx.close()
+    return written
+
+
+def _show(p: Path) -> str:
+    return str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p)
+
+
+def _screenshot(page, target: Path, full_page: bool) -> None:
+    if full_page:
+        # Streamlit scrolls inside its main section, not the document: grow the viewport to the
+        # content's height for the shot, then put it back.
+        size = page.viewport_size
+        height = page.evaluate(
+            "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+            " return m ? m.scrollHeight : document.body.scrollHeight; }"
+        )
+        if height > size["height"]:
+            page.set_viewport_size({"width": size["width"], "height": min(height + 40, 12000)})
+            page.wait_for_timeout(600)
+        page.screenshot(path=str(target))
+        page.set_viewport_size(size)
+    else:
+        page.screenshot(path=str(target))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--viewport-only", action="store_true", help="capture the first screen only")
+    args = ap.parse_args(argv)
+    home = live_home() or demo_home(os.environ.get("IROQA_SCREENSHOT_SCALE", "la"))
+    print(f"Serving the dashboard on the warehouse in {home}", flush=True)
+    with serve(home) as url:
+        capture(url, a_case(home), args.out, full_page=not args.viewport_only)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

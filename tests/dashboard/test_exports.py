@@ -1,0 +1,92 @@
+"""Downloads (CSV and Excel, one helper for every table) and the printable meeting pack."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+import polars as pl
+
+from dashboard import data, pack, ui
+from tests.dashboard.conftest import query
+
+
+def sample() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "Case ref": ["C-1", "C-2"],
+            "Response due": [date(2026, 10, 1), None],
+            "Days open": [3, 40],
+            "Overdue": [True, False],
+            "Themes": [["Placement suitability", "Contact"], []],
+            "Note": ['said "no", then left', "Zoë; é"],
+        },
+        schema_overrides={"Response due": pl.Date},
+    )
+
+
+def test_csv_round_trip():
+    raw = ui.to_csv_bytes(sample())
+    assert raw.startswith(b"\xef\xbb\xbf"), "a byte-order mark, so Excel reads UTF-8"
+    back = pl.read_csv(io.BytesIO(raw.decode("utf-8-sig").encode()), try_parse_dates=True)
+    assert back["Case ref"].to_list() == ["C-1", "C-2"]
+    assert back["Themes"].to_list() == ["Placement suitability; Contact", None] or back[
+        "Themes"
+    ].to_list() == ["Placement suitability; Contact", ""]
+    assert back["Note"].to_list() == ['said "no", then left', "Zoë; é"]
+    assert back["Response due"][0] == date(2026, 10, 1)
+
+
+def test_excel_round_trip():
+    raw = ui.to_xlsx_bytes(sample(), "challenge meeting: cases")
+    assert raw[:2] == b"PK"
+    back = pl.read_excel(io.BytesIO(raw))
+    assert back.columns == sample().columns
+    assert back["Days open"].to_list() == [3, 40]
+    assert back["Note"].to_list() == ['said "no", then left', "Zoë; é"]
+
+
+def test_meeting_pack_is_self_contained_escaped_and_prints_to_a4(demo):
+    build = demo.live
+    cases = data.meeting_cases(build, data.Filters())
+    evil = cases.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("<script>alert(1)</script> & 'x'"))
+        .otherwise(pl.col("themes_label"))
+        .alias("themes_label")
+    )
+    html = pack.meeting_pack(
+        cases=evil,
+        episodes={c: data.case_episodes(build, c) for c in cases["challenge_id"]},
+        as_at=data.as_at(build),
+        built_at=build.built_at,
+        protocol="Leicestershire <b>",
+        scope="for <Team>",
+    )
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#x27;x&#x27;" in html
+    assert "Leicestershire &lt;b&gt;" in html and "for &lt;Team&gt;" in html
+    assert "@page { size: A4 landscape" in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", html), "nothing fetched from elsewhere"
+    for ref in query(build, "select case_ref from mart_open_stage_3_4")["case_ref"]:
+        assert ref in html
+    assert "child_id" not in html
+    for child in query(build, "select child_id from mart_open_stage_3_4")["child_id"]:
+        assert child not in html
+
+
+def test_meeting_pack_with_no_cases():
+    html = pack.meeting_pack(
+        cases=pl.DataFrame(
+            schema={
+                "is_overdue": pl.Boolean,
+                "is_cap_breached": pl.Boolean,
+                "is_cafcass_referred": pl.Boolean,
+            }
+        ),
+        episodes={},
+        as_at=date(2026, 10, 30),
+        built_at="2026-10-30T08:00:00+00:00",
+        protocol="Leicestershire",
+    )
+    assert "No stage 3 or 4 cases are open." in html

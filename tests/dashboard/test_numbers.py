@@ -1,0 +1,257 @@
+"""The numbers the pages show, checked against direct queries of the build (and, for the figures
+"as at the end of the previous month", against an independent computation from the facts' dates)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+
+from tests.dashboard.conftest import assert_ok, open_page, query
+
+AS_AT = date(2026, 10, 30)
+PREV = date(2026, 9, 30)
+
+
+def metrics(at) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def as_at_counts(live, on: date, legal_status: str | None = None) -> dict[str, int]:
+    """Open challenges as at ``on``, by the stage they were at, from the dates alone (polars)."""
+    ch = query(live, "select * from fct_challenges")
+    ep = query(live, "select * from fct_stage_episodes where stage_number is not null")
+    if legal_status:
+        ch = ch.filter(pl.col("legal_status") == legal_status)
+    open_ = ch.filter(
+        (pl.col("raised_on") <= on) & (pl.col("closed_on").is_null() | (pl.col("closed_on") > on))
+    )
+    current = (
+        ep.filter(pl.col("entered_on") <= on)
+        .sort(["challenge_id", "entered_on", "stage_number"])
+        .group_by("challenge_id")
+        .last()
+    )
+    s = open_.join(current, on="challenge_id", how="left", suffix="_ep")
+    out = {"open": s.height}
+    for key, n in s.group_by("stage_key").len().iter_rows():
+        out[key] = n
+    out["overdue"] = s.filter(
+        (pl.col("response_due_on_ep") < on)
+        & (pl.col("responded_on").is_null() | (pl.col("responded_on") > pl.col("response_due_on_ep")))
+    ).height
+    out["cap"] = s.filter((pl.col("formal_started_on") <= on) & (pl.col("cap_due_on") < on)).height
+    out["cafcass"] = s.filter(pl.col("cafcass_referred_on") <= on).height
+    return out
+
+
+@pytest.mark.parametrize("status", [None, "lac"])
+def test_overview_headline_figures(demo, status):
+    params = {"status": "Looked after (LAC)"} if status else None
+    at = open_page("overview", query_params=params)
+    assert_ok(at)
+    m = metrics(at)
+    where = "and legal_status = 'lac'" if status else ""
+    direct = query(
+        demo.live,
+        f"""
+        select count(*) as open,
+               count(*) filter (where is_overdue) as overdue,
+               count(*) filter (where is_cap_breached) as cap,
+               count(*) filter (where is_cafcass_referred) as cafcass
+        from fct_challenges where status = 'open' {where}
+    """,  # noqa: S608 - constant test SQL
+    ).row(0, named=True)
+    by_stage = dict(
+        query(
+            demo.live,
+            f"select current_stage_key, count(*) from fct_challenges "  # noqa: S608
+            f"where status = 'open' {where} group by all",
+        ).rows()
+    )
+    now, before = as_at_counts(demo.live, AS_AT, status), as_at_counts(demo.live, PREV, status)
+
+    # as at the build: the marts' own flags
+    assert m["All open"][0] == f"{direct['open']:,}"
+    assert m["Overdue now"][0] == f"{direct['overdue']:,}"
+    assert m["Past 20-day cap"][0] == f"{direct['cap']:,}"
+    assert m["CAFCASS referrals"][0] == f"{direct['cafcass']:,}"
+    for key, label in [
+        ("informal", "Informal"),
+        ("stage_1", "Stage 1"),
+        ("stage_2", "Stage 2"),
+        ("stage_3", "Stage 3"),
+        ("stage_4", "Stage 4"),
+    ]:
+        assert m[label][0] == f"{by_stage.get(key, 0):,}", label
+
+    # the independent as-at computation agrees with the marts at the as-at date ...
+    assert now["open"] == direct["open"] and now["overdue"] == direct["overdue"]
+    assert now["cap"] == direct["cap"] and now["cafcass"] == direct["cafcass"]
+    # ... and gives the change since the end of the previous month
+    assert m["All open"][1] == str(now["open"] - before["open"])
+    assert m["Overdue now"][1] == str(now["overdue"] - before["overdue"])
+    assert m["Past 20-day cap"][1] == str(now["cap"] - before["cap"])
+    assert m["Stage 3"][1] == str(now.get("stage_3", 0) - before.get("stage_3", 0))
+
+
+def test_responded_in_time_matches_the_team_measures_mart(demo):
+    from dashboard import data
+
+    build = demo.live
+    for start, end in ((date(2026, 9, 1), PREV), (date(2026, 10, 1), AS_AT)):
+        mine = data.responses_in_time(build, data.Filters(), start, end)
+        mart = query(
+            build,
+            "select sum(stage_responses_due) as due, sum(stage_responses_in_time) as in_time "
+            "from mart_team_monthly_measures where month_start = $m",
+            {"m": start},
+        ).row(0, named=True)
+        assert (mine["due"], mine["in_time"]) == (mart["due"], mart["in_time"]), start
+    at = open_page("overview")
+    share = data.responses_in_time(build, data.Filters(), date(2026, 10, 1), AS_AT)["share"]
+    assert metrics(at)["In time, Oct so far"][0] == f"{share:.0%}"
+
+
+def test_monthly_report_matches_the_mart(demo):
+    at = open_page("monthly", query_params={"from": "Jan 2026", "to": "Oct 2026"})
+    assert_ok(at)
+    report = pl.from_pandas(at.dataframe[0].value)
+    assert report["Month"].to_list() == [f"{date(2026, m, 1):%b %Y}" for m in range(1, 11)] + ["Total"]
+    mart = query(
+        demo.live,
+        """
+        select strftime(month_start, '%b %Y') as month, stage_label, sum(entries)::bigint as n
+        from mart_monthly_stage_counts
+        where month_start between '2026-01-01' and '2026-10-01' and stage_key <> 'informal'
+        group by all
+    """,
+    )
+    for month, label, n in mart.iter_rows():
+        assert report.filter(pl.col("Month") == month)[label].item() == n, (month, label)
+    body = report.filter(pl.col("Month") != "Total")
+    total = report.filter(pl.col("Month") == "Total")
+    for col in report.columns[1:]:
+        assert total[col].item() == body[col].sum(), f"Total row of {col} is not the sum"
+    assert report.columns[1:] == [
+        "Stage 1",
+        "Stage 2",
+        "Stage 3",
+        "Stage 4",
+        "Contact with CAFCASS",
+        "All stages",
+    ]
+
+
+def test_monthly_counts_from_episodes_agree_with_the_mart(demo):
+    """With a theme filter the report counts stage episodes itself (the mart has no themes): the
+    two definitions must agree when nothing is filtered."""
+    mart = query(
+        demo.live,
+        "select month_start, stage_key, sum(entries)::bigint as n from mart_monthly_stage_counts "
+        "group by all having sum(entries) > 0 order by all",
+    )
+    episodes = query(
+        demo.live,
+        "select date_trunc('month', entered_on)::date as month_start, stage_key, "
+        "count(*)::bigint as n from fct_stage_episodes group by all order by all",
+    )
+    assert mart.equals(episodes)
+
+
+def test_monthly_report_with_a_theme_filter(demo):
+    at = open_page(
+        "monthly", query_params={"from": "Nov 2025", "to": "Oct 2026", "theme": "Placement suitability"}
+    )
+    assert_ok(at)
+    report = pl.from_pandas(at.dataframe[0].value)
+    direct = query(
+        demo.live,
+        """
+        select count(*) from fct_stage_episodes e join fct_challenges c using (challenge_id)
+        where e.stage_key = 'stage_1' and list_contains(c.themes, 'placement_suitability')
+          and e.entered_on between '2025-11-01' and '2026-10-31'
+    """,
+    ).item(0, 0)
+    assert report.filter(pl.col("Month") == "Total")["Stage 1"].item() == direct
+
+
+def test_meeting_list_is_the_mart_in_urgency_order(demo):
+    at = open_page("meeting")
+    table = at.dataframe[0].value
+    mart = query(demo.live, "select case_ref, is_overdue from mart_open_stage_3_4 order by urgency_rank")
+    assert table["Case ref"].tolist() == mart["case_ref"].to_list()
+    assert metrics(at)["Response overdue"][0] == str(int(mart["is_overdue"].sum()))
+    overdue_rows = table[table["Overdue"] != ""]
+    assert len(overdue_rows) == int(mart["is_overdue"].sum())
+
+
+def test_themes_table_matches_the_mart(demo):
+    at = open_page("themes", query_params={"from": "Jan 2026", "to": "Oct 2026"})
+    table = pl.from_pandas(at.dataframe[0].value)  # stages 2 to 4, by month
+    mart = query(
+        demo.live,
+        """
+        select theme_label, period_label, sum(challenges)::bigint as n from mart_theme_counts
+        where period_type = 'month' and stage_group = 'stages_2_4'
+          and period_start between '2026-01-01' and '2026-10-01'
+        group by all
+    """,
+    )
+    for theme, period, n in mart.iter_rows():
+        assert table.filter(pl.col("Theme") == theme)[period].item() == n
+    totals = mart.group_by("theme_label").agg(pl.col("n").sum())
+    for theme, n in totals.iter_rows():
+        assert table.filter(pl.col("Theme") == theme)["Total"].item() == n
+    assert table.filter(pl.col("Theme") == "All themes")["Total"].item() == mart["n"].sum()
+
+
+def test_themes_by_quarter_use_april_to_march_years(demo):
+    at = open_page(
+        "themes", query_params={"by": "Quarter (April to March year)", "from": "Jan 2026", "to": "Oct 2026"}
+    )
+    assert_ok(at)
+    columns = [c for c in at.dataframe[0].value.columns if c != "theme_code"]
+    assert columns[:5] == ["Theme", "2025-26 Q4", "2026-27 Q1", "2026-27 Q2", "2026-27 Q3"]
+
+
+def test_team_measures_match_the_mart(demo):
+    at = open_page("teams", query_params={"from": "Jan 2026", "to": "Oct 2026"})
+    assert_ok(at)
+    measures = pl.from_pandas(at.dataframe[-1].value)
+    mart = query(
+        demo.live,
+        """
+        select team_name, sum(challenges_raised)::bigint as raised, sum(stage_responses_due)::bigint as due,
+               sum(stage_responses_in_time)::bigint as in_time, sum(challenges_resolved)::bigint as resolved
+        from mart_team_monthly_measures where month_start between '2026-01-01' and '2026-10-01'
+        group by all
+    """,
+    )
+    for team, raised, due, in_time, resolved in mart.iter_rows():
+        row = measures.filter(pl.col("Team") == team)
+        assert row["Challenges raised"].item() == raised, team
+        assert row["Responses due"].item() == due, team
+        assert row["Responded in time"].item() == in_time, team
+        assert row["Resolved"].item() == resolved, team
+    total = measures.filter(pl.col("Team") == "All teams shown")
+    assert total["Challenges raised"].item() == mart["raised"].sum()
+
+
+def test_teams_due_and_overdue_by_manager(demo):
+    at = open_page("teams")
+    managers = pl.from_pandas(at.dataframe[0].value)
+    week_end = AS_AT + timedelta(days=6)
+    direct = query(
+        demo.live,
+        """
+        select count(*) filter (where is_overdue) as overdue,
+               count(*) filter (where not is_overdue and response_due_on <= $w) as due
+        from fct_stage_episodes
+        where is_open and responded_on is null and response_due_on is not null
+    """,
+        {"w": week_end},
+    ).row(0, named=True)
+    assert managers["Overdue"].sum() == direct["overdue"]
+    assert managers["Due this week"].sum() == direct["due"]
