@@ -57,18 +57,17 @@ browser-deps: ## install Debian's chromium for the browser tests where it is mis
 		else echo "chromium is missing and this user cannot install it: browser tests will fail under CI=true"; fi; \
 	fi
 
-test: install browser-deps ## every test: lint, pytest (ingest, dbt build + tests, AppTest pages, browser)
-	$(BIN)/ruff check .
+test: install browser-deps lint ## every test: lint, pytest (ingest, dbt build + tests, AppTest pages, browser)
 	$(BIN)/pytest
 
 test-fast: install ## the tests without the browser
 	$(BIN)/pytest -m "not browser"
 
-lint: install ## ruff for Python, sqlfluff (dbt templater, duckdb dialect) for SQL
+lint: install ## ruff for Python, sqlfluff (dbt templater, duckdb dialect) for the dbt models
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	cd dbt_project && IROQA_BUILD_PATH=$(IROQA_HOME)/lint.duckdb IROQA_RAW_DB=$(IROQA_HOME)/raw.duckdb \
-		../$(BIN)/sqlfluff lint models
+	@tmp=$$(mktemp -d) && $(BIN)/python -c "import duckdb, sys; duckdb.connect(sys.argv[1]).close()" $$tmp/raw.duckdb && \
+	IROQA_BUILD_PATH=$$tmp/lint.duckdb IROQA_RAW_DB=$$tmp/raw.duckdb $(BIN)/sqlfluff lint dbt_project/models \
+		--processes 2 --disable-progress-bar; rc=$$?; rm -rf $$tmp; exit $$rc
 
 format: install ## apply ruff's formatting
 	$(BIN)/ruff format .
