@@ -65,8 +65,14 @@ def run_dbt_build(raw_db: Path, out_dir: Path, *, as_at: str, protocol: str,
     """Run ``dbt build`` in a subprocess exactly as the warehouse runner does."""
     build_path = out_dir / f"build-{protocol}-{as_at}.duckdb"
     target_path = out_dir / f"target-{protocol}-{as_at}"
+    from warehouse.events import ensure_events_readable
+    from warehouse.settings import Paths
+
+    events_home = Paths(out_dir / "home")
+    ensure_events_readable(events_home)  # no app events: only the zero-row placeholder file
     env = dict(os.environ)
     env.update({
+        "IROQA_EVENTS_DIR": str(events_home.events_dir),
         "IROQA_BUILD_PATH": str(build_path),
         "IROQA_RAW_DB": str(raw_db),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

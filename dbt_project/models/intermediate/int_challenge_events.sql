@@ -312,6 +312,8 @@ final as (
         issue_code,
         issue_code is null as is_valid,
         record_source,
+        amended_by_event_id,
+        reconciled_app_event_id,
         load_id,
         source_file,
         source_row

@@ -1,12 +1,28 @@
 -- Every challenge event from every source, before validation or the as-at cut-off. THE place to
--- union another event source: the app's write-back events (one Parquet file per form
--- submission) will be read here and unioned in with record_source 'app'.
+-- union another event source.
+--   case_system: the challenge_events extract
+--   app:         the app's write-back events other than 'raised' (int_app_events: deduplicated on
+--                event_id, amendments applied), action -> event_type
+--
+-- Reconciliation (docs/marts.md): an app event and a case-system event for the same challenge are
+-- the SAME action when challenge_id, event_type, stage and event_on all match (stage compared with
+-- nulls equal). It is counted once: the case-system row wins, because the case system is the
+-- authority's statutory record and a later extract can correct it there; the app row is dropped
+-- here and its id kept on the winning row (reconciled_app_event_id) so nothing vanishes without a
+-- trace. Two app events never reconcile with each other: two people acting at the same moment are
+-- two events, both kept.
 
 with
 
 events as (
 
     select * from {{ ref('stg_challenge_events') }}
+
+),
+
+app_events as (
+
+    select * from {{ ref('int_app_events') }}
 
 ),
 
@@ -33,9 +49,102 @@ from_case_system as (
 
 ),
 
+from_app as (
+
+    select
+        original_event_id as event_id,
+        challenge_id,
+        action as event_type,
+        event_on,
+        stage,
+        actor_worker_id,
+        assigned_to_worker_id,
+        satisfied,
+        reason,
+        note,
+        recorded_at,
+        recorded_by,
+        case when is_amended then event_id end as amended_by_event_id,
+        'app' as record_source
+    from app_events
+    where action <> 'raised'
+
+),
+
+case_system_ranked as (
+
+    select
+        event_id,
+        challenge_id,
+        event_type,
+        stage,
+        event_on,
+        row_number() over (
+            partition by challenge_id, event_type, stage, event_on
+            order by recorded_at nulls last, event_id
+        ) as match_rank
+    from from_case_system
+
+),
+
+app_ranked as (
+
+    select
+        event_id,
+        challenge_id,
+        event_type,
+        stage,
+        event_on,
+        row_number() over (
+            partition by challenge_id, event_type, stage, event_on
+            order by recorded_at, event_id
+        ) as match_rank
+    from from_app
+
+),
+
+matches as (
+
+    -- one to one: the n-th app event with a key pairs with the n-th case-system event with it
+    -- (each in recorded order), so two app events never collapse into one extract event
+    select
+        case_system_ranked.event_id,
+        app_ranked.event_id as app_event_id
+    from case_system_ranked
+    inner join app_ranked
+        on
+            case_system_ranked.challenge_id = app_ranked.challenge_id
+            and case_system_ranked.event_type = app_ranked.event_type
+            and case_system_ranked.stage is not distinct from app_ranked.stage
+            and case_system_ranked.event_on = app_ranked.event_on
+            and case_system_ranked.match_rank = app_ranked.match_rank
+
+),
+
+case_system_reconciled as (
+
+    select
+        from_case_system.*,
+        matches.app_event_id as reconciled_app_event_id
+    from from_case_system
+    left join matches
+        on from_case_system.event_id = matches.event_id
+
+),
+
+app_unmatched as (
+
+    select *
+    from from_app
+    where event_id not in (select app_event_id from matches)
+
+),
+
 final as (
 
-    select * from from_case_system
+    select * from case_system_reconciled
+    union all by name
+    select * from app_unmatched
 
 )
 

@@ -146,6 +146,8 @@ final as (
         validated.source_record_id,
         validated.issue_code,
         validated.issue_code is null as is_valid,
+        validated.recorded_at,
+        validated.recorded_by,
         validated.load_id,
         validated.source_file,
         validated.source_row

@@ -2,6 +2,9 @@
 -- cut-off. THE place to union another source of challenges (e.g. the app's write-back events).
 --   case_system: the challenges extract
 --   qa_grade:    an Inadequate QA checklist grade that counts as an escalation (int_qa_grades)
+--   app:         a challenge logged in the app (an app event with action 'raised', amendments
+--                applied: int_app_events); its challenge_id is a uuid4, so it never collides with a
+--                case-system id. recorded_at / recorded_by say who logged it and when.
 
 with
 
@@ -14,6 +17,12 @@ challenges as (
 qa_grades as (
 
     select * from {{ ref('int_qa_grades') }}
+
+),
+
+app_events as (
+
+    select * from {{ ref('int_app_events') }}
 
 ),
 
@@ -77,11 +86,40 @@ from_qa_grades as (
 
 ),
 
+from_app as (
+
+    select
+        challenge_id,
+        child_id,
+        raised_on,
+        raised_by_worker_id,
+        social_worker_id,
+        team_id,
+        legal_status,
+        context,
+        route,
+        entry_stage,
+        theme_codes,
+        concern,
+        raised_with_worker_id,
+        false as is_qa_triggered,
+        'app' as record_source,
+        'app_events' as source_table,
+        original_event_id as source_record_id,
+        recorded_at,
+        recorded_by
+    from app_events
+    where action = 'raised'
+
+),
+
 final as (
 
     select * from from_case_system
     union all by name
     select * from from_qa_grades
+    union all by name
+    select * from from_app
 
 )
 
