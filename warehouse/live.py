@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 #: ``module:function`` to build with; tests point it at a fake so they need no dbt.
 BUILD_FUNC_ENV = "IROQA_REBUILD_FUNC"
-DEFAULT_BUILD_FUNC = "warehouse.build:build"
+DEFAULT_BUILD_FUNC = "warehouse.build:live_build"  # models + data tests, no unit tests (ADR 0002)
 MAX_ATTEMPTS = int(os.environ.get("IROQA_REBUILD_MAX_ATTEMPTS", "3"))  # per request token
 BACKOFF_BASE = float(os.environ.get("IROQA_REBUILD_BACKOFF_BASE", "5"))  # seconds
 BACKOFF_MAX = float(os.environ.get("IROQA_REBUILD_BACKOFF_MAX", "300"))  # seconds
