@@ -7,17 +7,49 @@ page without this script and so without the filters)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from dashboard import data, ui
+from warehouse import live as live_builds
 
 st.set_page_config(page_title="IRO QA", page_icon=":material/fact_check:", layout="wide")
 
 build = data.live()
+st.session_state["_shown_build_id"] = build.build_id if build else None  # what this run shows
 if build is not None:
     st.session_state["filters"] = ui.sidebar_filters(build)
 else:
     st.session_state.pop("filters", None)
+
+
+LIVE_CHECK_SECONDS = 2.0
+
+
+@st.fragment(run_every=LIVE_CHECK_SECONDS)
+def _watch_live_build() -> None:
+    """Every two seconds, read the live pointer (a tiny JSON file) and the background rebuild's
+    status; when a new build has gone live, rerun the whole app so every page shows it without
+    anyone pressing anything. Shows the rebuild's state discreetly in the sidebar."""
+    current = data.live()
+    current_id = current.build_id if current else None
+    shown = st.session_state.get("_shown_build_id", current_id)
+    status = live_builds.rebuild_status()
+    if status.state in ("building", "starting") or (status.running and status.pending):
+        st.caption(":material/sync: Updating…")
+    elif status.state == "backing_off" or (status.last_error and status.consecutive_failures):
+        st.caption(":material/warning: The last update failed; the figures shown are from the last good build.")
+    elif current is not None:
+        st.caption(f"Figures as built {ui.short_date(date.fromisoformat(current.built_at[:10]))} "
+                   f"{current.built_at[11:16]} UTC")
+    if current_id != shown:
+        st.session_state["_shown_build_id"] = current_id
+        st.rerun(scope="app")
+
+
+with st.sidebar:
+    _watch_live_build()
 
 pages = [
     st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -26,5 +58,6 @@ pages = [
     st.Page("views/themes.py", title="Themes", icon=":material/category:", url_path="themes"),
     st.Page("views/teams.py", title="Teams", icon=":material/diversity_3:", url_path="teams"),
     st.Page("views/case_timeline.py", title="Case timeline", icon=":material/timeline:", url_path="case"),
+    st.Page("views/log.py", title="Log a challenge", icon=":material/edit_note:", url_path="log"),
 ]
 st.navigation(pages).run()

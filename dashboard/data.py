@@ -589,6 +589,20 @@ def case_episodes(build: LiveBuild, challenge_id: str) -> pl.DataFrame:
     return _query(build, sql, p)
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def case_event_list(build: LiveBuild, challenge_id: str) -> pl.DataFrame:
+    """The challenge's real events in timeline order (fct_challenge_events): the raising, then every
+    event from the case system and the app; two recorded at the same moment are both listed."""
+    p = _Params()
+    sql = f"""
+        select timeline_order, event_id, event_type, event_on, stage, actor_worker_id, actor_name, note,
+               reason, satisfied, recorded_at, recorded_by, source, is_valid, issue_code
+        from fct_challenge_events where challenge_id = {p.bind(challenge_id)}
+        order by timeline_order
+    """  # noqa: S608
+    return _query(build, sql, p)
+
+
 # --------------------------------------------------------------------------------------------
 # Themes
 # --------------------------------------------------------------------------------------------
@@ -728,3 +742,171 @@ def open_responses(build: LiveBuild, filters: Filters) -> pl.DataFrame:
         order by e.response_due_on, e.case_ref
     """  # noqa: S608
     return _query(build, sql, p)
+
+
+# --------------------------------------------------------------------------------------------
+# The logging form (dashboard/views/log.py): what it must check before a save. Read from the
+# live marts, plus the app events saved since that build (warehouse.events.read_events), so a
+# challenge logged a moment ago can be acted on before the rebuild has finished.
+# --------------------------------------------------------------------------------------------
+
+CLOSING_ACTIONS = ("resolved", "withdrawn")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def protocol_stage_numbers(build: LiveBuild) -> tuple[int, ...]:
+    """The formal stages of the protocol in force (1..N), from dim_protocol_stages."""
+    df = _query(
+        build,
+        "select stage_number from dim_protocol_stages "
+        "where stage_number >= 1 and stage_key like 'stage_%' order by stage_number",
+    )
+    return tuple(int(n) for n in df["stage_number"].to_list())
+
+
+@st.cache_data(max_entries=4096, show_spinner=False)
+def child(build: LiveBuild, child_id: str) -> dict | None:
+    """The child with this case-system id (trimmed, as typed otherwise), or None if unknown."""
+    p = _Params()
+    sql = f"""
+        select child_id, case_ref, legal_status from dim_children
+        where child_id = {p.bind(child_id.strip())}
+    """  # noqa: S608 - bound values
+    df = _query(build, sql, p)
+    return df.row(0, named=True) if not df.is_empty() else None
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _built_challenges_for_form(build: LiveBuild) -> pl.DataFrame:
+    """Open challenges and the 200 most recently closed, with what the form needs."""
+    return _query(
+        build,
+        """
+        select challenge_id, case_ref, child_id, legal_status, route, status, current_stage, raised_on,
+               closed_on, is_cafcass_referred
+        from fct_challenges
+        qualify status = 'open'
+             or row_number() over (partition by status = 'open' order by closed_on desc, challenge_id) <= 200
+        order by status = 'open' desc, raised_on desc, case_ref
+        """,
+    )
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _built_challenge_ids(build: LiveBuild) -> frozenset[str]:
+    return frozenset(_query(build, "select challenge_id from fct_challenges")["challenge_id"].to_list())
+
+
+def _built_challenge(build: LiveBuild, challenge_id: str) -> dict | None:
+    p = _Params()
+    sql = f"""
+        select challenge_id, case_ref, child_id, legal_status, route, status, current_stage, raised_on,
+               closed_on, is_cafcass_referred
+        from fct_challenges where challenge_id = {p.bind(challenge_id)}
+    """  # noqa: S608 - bound values
+    df = _query(build, sql, p)
+    return df.row(0, named=True) if not df.is_empty() else None
+
+
+def _built_event_ids(build: LiveBuild, challenge_id: str) -> set[str]:
+    p = _Params()
+    sql = f"select event_id from fct_challenge_events where challenge_id = {p.bind(challenge_id)}"  # noqa: S608
+    return set(_query(build, sql, p)["event_id"].to_list())
+
+
+def app_events(home: str) -> pl.DataFrame:
+    """Every app event saved so far (recorded order). Cached on the events folder's modification
+    time, which changes whenever an event is published, so a save is seen at once."""
+    from pathlib import Path
+
+    try:
+        version = (Path(home) / "events").stat().st_mtime_ns
+    except FileNotFoundError:
+        version = 0
+    return _app_events(home, version)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _app_events(home: str, version: int) -> pl.DataFrame:
+    from pathlib import Path
+
+    from warehouse import settings
+    from warehouse.events import read_events
+
+    return read_events(settings.Paths(Path(home)))
+
+
+def _case_ref_of(child_id: str) -> str:
+    import hashlib
+
+    return "C-" + hashlib.md5(f"iroqa:{child_id}".encode()).hexdigest()[:8].upper()  # noqa: S324 - as macros/case_ref.sql
+
+
+def _apply(state: dict, ev: dict) -> None:
+    """Fold one app event into a challenge's state (as the marts would after the next build)."""
+    action = ev["action"]
+    if action in CLOSING_ACTIONS and state["status"] == "open":
+        state["status"] = action
+        state["closed_on"] = ev["event_on"]
+    elif action == "escalated" and ev["stage"] and ev["stage"] > (state["current_stage"] or 0):
+        state["current_stage"] = ev["stage"]
+        state["route"] = "formal"
+    elif action == "cafcass_referral":
+        state["is_cafcass_referred"] = True
+
+
+def form_challenges(build: LiveBuild, home: str) -> list[dict]:
+    """The challenges the form offers: those logged in the app since the build first (their state
+    from their events), then the build's open challenges, then recently closed ones."""
+    events = app_events(home)
+    built = _built_challenges_for_form(build)
+    known = _built_challenge_ids(build)
+    new: dict[str, dict] = {}
+    for ev in events.filter(pl.col("action") == "raised").iter_rows(named=True):
+        if ev["challenge_id"] in known:
+            continue
+        new[ev["challenge_id"]] = _state_from_raised(ev)
+    if new:
+        for ev in events.filter(pl.col("challenge_id").is_in(list(new)) & (pl.col("action") != "raised")).iter_rows(
+            named=True
+        ):
+            _apply(new[ev["challenge_id"]], ev)
+    rows = sorted(new.values(), key=lambda r: r["raised_on"], reverse=True)
+    return rows + built.to_dicts()
+
+
+def _state_from_raised(ev: dict) -> dict:
+    return {
+        "challenge_id": ev["challenge_id"],
+        "case_ref": _case_ref_of(ev["child_id"]),
+        "child_id": ev["child_id"],
+        "legal_status": ev["legal_status"],
+        "route": ev["route"],
+        "status": "open",
+        "current_stage": ev["entry_stage"],
+        "raised_on": ev["raised_on"],
+        "closed_on": None,
+        "is_cafcass_referred": False,
+        "pending_build": True,
+    }
+
+
+def challenge_state(build: LiveBuild, home: str, challenge_id: str) -> dict | None:
+    """Where a challenge stands now: the build's view, with the app events saved since it applied
+    (in recorded order). None if there is no such challenge in the build or the app's events."""
+    events = app_events(home).filter(pl.col("challenge_id") == challenge_id)
+    state = _built_challenge(build, challenge_id)
+    if state is None:
+        raised = events.filter(pl.col("action") == "raised")
+        if raised.is_empty():
+            return None
+        state = _state_from_raised(raised.row(0, named=True))
+        seen: set[str] = set()
+    else:
+        state = dict(state, pending_build=False)
+        seen = _built_event_ids(build, challenge_id)
+    for ev in events.filter(pl.col("action") != "raised").iter_rows(named=True):
+        if ev["event_id"] not in seen:
+            _apply(state, ev)
+            state["pending_build"] = True
+    return state

@@ -495,9 +495,68 @@ def case_timeline(build: LiveBuild, challenge_id: str, *, key: str, heading: boo
         empty("No stages are recorded for this challenge.")
         return True
     chart(charts.timeline(episodes, as_at, summary), key=f"{key}-chart")
-    events = case_events(summary, episodes, as_at)
+    events = timeline_events(data.case_event_list(build, challenge_id), summary)
     table(events, f"case-{summary['case_ref']}-events", key=f"{key}-events")
     return True
+
+
+EVENT_LABELS = {
+    "raised": "Raised",
+    "escalated": "Escalated",
+    "response": "Response",
+    "resolved": "Resolved",
+    "withdrawn": "Withdrawn",
+    "cafcass_referral": "CAFCASS referral",
+    "legal_advice": "Legal advice requested",
+    "note": "Note",
+}
+SOURCE_LABELS = {"case_system": "Case system", "app": "IRO QA", "qa_grade": "QA checklist"}
+
+
+def timeline_events(events: pl.DataFrame, summary: dict) -> pl.DataFrame:
+    """The real events (fct_challenge_events) in order, in words. Free text is shown as typed, in a
+    table cell (escaped), never as HTML."""
+    rows = []
+    for e in events.iter_rows(named=True):
+        what = EVENT_LABELS.get(e["event_type"], e["event_type"])
+        parts: list[str] = []
+        if e["event_type"] == "raised":
+            kind = "Formal escalation at stage " + str(e["stage"]) if e["stage"] else "Positive Challenge"
+            parts.append(f"{kind} raised by {e['actor_name'] or e['actor_worker_id'] or summary['iro_name']}")
+        elif e["stage"] is not None:
+            parts.append(f"stage {e['stage']}" if e["stage"] else "Positive Challenge")
+        if e["event_type"] == "response" and e["satisfied"] is not None:
+            parts.append("satisfied" if e["satisfied"] else "not satisfied")
+        if e["event_type"] != "raised" and (e["actor_name"] or e["actor_worker_id"]):
+            parts.append(f"by {e['actor_name'] or e['actor_worker_id']}")
+        if e["reason"]:
+            parts.append(f"reason: {e['reason']}")
+        if e["note"]:
+            parts.append(e["note"])
+        if not e["is_valid"]:
+            parts.append(f"(not counted: {e['issue_code']})")
+        rows.append(
+            (
+                e["event_on"],
+                what,
+                _sentence("; ".join(parts)),
+                e["recorded_by"] or "",
+                e["recorded_at"].strftime("%d %b %Y %H:%M:%S") if e["recorded_at"] else "",
+                SOURCE_LABELS.get(e["source"], e["source"]),
+            )
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "Date": pl.Date,
+            "Event": pl.String,
+            "Detail": pl.String,
+            "Recorded by": pl.String,
+            "Recorded at (UTC)": pl.String,
+            "Source": pl.String,
+        },
+        orient="row",
+    )
 
 
 def _sentence(text: str) -> str:

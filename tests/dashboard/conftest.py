@@ -27,6 +27,7 @@ PAGES = {
     "themes": ("views/themes.py", "Themes"),
     "teams": ("views/teams.py", "Teams"),
     "case": ("views/case_timeline.py", "Case timeline"),
+    "log": ("views/log.py", "Log a challenge"),
 }
 
 
