@@ -23,6 +23,7 @@ from datetime import date
 import polars as pl
 
 from ingest import schema
+from ingest.parse import date_shape
 from ingest.profiles import HeaderMap, Profile
 from ingest.readers import ROW
 
@@ -121,3 +122,24 @@ def row_failures(frame: pl.DataFrame, mask: pl.Expr, column: str | pl.Expr, deta
 def concat(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
     frames = [f for f in frames if f.height]
     return pl.concat(frames, how="vertical") if frames else no_failures()
+
+
+def unreadable_temporal(ctx: RuleContext, fields: tuple[str, ...], forms: str, noun: str) -> pl.DataFrame:
+    """Rows whose date (or date and time) column has text that did not parse. ``noun`` names the
+    type in the message ("date", "date and time"); ``forms`` lists the accepted forms.
+
+    Text shaped like a date that still failed is "not a real <noun>" (31/02/2017); anything else is
+    "not a <noun> (expected <forms>)". Shared by R002 (dates) and R003 (timestamps)."""
+    if ctx.text is None:
+        return no_failures()
+    forms = forms + "".join(f" or {f}" for f in ctx.profile.date_formats)
+    failures = []
+    for column in ctx.columns_checked(fields):
+        p = ctx.pair(column)
+        detail = (
+            pl.when(date_shape(pl.col("text")))
+            .then(pl.format(f"{{}} is not a real {noun}", shown(pl.col("text"))))
+            .otherwise(pl.format(f"{{}} is not a {noun} (expected {{}})", shown(pl.col("text")), pl.lit(forms)))
+        )
+        failures.append(row_failures(p, pl.col("text").is_not_null() & pl.col("value").is_null(), column, detail))
+    return concat(failures)

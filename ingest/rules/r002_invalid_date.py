@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from ingest.parse import DATE_FORMS, date_shape
-from ingest.rules._base import RuleContext, concat, fields_of_type, no_failures, row_failures, shown
+from ingest.parse import DATE_FORMS
+from ingest.rules._base import RuleContext, fields_of_type, unreadable_temporal
 
 CODE = "R002"
 LEVEL = "row"
@@ -14,16 +14,4 @@ FIELDS = fields_of_type("date")
 
 
 def check(ctx: RuleContext) -> pl.DataFrame:
-    if ctx.text is None:
-        return no_failures()
-    forms = DATE_FORMS + "".join(f" or {f}" for f in ctx.profile.date_formats)
-    failures = []
-    for column in ctx.columns_checked(FIELDS):
-        p = ctx.pair(column)
-        detail = (
-            pl.when(date_shape(pl.col("text")))
-            .then(pl.format("{} is not a real date", shown(pl.col("text"))))
-            .otherwise(pl.format("{} is not a date (expected {})", shown(pl.col("text")), pl.lit(forms)))
-        )
-        failures.append(row_failures(p, pl.col("text").is_not_null() & pl.col("value").is_null(), column, detail))
-    return concat(failures)
+    return unreadable_temporal(ctx, FIELDS, DATE_FORMS, "date")
