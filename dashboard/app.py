@@ -1,5 +1,9 @@
 """IRO QA dashboard: ``streamlit run dashboard/app.py`` (or ``iroqa serve``).
 
+Nobody sees anything before signing in (``auth.require_user``). The signed-in user's scope
+(``warehouse.access.Scope``, docs/access.md) decides which pages are in the navigation, which teams
+the sidebar offers, and, in dashboard/data.py, which rows every query can return.
+
 The sidebar filters are rendered here, before the page runs, so every page shares them and they
 stay in the URL across pages. Pages live in ``dashboard/views/`` (not ``pages/``: a folder called
 ``pages`` beside the entry script switches Streamlit into its old multipage mode, which can run a
@@ -11,15 +15,28 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import auth, data, ui
 from warehouse import live as live_builds
+from warehouse.access import (
+    PAGE_AGGREGATE,
+    PAGE_CASE_TIMELINE,
+    PAGE_CHILD_LIST,
+    PAGE_LOG_FORM,
+    scope_for,
+)
 
 st.set_page_config(page_title="IRO QA", page_icon=":material/fact_check:", layout="wide")
+
+user = auth.require_user()
+scope = scope_for(user)
+st.session_state["user"] = user
+st.session_state["scope"] = scope
+auth.sign_out_button(user)
 
 build = data.live()
 st.session_state["_shown_build_id"] = build.build_id if build else None  # what this run shows
 if build is not None:
-    st.session_state["filters"] = ui.sidebar_filters(build)
+    st.session_state["filters"] = ui.sidebar_filters(build, scope)
 else:
     st.session_state.pop("filters", None)
 
@@ -51,6 +68,17 @@ def _watch_live_build() -> None:
 with st.sidebar:
     _watch_live_build()
 
+# (page, kind): a page is in the navigation only if the user's scope may view its kind; each page
+# also checks (auth.require_page) so that a direct link is refused and audited.
+PAGE_KIND = {
+    "Overview": PAGE_AGGREGATE,
+    "Challenge meeting": PAGE_CHILD_LIST,
+    "Monthly report": PAGE_AGGREGATE,
+    "Themes": PAGE_AGGREGATE,
+    "Teams": PAGE_AGGREGATE,
+    "Case timeline": PAGE_CASE_TIMELINE,
+    "Log a challenge": PAGE_LOG_FORM,
+}
 pages = [
     st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("views/meeting.py", title="Challenge meeting", icon=":material/groups:", url_path="meeting"),
@@ -60,4 +88,11 @@ pages = [
     st.Page("views/case_timeline.py", title="Case timeline", icon=":material/timeline:", url_path="case"),
     st.Page("views/log.py", title="Log a challenge", icon=":material/edit_note:", url_path="log"),
 ]
-st.navigation(pages).run()
+allowed = [pg for pg in pages if scope.may_view(PAGE_KIND[pg.title])]
+if not allowed:
+    st.title("IRO QA")
+    st.error("Your role has no pages in IRO QA. Ask your IRO QA administrator.")
+    st.stop()
+nav = st.navigation(allowed)
+auth.audit_page_view(user, nav.title, st.session_state.get("filters"))
+nav.run()

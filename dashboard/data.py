@@ -8,6 +8,10 @@ How it reads the warehouse:
   cursor, because Streamlit runs sessions in threads and a connection must not be shared across
   threads;
 * query results are cached with the build in the key, so a cache never outlives its build;
+* every function that returns child-level rows (one row per challenge or stage) takes the signed-in
+  user's :class:`~warehouse.access.Scope` and ANDs ``scope.sql(...)`` into its WHERE, so what a
+  page, a link or a direct call can reach is never wider than the user's role (docs/access.md);
+  the scope is part of each cached function's key;
 * values from users (filters, a selected case) are bound as named parameters (``$p1``...), never
   pasted into SQL. The SQL text is assembled only from constant fragments in this module.
 
@@ -31,6 +35,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
+from warehouse.access import Scope
 from warehouse.store import LiveBuild, connect_read_only, read_live
 
 # Stage groups used by mart_theme_counts, and the stage keys each one covers.
@@ -72,6 +77,17 @@ class _Params:
         name = f"p{len(self.values) + 1}"
         self.values[name] = value
         return f"${name}"
+
+
+def _in_scope(scope: Scope, p: _Params, challenge: str = "challenge_id") -> str:
+    """For tables without the raising IRO's worker id (fct_stage_episodes, mart_open_stage_3_4):
+    the scope applied through the challenge (``fct_challenges c``: its team and ``iro_worker_id``)."""
+    if not _COLUMN.fullmatch(challenge):
+        raise ValueError(f"not a column name: {challenge!r}")
+    cond = scope.sql(p, team="c.team_id", worker="c.iro_worker_id")
+    if cond in ("true", "false"):
+        return cond
+    return f"{challenge} in (select c.challenge_id from fct_challenges c where {cond})"  # noqa: S608
 
 
 def _query(build: LiveBuild, sql: str, params: _Params | dict | None = None) -> pl.DataFrame:
@@ -325,6 +341,7 @@ _AS_AT_SQL = """
     snapshot as (
         select
             c.challenge_id, c.case_ref, c.legal_status, c.team_id, c.team_name, c.service_name, c.iro_name,
+            c.iro_worker_id,
             c.themes, c.themes_label, c.raised_on, c.formal_started_on, c.route,
             coalesce(e.stage_key, 'informal') as stage_key,
             coalesce(e.stage_number, 0) as stage_number,
@@ -396,12 +413,18 @@ SNAPSHOT_FIGURES = {
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def snapshot_cases(
-    build: LiveBuild, filters: Filters, on: date, figure: str = "open", stage_key: str | None = None
+    build: LiveBuild,
+    scope: Scope,
+    filters: Filters,
+    on: date,
+    figure: str = "open",
+    stage_key: str | None = None,
 ) -> pl.DataFrame:
     """The cases behind a headline figure (one of SNAPSHOT_FIGURES), optionally one stage only."""
     condition = SNAPSHOT_FIGURES[figure]  # a KeyError for anything else: never user text in SQL
     p = _Params()
     stage_clause = f"stage_key = {p.bind(stage_key)}" if stage_key else "true"
+    stage_clause += " and " + scope.sql(p)
     sql = f"""
         with s as ({_snapshot_sql(filters, on, p)})
         select challenge_id, case_ref, stage_number, stage_name, team_name, service_name, legal_status,
@@ -434,9 +457,11 @@ def responses_in_time(build: LiveBuild, filters: Filters, start: date, end: date
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def responses_due_cases(build: LiveBuild, filters: Filters, start: date, end: date) -> pl.DataFrame:
+def responses_due_cases(
+    build: LiveBuild, scope: Scope, filters: Filters, start: date, end: date
+) -> pl.DataFrame:
     p = _Params()
-    where = filters.sql(p, stage="stage_key", challenge="challenge_id")
+    where = filters.sql(p, stage="stage_key", challenge="challenge_id") + " and " + _in_scope(scope, p)
     sql = f"""
         select challenge_id, case_ref, stage_number, stage_name, team_name, legal_status, responsible_name,
                entered_on, response_due_on, responded_on,
@@ -490,7 +515,7 @@ def monthly_stage_counts(build: LiveBuild, filters: Filters) -> pl.DataFrame:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def stage_entries_cases(
-    build: LiveBuild, filters: Filters, month: date | None, stage_key: str | None
+    build: LiveBuild, scope: Scope, filters: Filters, month: date | None, stage_key: str | None
 ) -> pl.DataFrame:
     """The stage episodes behind a cell of the monthly report (month None: the whole period;
     stage None: every stage in the report)."""
@@ -507,6 +532,7 @@ def stage_entries_cases(
         f"date_trunc('month', e.entered_on)::date = {p.bind(month_start(month))}::date" if month else "true"
     )
     stage_clause = f"e.stage_key = {p.bind(stage_key)}" if stage_key else "e.stage_key <> 'informal'"
+    stage_clause += " and " + scope.sql(p, team="c.team_id", worker="c.iro_worker_id")
     sql = f"""
         select e.challenge_id, e.case_ref, e.stage_key, e.stage_number, e.stage_name, e.entered_on,
                e.is_bypassed_into, e.response_due_on, e.responded_on, e.outcome, e.team_name,
@@ -524,12 +550,13 @@ def stage_entries_cases(
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def meeting_cases(build: LiveBuild, filters: Filters) -> pl.DataFrame:
+def meeting_cases(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFrame:
     """Open stage 3 and 4 challenges, most urgent first."""
     p = _Params()
     where = filters.sql(
         p, team="m.team_id", legal="m.legal_status", stage="c.current_stage_key", themes_list="c.themes"
     )
+    where += " and " + scope.sql(p, team="c.team_id", worker="c.iro_worker_id")
     sql = f"""
         select m.urgency_rank, m.challenge_id, m.case_ref, m.legal_status, m.team_name, m.service_name,
                m.iro_name, m.current_stage, m.current_stage_name, m.stage_entered_on, m.raised_on,
@@ -549,10 +576,10 @@ def meeting_cases(build: LiveBuild, filters: Filters) -> pl.DataFrame:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def case_choices(build: LiveBuild, filters: Filters) -> pl.DataFrame:
+def case_choices(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFrame:
     """Challenges for the case picker: open ones first, then the most recent."""
     p = _Params()
-    where = filters.sql(p, themes_list="themes")
+    where = filters.sql(p, themes_list="themes") + " and " + scope.sql(p)
     sql = f"""
         select challenge_id, case_ref, status, current_stage_name, team_name, raised_on
         from fct_challenges where {where}
@@ -562,28 +589,33 @@ def case_choices(build: LiveBuild, filters: Filters) -> pl.DataFrame:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def case_summary(build: LiveBuild, challenge_id: str) -> dict | None:
+def case_summary(build: LiveBuild, scope: Scope, challenge_id: str) -> dict | None:
+    """One challenge, or None if there is no such challenge *in the user's scope* (a link naming
+    someone else's case finds nothing). ``child_ref`` is the case-system child_id for roles that
+    may see it (this is the case timeline, the only place it appears), else the case_ref."""
     p = _Params()
+    child_ref = scope.child_label(p, child_id="child_id", case_ref="case_ref", on_case_timeline=True)
     sql = f"""
-        select challenge_id, case_ref, legal_status, context, team_name, service_name, iro_name, route,
+        select challenge_id, case_ref, {child_ref} as child_ref, legal_status, context, team_name, service_name, iro_name, route,
                entry_stage, current_stage, current_stage_name, status, raised_on, formal_started_on,
                closed_on, working_days_open, cap_due_on, is_cap_breached, is_cafcass_referred,
                cafcass_referred_on, is_legal_advice_requested, themes_label, response_due_on, is_overdue,
                responsible_name, outcome, is_qa_triggered
-        from fct_challenges where challenge_id = {p.bind(challenge_id)}
+        from fct_challenges where challenge_id = {p.bind(challenge_id)} and {scope.sql(p)}
     """  # noqa: S608
     df = _query(build, sql, p)
     return df.row(0, named=True) if not df.is_empty() else None
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def case_episodes(build: LiveBuild, challenge_id: str) -> pl.DataFrame:
+def case_episodes(build: LiveBuild, scope: Scope, challenge_id: str) -> pl.DataFrame:
     p = _Params()
+    in_scope = _in_scope(scope, p)
     sql = f"""
         select episode_id, stage_key, stage_number, stage_name, responder_role, entered_on, response_due_on,
                responded_on, working_days_taken, is_bypassed_into, bypass_reason, outcome, is_open,
                is_overdue, working_days_overdue, is_responded_in_time, responsible_name
-        from fct_stage_episodes where challenge_id = {p.bind(challenge_id)}
+        from fct_stage_episodes where challenge_id = {p.bind(challenge_id)} and {in_scope}
         order by entered_on, stage_number nulls last
     """  # noqa: S608
     return _query(build, sql, p)
@@ -639,7 +671,7 @@ def _period_overlap(filters: Filters, p: _Params, col: str, period_type: str) ->
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def theme_cases(
-    build: LiveBuild, filters: Filters, theme_code: str, period_type: str, stage_group: str
+    build: LiveBuild, scope: Scope, filters: Filters, theme_code: str, period_type: str, stage_group: str
 ) -> pl.DataFrame:
     """The challenges behind a theme's counts in one stage group: one row per challenge and period
     (month or quarter) in which it entered a stage of the group, as mart_theme_counts counts them,
@@ -648,6 +680,7 @@ def theme_cases(
         raise ValueError(period_type)
     p = _Params()
     where = filters.sql(p, team="c.team_id", legal="c.legal_status")
+    where += " and " + scope.sql(p, team="c.team_id", worker="c.iro_worker_id")
     period_col = "d.month_start" if period_type == "month" else "d.fiscal_quarter_start"
     label_col = "d.month_label" if period_type == "month" else "d.fiscal_quarter_label"
     period = _period_overlap(filters, p, period_col, period_type)
@@ -726,12 +759,13 @@ def median_days_to_resolution(build: LiveBuild, filters: Filters, by: str = "tea
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def open_responses(build: LiveBuild, filters: Filters) -> pl.DataFrame:
+def open_responses(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFrame:
     """Open stages waiting for a response (due dates and overdue as at the build), one row each."""
     p = _Params()
     where = filters.sql(
         p, team="e.team_id", legal="e.legal_status", stage="e.stage_key", challenge="e.challenge_id"
     )
+    where += " and " + scope.sql(p, team="c.team_id", worker="c.iro_worker_id")
     sql = f"""
         select e.challenge_id, e.case_ref, e.stage_key, e.stage_number, e.stage_name, e.entered_on,
                e.response_due_on, e.responded_on, e.is_overdue, e.working_days_overdue,

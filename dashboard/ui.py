@@ -15,6 +15,8 @@ import streamlit as st
 
 from dashboard import charts, data, pack
 from dashboard.data import Filters
+from warehouse import audit
+from warehouse.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope, scope_for, suppress_small_counts
 from warehouse.store import LiveBuild
 
 LEGAL_STATUS_LABELS = {
@@ -56,6 +58,12 @@ def and_list(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def user_scope() -> Scope:
+    """The signed-in user's scope, set by app.py on every run (a scope allowing nothing if absent)."""
+    scope = st.session_state.get("scope")
+    return scope if isinstance(scope, Scope) else scope_for(None)
 
 
 def filters() -> Filters:
@@ -185,7 +193,7 @@ def clear_filters() -> None:
         st.session_state.pop(k, None)
 
 
-def sidebar_filters(build: LiveBuild) -> Filters:
+def sidebar_filters(build: LiveBuild, scope: Scope | None = None) -> Filters:
     """The filters every page shares. Bound to the URL, so a filtered view is a link to paste."""
     with st.sidebar:
         st.header("Filters")
@@ -202,12 +210,16 @@ def sidebar_filters(build: LiveBuild) -> Filters:
             m_from, m_to = m_to, m_from
             st.caption("The period runs from the earlier month to the later one.")
         team_rows = data.teams(build)
-        services = sorted(set(team_rows["service_name"].drop_nulls().to_list()))
+        scope = scope if scope is not None else user_scope()
+        in_scope = team_rows.filter(
+            pl.col("team_id").is_in(scope.visible_teams(team_rows["team_id"].to_list()))
+        )
+        services = sorted(set(in_scope["service_name"].drop_nulls().to_list()))
         chosen_services = st.multiselect(
             "Service", services, key="service", bind="query-params", placeholder="All services"
         )
         labels = team_labels(build)
-        team_ids = team_rows["team_id"].to_list()
+        team_ids = scope.visible_teams(team_rows["team_id"].to_list())
         chosen_teams = st.multiselect(
             "Team",
             options=team_ids,
@@ -248,7 +260,8 @@ def sidebar_filters(build: LiveBuild) -> Filters:
     return Filters(
         month_from=m_from,
         month_to=m_to,
-        teams=tuple(chosen_teams),
+        # never wider than the scope, whatever the URL asked for
+        teams=tuple(scope.restrict_filters(chosen_teams)),
         services=tuple(chosen_services),
         legal_statuses=tuple(chosen_status),
         stages=tuple(chosen_stages),
@@ -288,14 +301,50 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "table"
 
 
-def downloads(df: pl.DataFrame, name: str, *, key: str) -> None:
-    """The two downloads every table has: CSV and Excel, named after the table and the as-at date."""
+def _count_columns(df: pl.DataFrame) -> list[str]:
+    return [c for c, t in df.schema.items() if t.is_integer()]
+
+
+def suppressed(df: pl.DataFrame) -> pl.DataFrame:
+    """Small counts (every whole-number column) replaced by "<threshold" (IROQA_SUPPRESS_BELOW)."""
+    return suppress_small_counts(df, _count_columns(df))
+
+
+def _audited(make, detail: dict):
+    """Deferred download data: the export is recorded (who, what) before the bytes are made; if the
+    audit cannot be written, nothing is served."""
+    user = st.session_state.get("user")
+    try:
+        from dashboard.auth import _session_id, session_tag
+
+        tag = session_tag(_session_id())
+    except Exception:  # noqa: BLE001 - no session context
+        tag = ""
+
+    def produce() -> bytes:
+        audit.record(user, "export", detail, session=tag)
+        return make()
+
+    return produce
+
+
+def downloads(df: pl.DataFrame, name: str, *, key: str, kind: str = EXPORT_CHILD_LEVEL) -> None:
+    """The two downloads every table has: CSV and Excel, named after the table and the as-at date.
+    Only for roles that may export this ``kind``; aggregate exports have small counts suppressed;
+    every export is audited before it is served."""
+    scope = user_scope()
+    if not scope.may_export(kind):
+        st.caption("Downloads of this table are not available to your role.")
+        return
+    if kind == EXPORT_AGGREGATE:
+        df = suppressed(df)
     build = data.live()
     stem = slug(name) + (f"-as-at-{build.as_at}" if build else "")
+    detail = {"table": name, "kind": kind, "rows": df.height, "filters": str(filters())}
     row = st.container(horizontal=True)
     row.download_button(
         "Download CSV",
-        to_csv_bytes(df),
+        _audited(lambda: to_csv_bytes(df), {**detail, "format": "csv"}),
         file_name=f"{stem}.csv",
         mime="text/csv",
         key=f"{key}-csv",
@@ -304,7 +353,7 @@ def downloads(df: pl.DataFrame, name: str, *, key: str) -> None:
     )
     row.download_button(
         "Download Excel",
-        to_xlsx_bytes(df, name),
+        _audited(lambda: to_xlsx_bytes(df, name), {**detail, "format": "xlsx"}),
         file_name=f"{stem}.xlsx",
         key=f"{key}-xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -339,9 +388,14 @@ def table(
     styler=None,
     height: int | str = "auto",
     hidden: Sequence[str] = (),
+    kind: str = EXPORT_CHILD_LEVEL,
 ):
     """A table with its downloads. ``select`` ("single-row", "single-cell") makes it a drill-down;
-    the selection event is returned. ``hidden`` columns are downloaded but not shown."""
+    the selection event is returned. ``hidden`` columns are downloaded but not shown. ``kind``:
+    child-level (the default) or aggregate (small counts suppressed in exports, and on screen for
+    roles that see aggregates only)."""
+    if kind == EXPORT_AGGREGATE and user_scope().suppress_on_screen and styler is None:
+        df = suppressed(df)
     config = date_columns(df) | {h: None for h in hidden} | (column_config or {})
     kwargs = {"on_select": "rerun", "selection_mode": select} if select else {}
     event = st.dataframe(
@@ -352,7 +406,7 @@ def table(
         height=height,
         **kwargs,
     )
-    downloads(df, name, key=key)
+    downloads(df, name, key=key, kind=kind)
     return event
 
 
@@ -439,7 +493,7 @@ def case_list(
 
 def timeline_link(challenge_id: str) -> None:
     build = data.live()
-    summary = data.case_summary(build, challenge_id) if build else None
+    summary = data.case_summary(build, user_scope(), challenge_id) if build else None
     case_ref = summary["case_ref"] if summary else challenge_id
     st.page_link(
         TIMELINE_PAGE,
@@ -451,11 +505,12 @@ def timeline_link(challenge_id: str) -> None:
 
 def case_timeline(build: LiveBuild, challenge_id: str, *, key: str, heading: bool = True) -> bool:
     """One challenge's journey: the facts, the stages as bars, and the events in order."""
-    summary = data.case_summary(build, challenge_id)
+    scope = user_scope()
+    summary = data.case_summary(build, scope, challenge_id)
     if summary is None:
         empty(f"There is no challenge {challenge_id} in the build as at {long_date(build.as_at)}.")
         return False
-    episodes = data.case_episodes(build, challenge_id)
+    episodes = data.case_episodes(build, scope, challenge_id)
     as_at = data.as_at(build)
     if heading:
         where = (
@@ -465,7 +520,10 @@ def case_timeline(build: LiveBuild, challenge_id: str, *, key: str, heading: boo
         )
         state = f"open at {where}" if summary["status"] == "open" else f"{summary['status']} at {where}"
         st.subheader(f"Case {summary['case_ref']}: {state}")
-    facts = [
+    facts = []
+    if summary.get("child_ref") and summary["child_ref"] != summary["case_ref"]:
+        facts.append(f"case-system id **{summary['child_ref']}**")
+    facts += [
         f"**{LEGAL_STATUS_LABELS.get(summary['legal_status'], summary['legal_status'])}**",
         f"team **{summary['team_name']}** ({summary['service_name']})",
         f"IRO / Chair **{summary['iro_name']}**",

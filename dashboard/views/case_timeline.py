@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import auth, data, ui
+from warehouse.access import PAGE_CASE_TIMELINE
 
+scope = ui.user_scope()
+auth.require_page(st.session_state.get("user"), scope, PAGE_CASE_TIMELINE)
 build = ui.require_build("Case timeline")
 ui.header("Case timeline", build)
 as_at = data.as_at(build)
 
-choices = data.case_choices(build, data.Filters())
+choices = data.case_choices(build, scope, data.Filters())
 if choices.is_empty():
     ui.empty(
         f"There are no challenges in the warehouse as at {ui.long_date(as_at)}, so there is no "

@@ -6,13 +6,16 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import data, pack, ui
+from dashboard import auth, data, pack, ui
+from warehouse.access import EXPORT_CHILD_LEVEL, PAGE_CHILD_LIST
 
+scope = ui.user_scope()
+auth.require_page(st.session_state.get("user"), scope, PAGE_CHILD_LIST)
 build = ui.require_build("Challenge meeting")
 ui.header("Challenge meeting", build)
 f = ui.filters()
 as_at = data.as_at(build)
-cases = data.meeting_cases(build, f)
+cases = data.meeting_cases(build, scope, f)
 
 if cases.is_empty():
     ui.empty(
@@ -79,24 +82,28 @@ event = ui.table(
 )
 rows = ui.selected_rows(event)
 
-html = pack.meeting_pack(
-    cases=cases,
-    episodes={cid: data.case_episodes(build, cid) for cid in cases["challenge_id"].to_list()},
-    as_at=as_at,
-    built_at=build.built_at,
-    protocol=data.build_info(build).get("protocol_name") or build.protocol,
-    scope=ui.scope(build, f),
-)
-st.download_button(
-    "Download the meeting pack (HTML, prints to A4)",
-    html.encode("utf-8"),
-    file_name=f"challenge-meeting-pack-as-at-{build.as_at}.html",
-    mime="text/html",
-    key="meeting_pack",
-    icon=":material/print:",
-    type="primary",
-    on_click="ignore",
-)
+if scope.may_export(EXPORT_CHILD_LEVEL):
+    html = pack.meeting_pack(
+        cases=cases,
+        episodes={cid: data.case_episodes(build, scope, cid) for cid in cases["challenge_id"].to_list()},
+        as_at=as_at,
+        built_at=build.built_at,
+        protocol=data.build_info(build).get("protocol_name") or build.protocol,
+        scope=ui.scope(build, f),
+    )
+    st.download_button(
+        "Download the meeting pack (HTML, prints to A4)",
+        ui._audited(
+            lambda: html.encode("utf-8"),
+            {"table": "meeting pack", "kind": "child_level", "rows": cases.height},
+        ),
+        file_name=f"challenge-meeting-pack-as-at-{build.as_at}.html",
+        mime="text/html",
+        key="meeting_pack",
+        icon=":material/print:",
+        type="primary",
+        on_click="ignore",
+    )
 
 if rows:
     challenge_id = table["challenge_id"][rows[0]]

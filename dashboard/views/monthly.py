@@ -7,8 +7,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, ui
+from dashboard import auth, charts, data, ui
+from warehouse.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
 
+scope = ui.user_scope()
+auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)
 build = ui.require_build("Monthly report")
 ui.header("Monthly report", build, period=True)
 f = ui.filters()
@@ -69,6 +72,7 @@ event = ui.table(
     report,
     f"monthly report {ui.period_words(f)}",
     key="monthly_report",
+    kind=EXPORT_AGGREGATE,
     select="single-cell",
     height=min(35 * (report.height + 1) + 3, 900),
 )
@@ -81,7 +85,7 @@ if cell and cell[1] in [*columns, "All stages", "Month"]:
         picked_stages = [keys[c] for c in columns]
     else:
         picked_stages = [stage_key] if stage_key else [keys[c] for c in columns]
-    frames = [data.stage_entries_cases(build, f, month, k) for k in picked_stages]
+    frames = [data.stage_entries_cases(build, scope, f, month, k) for k in picked_stages]
     cases = pl.concat(frames) if frames else pl.DataFrame()
     what = (
         (col if col not in ("All stages", "Month") else "all stages")

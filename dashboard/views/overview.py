@@ -6,8 +6,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, ui
+from dashboard import auth, charts, data, ui
+from warehouse.access import PAGE_AGGREGATE
 
+scope = ui.user_scope()
+auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)
 build = ui.require_build("Overview")
 ui.header("Overview", build)
 f = ui.filters()
@@ -128,7 +131,7 @@ with st.expander("**Show the cases behind these figures**", expanded=False, icon
     )
     choice = choice or "overdue"
     if choice == "responses":
-        cases = data.responses_due_cases(build, f, data.month_start(as_at), as_at)
+        cases = data.responses_due_cases(build, scope, f, data.month_start(as_at), as_at)
         picked = ui.case_list(
             cases,
             f"responses due {as_at:%B %Y}",
@@ -151,7 +154,7 @@ with st.expander("**Show the cases behind these figures**", expanded=False, icon
         figure, stage_key = (
             ("open", choice.split(":", 1)[1]) if choice.startswith("stage:") else (choice, None)
         )
-        cases = data.snapshot_cases(build, f, as_at, figure, stage_key)
+        cases = data.snapshot_cases(build, scope, f, as_at, figure, stage_key)
         picked = ui.case_list(
             cases,
             f"{figures[choice]} as at {as_at}",

@@ -9,8 +9,11 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, ui
+from dashboard import auth, charts, data, ui
+from warehouse.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
 
+scope = ui.user_scope()
+auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)
 build = ui.require_build("Teams")
 ui.header("Teams", build, period=True)
 f = ui.filters()
@@ -21,7 +24,7 @@ if not f.teams and not f.services:
 
 # ---- what is due this week and what is overdue, by responsible manager -----------------------
 st.subheader(f"Responses overdue, and due by {ui.long_date(week_end)}")
-open_resp = data.open_responses(build, f).with_columns(
+open_resp = data.open_responses(build, scope, f).with_columns(
     when=pl.when(pl.col("is_overdue"))
     .then(pl.lit("Overdue"))
     .when(pl.col("response_due_on") <= week_end)
@@ -61,7 +64,13 @@ else:
         },
     )
     st.caption("Select a manager to see their cases.")
-    event = ui.table(manager_table, "responses by manager", key="teams_by_manager", select="single-row")
+    event = ui.table(
+        manager_table,
+        "responses by manager",
+        key="teams_by_manager",
+        select="single-row",
+        kind=EXPORT_AGGREGATE,
+    )
     rows = ui.selected_rows(event)
     chosen = manager_table["Responsible manager"][rows[0]] if rows else None
     cases = due.filter(pl.col("responsible_name") == chosen) if chosen else due
@@ -149,6 +158,7 @@ else:
         shown,
         f"measures by {by} {ui.period_words(f)}",
         key=f"teams_measures_{by}",
+        kind=EXPORT_AGGREGATE,
         column_config={
             "% in time": st.column_config.NumberColumn("% in time", format="%.0f%%"),
             "Median working days to resolve": st.column_config.NumberColumn(format="%.1f"),

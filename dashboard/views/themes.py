@@ -7,8 +7,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, ui
+from dashboard import auth, charts, data, ui
+from warehouse.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
 
+scope = ui.user_scope()
+auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)
 build = ui.require_build("Themes")
 ui.header("Themes", build, period=True)
 f = ui.filters()
@@ -77,6 +80,7 @@ for group, tab in zip(groups, tabs, strict=True):
             shown,
             f"themes {group} by {by} {ui.period_words(f)}",
             key=f"themes_{group}_{by}",
+            kind=EXPORT_AGGREGATE,
             select="single-row",
             hidden=("theme_code",),
             column_config={"Theme": st.column_config.TextColumn("Theme", width="large")},
@@ -105,7 +109,7 @@ for group, tab in zip(groups, tabs, strict=True):
                 ui.empty("Select one theme (not the total) to see its cases.")
                 picked = None
             else:
-                cases = data.theme_cases(build, f, code, by, group)
+                cases = data.theme_cases(build, scope, f, code, by, group)
                 st.caption(
                     f"One row per case and {by} in which it reached {data.STAGE_GROUPS[group].lower()}, "
                     "as the table counts them."

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from warehouse import settings
+from warehouse import settings, users
+from warehouse.access import scope_for
 from warehouse.store import LiveBuild, set_live
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -40,19 +42,72 @@ def query(live: LiveBuild, sql: str, params: dict | list | None = None) -> pl.Da
         con.close()
 
 
+#: The signed-in user the page tests use unless they say otherwise: leadership sees every row.
+TEST_USER = "test-leader"
+TEST_PASSWORD = "a long test password for the dashboard"
+#: The scope of a leadership user: every row (for calling dashboard/data.py directly).
+ALL = scope_for(users.User(username=TEST_USER, role="leadership"))
+
+
+def ensure_user(
+    username: str = TEST_USER,
+    *,
+    role: str = "leadership",
+    teams: tuple[str, ...] = (),
+    worker_id: str | None = None,
+    p: settings.Paths | None = None,
+) -> users.User:
+    """The user, created in the current ``IROQA_HOME`` if it is not there yet."""
+    p = p or settings.paths()
+    existing = users.get_user(p, username)
+    if existing is not None:
+        return existing
+    p.home.mkdir(parents=True, exist_ok=True)
+    return users.add_user(
+        p,
+        username,
+        role=role,
+        password=TEST_PASSWORD,
+        teams=teams,
+        worker_id=worker_id,
+        display_name=username,
+    )
+
+
+def signed_in(at: AppTest, username: str) -> AppTest:
+    """Give the AppTest session a signed-in user, as the sign-in form would (the form itself is
+    tested in tests/auth and tests/dashboard/test_roles.py)."""
+    from dashboard import auth
+
+    now = time.time()
+    at.session_state[auth.SESSION_KEY] = {
+        "username": username,
+        "mode": "local",
+        "issued_at": now,
+        "last_seen": now,
+    }
+    return at
+
+
 def open_page(
     page: str,
     *,
     query_params: dict | None = None,
     session: dict | None = None,
     widgets: Callable[[AppTest], None] | None = None,
+    user: str | None = TEST_USER,
 ) -> AppTest:
     """Run the app as a browser would: the entry script, then the page.
 
     ``query_params`` are the URL's; ``widgets`` sets sidebar widgets after the first run (as a
     person would) before the page runs; ``session`` sets session state (e.g. a table's selection)
-    before the page's final run."""
+    before the page's final run. ``user`` is signed in first (None: nobody; the default user is
+    created in ``IROQA_HOME`` if needed)."""
     at = AppTest.from_file(APP, default_timeout=120)
+    if user is not None:
+        if user == TEST_USER:
+            ensure_user()
+        signed_in(at, user)
     for k, v in (query_params or {}).items():
         at.query_params[k] = v
     at.run()

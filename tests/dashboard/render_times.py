@@ -16,11 +16,13 @@ import time
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.conftest import APP, PAGES
+from tests.dashboard.conftest import APP, PAGES, TEST_USER, ensure_user, signed_in
 
 
 def render(page: str) -> float:
     at = AppTest.from_file(APP, default_timeout=300)
+    ensure_user()
+    signed_in(at, TEST_USER)
     if page == "overview":
         started = time.perf_counter()
         at.run()

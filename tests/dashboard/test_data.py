@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import data
+from tests.dashboard.conftest import ALL
 
 DASHBOARD = Path(data.__file__).resolve().parent
 SQL = re.compile(r"\b(select|insert|update|delete|create)\b[\s\S]{0,200}?\b(from|into|table|set)\b", re.I)
@@ -38,13 +39,13 @@ def test_a_nasty_filter_value_matches_nothing(demo):
     nasty = "x' or '1'='1"
     f = data.Filters(teams=(nasty,))
     assert data.headline(demo.live, f, data.as_at(demo.live))["open_challenges"] == 0
-    assert data.meeting_cases(demo.live, f).is_empty()
-    assert data.case_summary(demo.live, nasty) is None
+    assert data.meeting_cases(demo.live, ALL, f).is_empty()
+    assert data.case_summary(demo.live, ALL, nasty) is None
 
 
 def test_only_known_figures_reach_sql(demo):
     with pytest.raises(KeyError):
-        data.snapshot_cases(demo.live, data.Filters(), data.as_at(demo.live), "true; drop table x")
+        data.snapshot_cases(demo.live, ALL, data.Filters(), data.as_at(demo.live), "true; drop table x")
     with pytest.raises(ValueError):
         data.theme_counts(demo.live, data.Filters(), "year")
 

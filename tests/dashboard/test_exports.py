@@ -9,7 +9,7 @@ from datetime import date
 import polars as pl
 
 from dashboard import data, pack, ui
-from tests.dashboard.conftest import query
+from tests.dashboard.conftest import ALL, query
 
 
 def sample() -> pl.DataFrame:
@@ -49,7 +49,7 @@ def test_excel_round_trip():
 
 def test_meeting_pack_is_self_contained_escaped_and_prints_to_a4(demo):
     build = demo.live
-    cases = data.meeting_cases(build, data.Filters())
+    cases = data.meeting_cases(build, ALL, data.Filters())
     evil = cases.with_columns(
         pl.when(pl.int_range(pl.len()) == 0)
         .then(pl.lit("<script>alert(1)</script> & 'x'"))
@@ -58,7 +58,7 @@ def test_meeting_pack_is_self_contained_escaped_and_prints_to_a4(demo):
     )
     html = pack.meeting_pack(
         cases=evil,
-        episodes={c: data.case_episodes(build, c) for c in cases["challenge_id"]},
+        episodes={c: data.case_episodes(build, ALL, c) for c in cases["challenge_id"]},
         as_at=data.as_at(build),
         built_at=build.built_at,
         protocol="Leicestershire <b>",
