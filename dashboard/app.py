@@ -27,6 +27,31 @@ from warehouse.access import (
 
 st.set_page_config(page_title="IRO QA", page_icon=":material/fact_check:", layout="wide")
 
+# (page, kind): a page is in the navigation only if the user's scope may view its kind; each page
+# also checks (auth.require_page) so that a direct link is refused and audited.
+PAGE_KIND = {
+    "Overview": PAGE_AGGREGATE,
+    "Challenge meeting": PAGE_CHILD_LIST,
+    "Monthly report": PAGE_AGGREGATE,
+    "Themes": PAGE_AGGREGATE,
+    "Teams": PAGE_AGGREGATE,
+    "Case timeline": PAGE_CASE_TIMELINE,
+    "Log a challenge": PAGE_LOG_FORM,
+}
+pages = [
+    st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("views/meeting.py", title="Challenge meeting", icon=":material/groups:", url_path="meeting"),
+    st.Page("views/monthly.py", title="Monthly report", icon=":material/calendar_month:", url_path="monthly"),
+    st.Page("views/themes.py", title="Themes", icon=":material/category:", url_path="themes"),
+    st.Page("views/teams.py", title="Teams", icon=":material/diversity_3:", url_path="teams"),
+    st.Page("views/case_timeline.py", title="Case timeline", icon=":material/timeline:", url_path="case"),
+    st.Page("views/log.py", title="Log a challenge", icon=":material/edit_note:", url_path="log"),
+]
+if auth.SESSION_KEY not in st.session_state:
+    # Not signed in yet: keep the page and query parameters the link asked for (so that after
+    # signing in the person lands where the link pointed), without running any page.
+    st.navigation(pages, position="hidden")
+
 user = auth.require_user()
 scope = scope_for(user)
 st.session_state["user"] = user
@@ -68,26 +93,6 @@ def _watch_live_build() -> None:
 with st.sidebar:
     _watch_live_build()
 
-# (page, kind): a page is in the navigation only if the user's scope may view its kind; each page
-# also checks (auth.require_page) so that a direct link is refused and audited.
-PAGE_KIND = {
-    "Overview": PAGE_AGGREGATE,
-    "Challenge meeting": PAGE_CHILD_LIST,
-    "Monthly report": PAGE_AGGREGATE,
-    "Themes": PAGE_AGGREGATE,
-    "Teams": PAGE_AGGREGATE,
-    "Case timeline": PAGE_CASE_TIMELINE,
-    "Log a challenge": PAGE_LOG_FORM,
-}
-pages = [
-    st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("views/meeting.py", title="Challenge meeting", icon=":material/groups:", url_path="meeting"),
-    st.Page("views/monthly.py", title="Monthly report", icon=":material/calendar_month:", url_path="monthly"),
-    st.Page("views/themes.py", title="Themes", icon=":material/category:", url_path="themes"),
-    st.Page("views/teams.py", title="Teams", icon=":material/diversity_3:", url_path="teams"),
-    st.Page("views/case_timeline.py", title="Case timeline", icon=":material/timeline:", url_path="case"),
-    st.Page("views/log.py", title="Log a challenge", icon=":material/edit_note:", url_path="log"),
-]
 allowed = [pg for pg in pages if scope.may_view(PAGE_KIND[pg.title])]
 if not allowed:
     st.title("IRO QA")

@@ -9,6 +9,11 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser.server import browser, chromium_path, serve
+from warehouse import users
+
+#: The account the dashboard browser tests sign in with (through the real form).
+BROWSER_USER = "browser-leader"
+BROWSER_PASSWORD = "a long browser test password"
 
 if os.environ.get("IROQA_TEST_WAREHOUSE"):  # reuse a built warehouse while iterating (never in CI)
     from tests.dashboard.conftest import demo_warehouse  # noqa: F401
@@ -27,6 +32,8 @@ def chromium() -> Iterator:
 
 @pytest.fixture(scope="session")
 def app_url(demo_warehouse, tmp_path_factory) -> Iterator[str]:
+    if users.get_user(demo_warehouse.paths, BROWSER_USER) is None:
+        users.add_user(demo_warehouse.paths, BROWSER_USER, role="leadership", password=BROWSER_PASSWORD)
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     with serve(demo_warehouse.home, log=log) as url:
         yield url

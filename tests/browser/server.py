@@ -129,3 +129,20 @@ def wait_for_app(page, timeout: float = 30_000) -> None:
         timeout=timeout,
     )
     page.wait_for_timeout(400)
+
+
+def sign_in(page, username: str, password: str, timeout: float = 30_000) -> None:
+    """Fill in and submit the sign-in form, as a person would, and wait for the app to load."""
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Password", exact=True).wait_for(state="detached", timeout=timeout)
+    wait_for_app(page, timeout)
+
+
+def goto_signed_in(page, url: str, username: str, password: str) -> None:
+    """Open ``url``; if the sign-in form is shown (a new browser session), sign in."""
+    page.goto(url)
+    wait_for_app(page)
+    if page.get_by_label("Password", exact=True).count():
+        sign_in(page, username, password)

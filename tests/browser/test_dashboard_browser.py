@@ -11,7 +11,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from tests.browser.server import wait_for_app
+from tests.browser.conftest import BROWSER_PASSWORD, BROWSER_USER
+from tests.browser.server import goto_signed_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -34,8 +35,8 @@ def q(wh, sql: str, params=None) -> pl.DataFrame:
 
 
 def goto(page, url: str) -> None:
-    page.goto(url)
-    wait_for_app(page)
+    """Open ``url``, signing in through the form when the browser session is new."""
+    goto_signed_in(page, url, BROWSER_USER, BROWSER_PASSWORD)
 
 
 def no_exception(page) -> None:
