@@ -18,7 +18,7 @@ PORT    ?= 8501
 AS_AT   ?=
 AS_AT_FLAG := $(if $(AS_AT),--as-at $(AS_AT),)
 
-.PHONY: help install run demo data ingest build serve test test-fast browser-deps lint format docs bench screenshots clean
+.PHONY: help install run demo data ingest build demo-users serve test test-fast browser-deps lint format docs bench screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/:.*## /\t/' | expand -t 16
@@ -47,7 +47,11 @@ build: install ## dbt build into a new warehouse build and make it live (AS_AT=Y
 serve: install ## serve the dashboard on http://localhost:8501
 	$(BIN)/iroqa serve --port $(PORT)
 
-run: data build serve ## everything: install, demo data, ingest, build, serve on http://localhost:8501
+demo-users: install ## demo only: the demo admin and one account per role; passwords printed once (new users file only)
+	$(BIN)/iroqa users demo-admin
+	$(BIN)/iroqa users demo-accounts
+
+run: data build demo-users serve ## everything: install, demo data, ingest, build, demo sign-ins, serve on http://localhost:8501
 
 browser-deps: ## install Debian's chromium for the browser tests where it is missing (root only)
 	@if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then \

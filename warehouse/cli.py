@@ -6,7 +6,7 @@
     iroqa query "SQL"
     iroqa serve [--port 8501]
     iroqa status
-    iroqa users add|set|passwd|disable|enable|unlock|list|demo-admin ...
+    iroqa users add|set|passwd|disable|enable|unlock|list|demo-admin|demo-accounts ...
     iroqa audit verify|export
 
 The warehouse location is ``$IROQA_HOME`` (default ``warehouse/data`` inside the repo).
@@ -181,6 +181,43 @@ def _split_teams(value: str | None) -> list[str] | None:
     return None if value is None else [t.strip() for t in value.split(",") if t.strip()]
 
 
+def _demo_accounts(p: settings.Paths) -> int:
+    """Demo only: accounts for every role but admin. The ASM gets the two teams, and the IRO the worker
+    id, with the most open stage 3 and 4 challenges in the live build, so both see cases."""
+    import duckdb
+
+    from warehouse import users
+    from warehouse.store import read_live
+
+    live = read_live(p)
+    if live is None:
+        print("No live build yet: run `iroqa build` first (make run does).", file=sys.stderr)
+        return 1
+    con = duckdb.connect(str(live.file), read_only=True)
+    try:
+        teams = [r[0] for r in con.sql(
+            "select c.team_id from mart_open_stage_3_4 m join fct_challenges c using (challenge_id) "
+            "where c.team_id is not null group by all order by count(*) desc, c.team_id limit 2").fetchall()]
+        worker = con.sql(
+            "select c.iro_worker_id from mart_open_stage_3_4 m join fct_challenges c using (challenge_id) "
+            "where c.iro_worker_id is not null group by all order by count(*) desc, c.iro_worker_id limit 1"
+        ).fetchall()
+    finally:
+        con.close()
+    created = users.ensure_demo_accounts(p, asm_teams=teams, iro_worker_id=worker[0][0] if worker else None)
+    if created is None:
+        print("The users file is not new: no demo accounts created.")
+        return 0
+    print("Created demo accounts (passwords shown once, stored only as hashes):")
+    for username, password in created.items():
+        role = users.DEMO_ACCOUNTS[username][0]
+        extra = f" teams {','.join(teams)}" if role == "asm" else (
+            f" worker id {worker[0][0]}" if role == "iro" and worker else "")
+        print(f"  {username:<14} {role:<16} password: {password}{extra}")
+        _audit_admin("add", username, role=role, demo=True)
+    return 0
+
+
 def cmd_users(args: argparse.Namespace) -> int:
     from warehouse import audit, users
 
@@ -207,6 +244,8 @@ def cmd_users(args: argparse.Namespace) -> int:
             print("This password is shown once and stored only as a hash. Change it with "
                   f"`iroqa users passwd {users.DEMO_ADMIN}`.")
             return 0
+        if args.users_command == "demo-accounts":
+            return _demo_accounts(p)
         username = users.normalise_username(args.username)
         if args.users_command == "add":
             if users.get_user(p, username) is not None:
@@ -324,6 +363,11 @@ def _add_users_and_audit_parsers(sub) -> None:
         x.add_argument("username")
     us.add_parser("list", help="list users (never prints password hashes)")
     us.add_parser("demo-admin", help="create the demo administrator if there are no users; print its password once")
+    us.add_parser(
+        "demo-accounts",
+        help="demo only: one account per other role (real demo teams / IRO) if the users file is new; "
+        "print their passwords once",
+    )
     u.set_defaults(func=cmd_users)
 
     a = sub.add_parser("audit", help="verify or export the audit log",

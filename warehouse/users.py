@@ -435,6 +435,48 @@ def ensure_demo_admin(p: Paths | None = None) -> str | None:
     return password
 
 
+#: The demo's accounts for the other roles (``iroqa users demo-accounts``): username -> (role, name).
+DEMO_ACCOUNTS: dict[str, tuple[str, str]] = {
+    "demo-iro": ("iro", "Demo IRO"),
+    "demo-asm": ("asm", "Demo Assistant Service Manager"),
+    "demo-sm": ("service_manager", "Demo Service Manager"),
+    "demo-leader": ("leadership", "Demo Assistant Director"),
+    "demo-analyst": ("analyst", "Demo analyst"),
+}
+
+
+def ensure_demo_accounts(
+    p: Paths | None, *, asm_teams: Iterable[str], iro_worker_id: str | None
+) -> dict[str, str] | None:
+    """For the demo only: if the users file is new (no users, or only the demo administrator), create
+    one account per non-admin role (:data:`DEMO_ACCOUNTS`), the ASM over ``asm_teams`` and the IRO
+    with ``iro_worker_id``, and return ``{username: password}`` (to print once). Otherwise None."""
+    p = p or default_paths()
+    teams = _check_teams(asm_teams)
+    created: dict[str, str] = {}
+    with _editing(p) as data:
+        if set(data["users"]) - {DEMO_ADMIN}:
+            return None
+        now = _now_iso()
+        for username, (role, name) in DEMO_ACCOUNTS.items():
+            password = generate_password()
+            data["users"][username] = {
+                "username": username,
+                "display_name": name,
+                "role": role,
+                "teams": teams if role == "asm" else [],
+                "worker_id": (iro_worker_id or None) if role == "iro" else None,
+                "email": None,
+                "disabled": False,
+                "password_hash": hash_password(password),
+                "created_at": now,
+                "changed_at": now,
+                "password_changed_at": now,
+            }
+            created[username] = password
+    return created
+
+
 # --- the sign-in throttle ------------------------------------------------------------------------
 
 
