@@ -53,8 +53,11 @@ if picked != wanted and (picked or wanted in labels):
     st.session_state["_case_from_url"] = picked
 
 if wanted and wanted not in labels and not picked:
+    # The same words whether the challenge does not exist or is outside the user's scope, and the
+    # link's text is not echoed (it is whatever someone typed into the address bar).
     ui.empty(
-        f"There is no challenge '{wanted}' in the warehouse as at {ui.long_date(as_at)}. Choose one above."
+        f"The case in this link is not one you can see in the warehouse as at {ui.long_date(as_at)}. "
+        "Choose one above."
     )
 elif not picked:
     ui.empty("Choose a case above, or select a case in any list on the other pages to see its timeline here.")

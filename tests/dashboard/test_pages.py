@@ -191,7 +191,8 @@ def test_case_page_from_the_url(demo):
 def test_case_page_with_an_unknown_case(demo):
     at = open_page("case", query_params={"case": "no-such-case"})
     assert_ok(at)
-    assert "There is no challenge 'no-such-case'" in texts(at)
+    assert "The case in this link is not one you can see" in texts(at)
+    assert "no-such-case" not in texts(at)  # what was typed into the address bar is not echoed
 
 
 def test_case_page_picker_changes_the_url(demo):
