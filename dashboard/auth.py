@@ -569,25 +569,37 @@ def _jsonable(value: object) -> object:
     return value
 
 
+def current_session_tag() -> str:
+    """This browser session's tag for audit records ("" outside a session)."""
+    try:
+        return session_tag(_session_id())
+    except Exception:  # noqa: BLE001 - no session context
+        return ""
+
+
 def record(user: User, action: str, detail: dict | None = None, *, p: Paths | None = None) -> None:
     """``warehouse.audit.record`` with this browser session's tag. Raises ``AuditError`` when the
     record cannot be written: let it stop the action (exports, writes)."""
-    audit.record(user, action, detail or {}, p=p, session=session_tag(_session_id()))
+    audit.record(user, action, detail or {}, p=p, session=current_session_tag())
 
 
-def audit_page_view(user: User, page: str, filters: object = None, *, p: Paths | None = None) -> None:
+def audit_page_view(
+    user: User, page: str, filters: object = None, *, p: Paths | None = None, key: str = LAST_VIEW_KEY
+) -> None:
     """Record a page view with its filters, once per change of page or filters (not on every rerun).
-    If the audit cannot be written the page is not shown."""
+    If the audit cannot be written the page is not shown. ``app.py`` records every page with the
+    sidebar's filters; a page with filters of its own (the audit log) records them too, under its
+    own ``key`` so the two do not take turns."""
     detail = {"page": page, "filters": _jsonable(filters)}
     fingerprint = json.dumps(detail, sort_keys=True, default=str)
-    if st.session_state.get(LAST_VIEW_KEY) == fingerprint:
+    if st.session_state.get(key) == fingerprint:
         return
     try:
         record(user, "page_view", detail, p=p)
     except audit.AuditError:
         st.error(AUDIT_DOWN.replace("let anyone sign in", "show this page"))
         st.stop()
-    st.session_state[LAST_VIEW_KEY] = fingerprint
+    st.session_state[key] = fingerprint
 
 
 def require_page(user: User, scope: Scope, page_kind: str, *, p: Paths | None = None) -> None:
@@ -610,6 +622,7 @@ __all__ = [
     "attempt_sign_in",
     "audit_page_view",
     "clock",
+    "current_session_tag",
     "record",
     "require_page",
     "require_user",

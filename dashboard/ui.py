@@ -313,13 +313,10 @@ def suppressed(df: pl.DataFrame) -> pl.DataFrame:
 def _audited(make, detail: dict):
     """Deferred download data: the export is recorded (who, what) before the bytes are made; if the
     audit cannot be written, nothing is served."""
-    user = st.session_state.get("user")
-    try:
-        from dashboard.auth import _session_id, session_tag
+    from dashboard.auth import current_session_tag
 
-        tag = session_tag(_session_id())
-    except Exception:  # noqa: BLE001 - no session context
-        tag = ""
+    user = st.session_state.get("user")
+    tag = current_session_tag()
 
     def produce() -> bytes:
         audit.record(user, "export", detail, session=tag)
@@ -328,19 +325,29 @@ def _audited(make, detail: dict):
     return produce
 
 
-def downloads(df: pl.DataFrame, name: str, *, key: str, kind: str = EXPORT_CHILD_LEVEL) -> None:
-    """The two downloads every table has: CSV and Excel, named after the table and the as-at date.
-    Only for roles that may export this ``kind``; aggregate exports have small counts suppressed;
-    every export is audited before it is served."""
+def downloads(
+    df: pl.DataFrame,
+    name: str,
+    *,
+    key: str,
+    kind: str = EXPORT_CHILD_LEVEL,
+    stem: str | None = None,
+    detail: dict | None = None,
+) -> None:
+    """The two downloads every table has: CSV and Excel, named after the table and the as-at date
+    (or ``stem``). Only for roles that may export this ``kind``; aggregate exports have small counts
+    suppressed; every export is audited before it is served, with the sidebar's filters unless
+    ``detail`` says otherwise (the audit log page records its own filters)."""
     scope = user_scope()
     if not scope.may_export(kind):
         st.caption("Downloads of this table are not available to your role.")
         return
     if kind == EXPORT_AGGREGATE:
         df = suppressed(df)
-    build = data.live()
-    stem = slug(name) + (f"-as-at-{build.as_at}" if build else "")
-    detail = {"table": name, "kind": kind, "rows": df.height, "filters": str(filters())}
+    if stem is None:
+        build = data.live()
+        stem = slug(name) + (f"-as-at-{build.as_at}" if build else "")
+    detail = {"table": name, "kind": kind, "rows": df.height, "filters": str(filters())} | (detail or {})
     row = st.container(horizontal=True)
     row.download_button(
         "Download CSV",
@@ -389,11 +396,13 @@ def table(
     height: int | str = "auto",
     hidden: Sequence[str] = (),
     kind: str = EXPORT_CHILD_LEVEL,
+    stem: str | None = None,
+    detail: dict | None = None,
 ):
     """A table with its downloads. ``select`` ("single-row", "single-cell") makes it a drill-down;
     the selection event is returned. ``hidden`` columns are downloaded but not shown. ``kind``:
     child-level (the default) or aggregate (small counts suppressed in exports, and on screen for
-    roles that see aggregates only)."""
+    roles that see aggregates only). ``stem`` and ``detail``: see :func:`downloads`."""
     if kind == EXPORT_AGGREGATE and user_scope().suppress_on_screen and styler is None:
         df = suppressed(df)
     config = date_columns(df) | {h: None for h in hidden} | (column_config or {})
@@ -406,7 +415,7 @@ def table(
         height=height,
         **kwargs,
     )
-    downloads(df, name, key=key, kind=kind)
+    downloads(df, name, key=key, kind=kind, stem=stem, detail=detail)
     return event
 
 

@@ -295,3 +295,37 @@ def read(p: Paths | None = None) -> pl.DataFrame:
         "prev": pl.String,
     }
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+
+
+def select(
+    p: Paths | None = None,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    users: list[str] | tuple[str, ...] = (),
+    actions: list[str] | tuple[str, ...] = (),
+) -> pl.DataFrame:
+    """The records of :func:`read` that match, **newest first**: ``since <= ts < until`` (UTC; either
+    may be None), ``user`` in ``users`` and ``action`` in ``actions`` (empty: any). Unreadable lines
+    (no time) are kept whatever the dates, so a damaged log is never hidden by a filter."""
+    import polars as pl
+
+    df = read(p)
+    cond = pl.lit(True)
+    if since is not None:
+        cond &= pl.col("ts").is_null() | (pl.col("ts") >= since)
+    if until is not None:
+        cond &= pl.col("ts").is_null() | (pl.col("ts") < until)
+    if users:
+        cond &= pl.col("user").is_in(list(users))
+    if actions:
+        cond &= pl.col("action").is_in(list(actions))
+    return df.filter(cond).sort("seq", descending=True, nulls_last=True)
+
+
+def last_sign_ins(p: Paths | None = None) -> dict[str, datetime]:
+    """username -> the time of their last successful sign-in, from the log."""
+    import polars as pl
+
+    df = read(p).filter(pl.col("action") == "sign_in").group_by("user").agg(pl.col("ts").max())
+    return dict(zip(df["user"].to_list(), df["ts"].to_list(), strict=True))

@@ -153,9 +153,9 @@ def _cli_actor() -> str:
 
 
 def _audit_admin(op: str, target: str, **detail) -> None:
-    from warehouse import audit
+    from warehouse import users
 
-    audit.record(_cli_actor(), "user_admin", {"op": op, "target": target, **detail})
+    users.record_admin(_cli_actor(), op, target, **detail)
 
 
 def _read_new_password(args: argparse.Namespace, username: str) -> tuple[str, bool]:
@@ -283,9 +283,7 @@ def cmd_users(args: argparse.Namespace) -> int:
             _audit_admin("enable", username)
             print(f"Enabled {username}.")
         elif args.users_command == "unlock":
-            import time
-
-            users.LoginThrottle(p).clear([users.username_key(username)], time.time())
+            users.unlock_user(p, username)
             _audit_admin("unlock", username)
             print(f"Cleared the failed sign-in count for {username}.")
     except users.UserError as exc:
@@ -298,11 +296,10 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def _warn_scope(user) -> None:
-    if user.role == "asm" and not user.teams:
-        print("Warning: an Assistant Service Manager with no --teams sees no child-level rows.", file=sys.stderr)
-    if user.role == "iro" and not user.worker_id:
-        print("Warning: an IRO with no --worker-id sees no child-level rows and cannot log challenges.",
-              file=sys.stderr)
+    from warehouse import users
+
+    for warning in users.scope_warnings(user, teams="--teams", worker_id="--worker-id"):
+        print(f"Warning: {warning[:1].lower()}{warning[1:]}", file=sys.stderr)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:

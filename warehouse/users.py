@@ -181,15 +181,41 @@ def _check_role(role: str) -> str:
     return role
 
 
+MAX_TEXT_LENGTH = 200
+# Bidirectional overrides and isolates: they make text read differently from what it is.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def text_problem(value: str, what: str) -> str | None:
+    """Why ``value`` cannot be stored as ``what`` (a display name, team id, worker id, email), or
+    None. At most 200 characters; no control, bidirectional-override, private-use or unassigned
+    characters. Anything else (HTML, quotes, SQL, emoji, accents) is data: stored as typed and only
+    ever shown escaped. The message never repeats the value."""
+    import unicodedata
+
+    if len(value) > MAX_TEXT_LENGTH:
+        return f"{what[:1].upper() + what[1:]} must be at most {MAX_TEXT_LENGTH} characters (this is {len(value):,})."
+    for ch in value:
+        if ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn"):
+            return (f"{what[:1].upper() + what[1:]} contains an invisible control character "
+                    f"(U+{ord(ch):04X}); retype it.")
+    return None
+
+
+def _check_text(value: str, what: str) -> str:
+    problem = text_problem(value, what)
+    if problem:
+        raise UserError(problem)
+    return value
+
+
 def _check_teams(teams: Iterable[str]) -> list[str]:
     out = []
     for t in teams:
         t = (t or "").strip()
         if not t:
             continue
-        if len(t) > 200:
-            raise UserError("a team id is at most 200 characters")
-        out.append(t)
+        out.append(_check_text(t, "a team id"))
     return sorted(set(out))
 
 
@@ -303,6 +329,8 @@ def add_user(
     p = p or default_paths()
     u = _check_username(username)
     _check_role(role)
+    for value, what in ((display_name, "the display name"), (worker_id, "the worker id"), (email, "the email")):
+        _check_text((value or "").strip(), what)
     check_password_policy(password, u)
     now = _now_iso()
     with _editing(p) as data:
@@ -346,13 +374,13 @@ def update_user(
         if role is not None:
             rec["role"] = _check_role(role)
         if display_name is not None:
-            rec["display_name"] = display_name.strip()
+            rec["display_name"] = _check_text(display_name.strip(), "the display name")
         if teams is not None:
             rec["teams"] = _check_teams(teams)
         if worker_id is not None:
-            rec["worker_id"] = worker_id.strip() or None
+            rec["worker_id"] = _check_text(worker_id.strip(), "the worker id") or None
         if email is not None:
-            rec["email"] = email.strip().lower() or None
+            rec["email"] = _check_text(email.strip().lower(), "the email") or None
         if disabled is not None:
             rec["disabled"] = bool(disabled)
         rec["changed_at"] = _now_iso()
@@ -408,6 +436,125 @@ def check_credentials(p: Paths | None, username: str, password: str) -> tuple[Us
 def authenticate(p: Paths | None, username: str, password: str) -> User | None:
     """The user, if the password is right and the account is enabled; else None (whatever the reason)."""
     return check_credentials(p, username, password)[0]
+
+
+# --- administration shared by ``iroqa users`` and the dashboard's Users page ---------------------
+
+
+def record_admin(
+    actor: User | str | None,
+    op: str,
+    target: str,
+    *,
+    p: Paths | None = None,
+    session: str | None = None,
+    **detail: object,
+) -> dict:
+    """The audit record of one user-administration request (action ``user_admin``): ``op`` (add,
+    set, passwd, disable, enable, unlock), ``target`` (the username) and what was set (role, teams,
+    worker id...; never a password). ``actor`` is the administrator (``cli:<login>`` from the
+    command line). Raises ``warehouse.audit.AuditError`` if it cannot be written."""
+    from warehouse import audit
+
+    return audit.record(actor, "user_admin", {"op": op, "target": target, **detail}, p=p, session=session)
+
+
+def unlock_user(p: Paths | None, username: str, now: float | None = None) -> None:
+    """Clear a username's failed sign-in count (``iroqa users unlock``)."""
+    import time
+
+    LoginThrottle(p or default_paths()).clear([username_key(username)], time.time() if now is None else now)
+
+
+def account_problems(
+    p: Paths | None,
+    *,
+    username: str,
+    role: str,
+    display_name: str = "",
+    teams: Iterable[str] = (),
+    worker_id: str = "",
+    email: str = "",
+    known_teams: Iterable[str] | None = None,
+    new: bool = True,
+) -> dict[str, str]:
+    """Field -> what is wrong with it, for a form (the Users page): ``username``, ``role``,
+    ``display_name``, ``teams``, ``worker_id``, ``email``. ``known_teams``: the team ids of the live
+    build, if one is live (a team not in it is refused). ``new``: adding (the username must be free)
+    rather than changing. Messages never repeat what was typed, apart from team ids that exist."""
+    p = p or default_paths()
+    out: dict[str, str] = {}
+    u = normalise_username(username)
+    if not u:
+        out["username"] = "Enter a username."
+    elif not USERNAME_RE.match(u):
+        out["username"] = (
+            "Use 1 to 128 lower-case letters, digits and . _ @ + - (starting with a letter or digit)."
+        )
+    elif new and get_user(p, u) is not None:
+        out["username"] = "There is already a user with this username."
+    elif not new and get_user(p, u) is None:
+        out["username"] = "There is no such user."
+    if role not in ROLE_POLICY:
+        out["role"] = f"Choose a role: {', '.join(ROLES)}."
+    for field_name, value, what in (
+        ("display_name", display_name, "the display name"),
+        ("worker_id", worker_id, "the worker id"),
+        ("email", email, "the email"),
+    ):
+        problem = text_problem((value or "").strip(), what)
+        if problem:
+            out[field_name] = problem
+    e = (email or "").strip()
+    if e and "email" not in out and (e.count("@") != 1 or " " in e or e.startswith("@") or e.endswith("@")):
+        out["email"] = "Enter an email address like name@council.gov.uk, or leave it empty."
+    team_list = [(t or "").strip() for t in teams if (t or "").strip()]
+    for t in team_list:
+        problem = text_problem(t, "a team id")
+        if problem:
+            out["teams"] = problem
+            break
+    if "teams" not in out and known_teams is not None:
+        known = set(known_teams)
+        unknown = sorted({t for t in team_list if t not in known})
+        if unknown:
+            listed = ", ".join(f"`{t}`" if "`" not in t else "?" for t in unknown[:5])
+            out["teams"] = (
+                f"Not a team in the live build: {listed}"
+                + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+                + ". Use team ids (the list below)."
+            )
+    return out
+
+
+def lockout_problem(p: Paths | None, actor: str, target: str, *, role: str | None = None,
+                    disable: bool = False) -> str | None:
+    """Why disabling ``target`` or changing their role to ``role`` would lock everyone out of
+    user administration: an administrator may not disable themselves, and the last enabled
+    administrator may neither be disabled nor lose the admin role."""
+    target = normalise_username(target)
+    if disable and target == normalise_username(actor):
+        return "You cannot disable your own account: ask another administrator."
+    rec = get_user(p, target)
+    if rec is None or rec.role != "admin" or rec.disabled:
+        return None
+    if not disable and (role is None or role == "admin"):
+        return None
+    admins = [u for u in list_users(p) if u.role == "admin" and not u.disabled]
+    if [u.username for u in admins] == [target]:
+        return "This is the only enabled administrator: add or enable another one first."
+    return None
+
+
+def scope_warnings(user: User, *, teams: str = "teams", worker_id: str = "worker id") -> list[str]:
+    """What an account lacks to see anything child-level (shown after adding or changing it);
+    ``teams``/``worker_id``: what the fields are called where it is shown."""
+    out = []
+    if user.role == "asm" and not user.teams:
+        out.append(f"An Assistant Service Manager with no {teams} sees no child-level rows.")
+    if user.role == "iro" and not user.worker_id:
+        out.append(f"An IRO with no {worker_id} sees no child-level rows and cannot log challenges.")
+    return out
 
 
 def ensure_demo_admin(p: Paths | None = None) -> str | None:
