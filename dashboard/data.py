@@ -810,20 +810,23 @@ def child(build: LiveBuild, child_id: str) -> dict | None:
     return df.row(0, named=True) if not df.is_empty() else None
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _built_challenges_for_form(build: LiveBuild) -> pl.DataFrame:
-    """Open challenges and the 200 most recently closed, with what the form needs."""
-    return _query(
-        build,
-        """
-        select challenge_id, case_ref, child_id, legal_status, route, status, current_stage, raised_on,
-               closed_on, is_cafcass_referred
+@st.cache_data(max_entries=64, show_spinner=False)
+def _built_challenges_for_form(build: LiveBuild, scope: Scope) -> pl.DataFrame:
+    """The built challenges this user may act on (``scope.act_sql``): the open ones and the 200
+    most recently closed, with what the form needs. No case-system child id: the form shows the
+    pseudonymous case reference."""
+    p = _Params()
+    may_act = scope.act_sql(p, team="team_id", worker="iro_worker_id")
+    sql = f"""
+        select challenge_id, case_ref, legal_status, route, status, current_stage, raised_on,
+               closed_on, is_cafcass_referred, team_id, iro_worker_id
         from fct_challenges
+        where {may_act}
         qualify status = 'open'
              or row_number() over (partition by status = 'open' order by closed_on desc, challenge_id) <= 200
         order by status = 'open' desc, raised_on desc, case_ref
-        """,
-    )
+    """  # noqa: S608 - constant fragments, bound values
+    return _query(build, sql, p)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -834,8 +837,8 @@ def _built_challenge_ids(build: LiveBuild) -> frozenset[str]:
 def _built_challenge(build: LiveBuild, challenge_id: str) -> dict | None:
     p = _Params()
     sql = f"""
-        select challenge_id, case_ref, child_id, legal_status, route, status, current_stage, raised_on,
-               closed_on, is_cafcass_referred
+        select challenge_id, case_ref, legal_status, route, entry_stage, status, current_stage, raised_on,
+               closed_on, is_cafcass_referred, team_id, iro_worker_id
         from fct_challenges where challenge_id = {p.bind(challenge_id)}
     """  # noqa: S608 - bound values
     df = _query(build, sql, p)
@@ -848,16 +851,20 @@ def _built_event_ids(build: LiveBuild, challenge_id: str) -> set[str]:
     return set(_query(build, sql, p)["event_id"].to_list())
 
 
-def app_events(home: str) -> pl.DataFrame:
-    """Every app event saved so far (recorded order). Cached on the events folder's modification
-    time, which changes whenever an event is published, so a save is seen at once."""
+def _events_version(home: str) -> int:
+    """The events folder's modification time: it changes whenever an event is published."""
     from pathlib import Path
 
     try:
-        version = (Path(home) / "events").stat().st_mtime_ns
+        return (Path(home) / "events").stat().st_mtime_ns
     except FileNotFoundError:
-        version = 0
-    return _app_events(home, version)
+        return 0
+
+
+def app_events(home: str) -> pl.DataFrame:
+    """Every app event saved so far (recorded order), amendments included as saved. Cached on the
+    events folder's modification time, so a save is seen at once."""
+    return _app_events(home, _events_version(home))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -868,6 +875,63 @@ def _app_events(home: str, version: int) -> pl.DataFrame:
     from warehouse.events import read_events
 
     return read_events(settings.Paths(Path(home)))
+
+
+def resolve_amendments(events: pl.DataFrame) -> list[dict]:
+    """The app's events with amendments applied, as ``int_app_events`` does in dbt: one record per
+    ORIGINAL event (recorded order of the originals), carrying its latest version's values.
+
+    An amendment (``amends_event_id`` set) replaces the event it amends; an amendment of an
+    amendment follows the chain back to the original. The latest version is the one recorded last
+    (``recorded_at``, then ``event_id``). A version whose action or challenge differs from the
+    original's is not applied. An amendment of an event that does not exist stands on its own; an
+    event whose chain never reaches an original (a loop) is left out. Each record also carries
+    ``original_event_id``, ``amendment_count``, ``first_recorded_at`` and ``first_recorded_by``.
+    """
+    rows = events.to_dicts()
+    by_id = {r["event_id"]: r for r in rows}
+
+    def original_of(r: dict) -> dict | None:
+        seen: set[str] = set()
+        while r["amends_event_id"] and r["amends_event_id"] in by_id:
+            if r["event_id"] in seen or len(seen) > 100:
+                return None
+            seen.add(r["event_id"])
+            r = by_id[r["amends_event_id"]]
+        return r
+
+    versions: dict[str, list[dict]] = {}
+    originals: dict[str, dict] = {}
+    for r in rows:
+        orig = original_of(r)
+        if orig is None or r["action"] != orig["action"] or r["challenge_id"] != orig["challenge_id"]:
+            continue
+        originals[orig["event_id"]] = orig
+        versions.setdefault(orig["event_id"], []).append(r)
+    out = []
+    for oid, orig in sorted(originals.items(), key=lambda kv: (kv[1]["recorded_at"], kv[0])):
+        vs = versions[oid]
+        latest = max(vs, key=lambda v: (v["recorded_at"], v["event_id"]))
+        out.append(
+            dict(
+                latest,
+                original_event_id=oid,
+                amendment_count=len(vs) - 1,
+                first_recorded_at=orig["recorded_at"],
+                first_recorded_by=orig["recorded_by"],
+            )
+        )
+    return out
+
+
+def resolved_app_events(home: str) -> list[dict]:
+    """:func:`resolve_amendments` over every app event, cached like :func:`app_events`."""
+    return _resolved_app_events(home, _events_version(home))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _resolved_app_events(home: str, version: int) -> list[dict]:
+    return resolve_amendments(_app_events(home, version))
 
 
 def _case_ref_of(child_id: str) -> str:
@@ -889,58 +953,89 @@ def _apply(state: dict, ev: dict) -> None:
         state["is_cafcass_referred"] = True
 
 
-def form_challenges(build: LiveBuild, home: str) -> list[dict]:
-    """The challenges the form offers: those logged in the app since the build first (their state
-    from their events), then the build's open challenges, then recently closed ones."""
-    events = app_events(home)
-    built = _built_challenges_for_form(build)
+def _unbuilt_challenges(build: LiveBuild, home: str) -> dict[str, dict]:
+    """Challenges raised in the app that the live build does not have yet, with their state from
+    their events (amendments applied)."""
+    events = resolved_app_events(home)
     known = _built_challenge_ids(build)
-    new: dict[str, dict] = {}
-    for ev in events.filter(pl.col("action") == "raised").iter_rows(named=True):
-        if ev["challenge_id"] in known:
-            continue
-        new[ev["challenge_id"]] = _state_from_raised(ev)
-    if new:
-        for ev in events.filter(pl.col("challenge_id").is_in(list(new)) & (pl.col("action") != "raised")).iter_rows(
-            named=True
-        ):
+    new = {
+        ev["challenge_id"]: _state_from_raised(ev)
+        for ev in events
+        if ev["action"] == "raised" and ev["challenge_id"] not in known
+    }
+    for ev in events:
+        if ev["action"] != "raised" and ev["challenge_id"] in new:
             _apply(new[ev["challenge_id"]], ev)
-    rows = sorted(new.values(), key=lambda r: r["raised_on"], reverse=True)
-    return rows + built.to_dicts()
+    return new
+
+
+def form_challenges(build: LiveBuild, home: str, scope: Scope) -> list[dict]:
+    """The challenges the form offers, only those this user may act on: the ones logged in the app
+    since the build first (their state from their events), then the build's open challenges, then
+    recently closed ones. The built ones are limited in SQL by ``scope.act_sql``; the new ones,
+    which have no team until a build resolves it, by ``scope.may_act_on`` on the raising IRO's
+    worker id and the team the event recorded (usually none: an Assistant Service Manager sees
+    them after the next build)."""
+    new = [
+        c
+        for c in _unbuilt_challenges(build, home).values()
+        if scope.may_act_on(iro_worker_id=c["iro_worker_id"], team_id=c["team_id"])
+    ]
+    rows = sorted(new, key=lambda r: r["raised_on"], reverse=True)
+    return rows + _built_challenges_for_form(build, scope).to_dicts()
 
 
 def _state_from_raised(ev: dict) -> dict:
     return {
         "challenge_id": ev["challenge_id"],
         "case_ref": _case_ref_of(ev["child_id"]),
-        "child_id": ev["child_id"],
         "legal_status": ev["legal_status"],
         "route": ev["route"],
+        "entry_stage": ev["entry_stage"],
         "status": "open",
         "current_stage": ev["entry_stage"],
         "raised_on": ev["raised_on"],
         "closed_on": None,
         "is_cafcass_referred": False,
+        "team_id": ev["team_id"],
+        "iro_worker_id": ev["raised_by_worker_id"],
         "pending_build": True,
     }
 
 
 def challenge_state(build: LiveBuild, home: str, challenge_id: str) -> dict | None:
     """Where a challenge stands now: the build's view, with the app events saved since it applied
-    (in recorded order). None if there is no such challenge in the build or the app's events."""
-    events = app_events(home).filter(pl.col("challenge_id") == challenge_id)
+    (in recorded order, amendments applied). None if there is no such challenge in the build or the
+    app's events. Carries ``team_id`` and ``iro_worker_id`` (the raising IRO's worker id) for the
+    form's server-side check (``scope.may_act_on``) before every write.
+
+    An amendment of an event the build already has shows after the next build (the state here is
+    the build's until then)."""
+    events = [ev for ev in resolved_app_events(home) if ev["challenge_id"] == challenge_id]
     state = _built_challenge(build, challenge_id)
     if state is None:
-        raised = events.filter(pl.col("action") == "raised")
-        if raised.is_empty():
+        raised = [ev for ev in events if ev["action"] == "raised"]
+        if not raised:
             return None
-        state = _state_from_raised(raised.row(0, named=True))
+        state = _state_from_raised(raised[0])
         seen: set[str] = set()
     else:
         state = dict(state, pending_build=False)
         seen = _built_event_ids(build, challenge_id)
-    for ev in events.filter(pl.col("action") != "raised").iter_rows(named=True):
-        if ev["event_id"] not in seen:
+    for ev in events:
+        if ev["action"] != "raised" and ev["original_event_id"] not in seen:
             _apply(state, ev)
             state["pending_build"] = True
     return state
+
+
+def app_event_versions(home: str, challenge_id: str) -> list[dict]:
+    """The events of one challenge that were recorded in the app (the ones the form can correct),
+    each as its latest version (amendments applied), in the order they happened: the raising
+    first, then by date and when first recorded."""
+    events = [
+        dict(ev, case_ref=_case_ref_of(ev["child_id"]) if ev["child_id"] else None)
+        for ev in resolved_app_events(home)
+        if ev["challenge_id"] == challenge_id
+    ]
+    return sorted(events, key=lambda ev: (ev["action"] != "raised", ev["event_on"], ev["first_recorded_at"]))

@@ -1,25 +1,41 @@
-"""Log a challenge: a new Positive Challenge or Formal Escalation, or an action on an existing one.
+"""Log a challenge: a new Positive Challenge or Formal Escalation, an action on an existing one, or a
+correction of an entry recorded here earlier.
+
+Who may do what is the signed-in user's scope (warehouse.access.Scope, docs/access.md): an IRO logs
+new challenges, always in their own name (``raised_by_worker_id`` is their worker id, not a choice),
+and acts only on their own; an Assistant Service Manager acts on the challenges of their teams and
+logs none. ``recorded_by`` is the signed-in user. The challenge list holds only what the user may
+act on, and before every write the chosen challenge is checked again against the scope, whatever
+the list, the URL (``?challenge=``) or the session state says: a refusal is shown and audited, and
+nothing is written.
 
 Every save is one immutable event (warehouse.events.write_event): when "Saved" shows, it is on disk
-and survives a crash. Then a background rebuild is requested (warehouse.live.request_build) and
+and survives a crash. It is written to the audit log first; if the audit cannot be written, the event
+is not written either. Then a background rebuild is requested (warehouse.live.request_build) and
 every page shows the event once that build is live. The event id is generated when the form is
-shown, so a double submit (or a retry) cannot save twice.
+shown, so a double submit (or a retry) cannot save twice. A correction is a new event that names the
+event it corrects (``amends_event_id``) and carries the whole corrected record: nothing is edited in
+place (ADR 0002, "Amendments").
 
 The checks that need the warehouse (the child exists, the action is allowed in the challenge's
 status, the stage exists in the protocol, dates) are here, against the live marts plus the events
 saved since that build (dashboard/data.py). Free text is stored as typed; it is only ever shown
-escaped (st.text / st.code / dataframes), never with unsafe_allow_html."""
+escaped (st.text / dataframes), never with unsafe_allow_html."""
 
 from __future__ import annotations
 
+import contextlib
+import re
 import uuid
 from datetime import date
 
+import polars as pl
 import streamlit as st
 
-from dashboard import data, ui
-from warehouse import live, settings
-from warehouse.events import MAX_THEMES, EventError, today_uk, write_event
+from dashboard import auth, data, ui
+from warehouse import audit, live, settings
+from warehouse.access import PAGE_LOG_FORM, Scope
+from warehouse.events import MAX_THEMES, EventError, read_event, today_uk, validate_event, write_event
 
 CONTEXTS = {
     "lac_review": "Looked-after review",
@@ -36,18 +52,57 @@ ACTIONS = {
     "legal_advice": "Request independent legal advice",
     "note": "Add a note",
 }
-NEW, EXISTING = "A new challenge", "An action on an existing challenge"
+#: What each saved event is called in the list of entries that can be corrected.
+EVENT_WORDS = {
+    "raised": "Challenge raised",
+    "response": "Response",
+    "escalated": "Escalation",
+    "resolved": "Resolved",
+    "withdrawn": "Withdrawn",
+    "cafcass_referral": "CAFCASS referral",
+    "legal_advice": "Legal advice requested",
+    "note": "Note",
+}
+NEW, EXISTING, AMEND = "A new challenge", "An action on an existing challenge", "Correct an earlier entry"
 INFORMAL, FORMAL = "Positive Challenge (informal)", "Formal Escalation"
+EXTRACT_NOTE = (
+    "Only entries recorded here in IRO QA can be corrected here. Events that came from the case "
+    "system's extract are the case system's record: correct them in the case system, and the next "
+    "extract brings the correction."
+)
+AUDIT_DOWN = (
+    "Not saved: IRO QA cannot write its audit log just now, and nothing is saved without a record of "
+    "who saved it. Try again in a moment; if it keeps failing, tell your IRO QA administrator."
+)
+NOT_YOURS = "You cannot act on this challenge: it is not one of {whose}. Nothing was saved."
+
+#: The fields of a saved event the correction form carries over: a 'raised' event's challenge
+#: columns, a step's step columns (warehouse.events: the full corrected record).
+RAISED_FIELDS = (
+    "child_id",
+    "raised_on",
+    "raised_by_worker_id",
+    "social_worker_id",
+    "team_id",
+    "legal_status",
+    "context",
+    "route",
+    "entry_stage",
+    "themes",
+    "concern",
+    "raised_with_worker_id",
+)
+STEP_FIELDS = ("stage", "actor_worker_id", "assigned_to_worker_id", "satisfied", "reason", "note")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
 
 
-def recorded_by() -> str:
-    """Who is recording. Until sign-in is wired this is the required "Your name or worker id" field;
-    sign-in replaces this one function (return the signed-in user's id)."""
-    return st.text_input(
-        "Your name or worker id",
-        key="log_recorded_by",
-        help="Recorded with every event you save: the IRO is personally accountable for the record.",
-    ).strip()
+def md_escape(text: str) -> str:
+    """Text shown inside Markdown (a caption) exactly as written."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def whose(scope: Scope) -> str:
+    return "your teams' challenges" if scope.team_ids is not None else "your own challenges"
 
 
 def new_event_id() -> str:
@@ -60,6 +115,19 @@ def new_event_id() -> str:
 def field_error(slot, message: str | None) -> None:
     if message:
         slot.error(message, icon=":material/error:")
+
+
+def refuse(what: str, detail: dict, message: str) -> None:
+    """A request the scope does not allow: audited (as access_denied) and shown."""
+    with contextlib.suppress(audit.AuditError):  # the refusal stands whether or not it is recorded
+        auth.record(user, "access_denied", {"what": what, **detail})
+    st.error(message, icon=":material/block:")
+
+
+def may_act(state: dict | None) -> bool:
+    return state is not None and scope.may_act_on(
+        iro_worker_id=state["iro_worker_id"], team_id=state["team_id"]
+    )
 
 
 def check_date(value: date | None, *, raised_on: date | None = None, what: str = "The date") -> str | None:
@@ -84,6 +152,115 @@ def stage_error(stage: int, stages: tuple[int, ...], protocol_name: str) -> str 
     return None
 
 
+def themes_error(picked: list[str]) -> str | None:
+    if not picked:
+        return "Choose at least one theme."
+    if len(picked) > MAX_THEMES:
+        return f"Choose at most {MAX_THEMES} themes (you chose {len(picked)})."
+    return None
+
+
+def stage_before(on: date, target: dict) -> int:
+    """The stage a challenge was at before the escalation being corrected (which happened on
+    ``target['event_on']``, to be corrected to ``on``): its entry stage, the stages the build shows
+    it entered before then, and the other escalations recorded in the app before then."""
+    cut = min(on, target["event_on"])
+    seen = [int(state.get("entry_stage") or 0)]
+    episodes = data.case_episodes(build, scope, target["challenge_id"])
+    seen += [
+        int(n)
+        for key, n, entered in zip(
+            episodes["stage_key"], episodes["stage_number"], episodes["entered_on"], strict=True
+        )
+        if key.startswith("stage_") and n is not None and entered is not None and entered < cut
+    ]
+    seen += [
+        int(v["stage"] or 0)
+        for v in data.app_event_versions(home, target["challenge_id"])
+        if v["action"] == "escalated"
+        and v["original_event_id"] != target["original_event_id"]
+        and v["event_on"] < cut
+    ]
+    return max(seen)
+
+
+def write_refusal(fields: dict) -> str | None:
+    """The server-side check before a write, from the event itself and the scope re-read this run:
+    whatever the page showed, a user may write only what their scope allows. Returns the message
+    to show, or None."""
+    if fields["action"] == "raised" and not fields.get("amends_event_id"):
+        if not scope.may_log_challenges:
+            return "Your role may not log new challenges: they are logged by the IRO who raises them."
+        if fields.get("raised_by_worker_id") != scope.worker_id:
+            return "A new challenge is always raised in your own name. Nothing was saved."
+        return None
+    state = data.challenge_state(build, home, fields["challenge_id"])
+    if not may_act(state):
+        return NOT_YOURS.format(whose=whose(scope))
+    if fields.get("amends_event_id"):
+        amended = read_event(fields["amends_event_id"])
+        if (
+            amended is None
+            or amended["challenge_id"] != fields["challenge_id"]
+            or amended["action"] != fields["action"]
+        ):
+            return "The entry you are correcting is not an entry of this challenge. Nothing was saved."
+        if (
+            fields["action"] == "raised"
+            and fields.get("raised_by_worker_id") != amended["raised_by_worker_id"]
+        ):
+            return "A correction cannot change who raised the challenge. Nothing was saved."
+    return None
+
+
+def save(fields: dict) -> None:
+    """Check the scope, audit, write, request a rebuild: in that order, stopping at the first that
+    fails. Nothing is written without its audit record."""
+    if refusal := write_refusal(fields):
+        refuse(
+            "write",
+            {"challenge_id": fields.get("challenge_id"), "event_type": fields["action"]},
+            refusal,
+        )
+        return
+    try:
+        validate_event(dict(fields))
+    except EventError as exc:
+        st.error(f"Not saved: {exc.reason} ({exc.field}).", icon=":material/error:")
+        return
+    detail = {
+        "event_id": fields["event_id"],
+        "challenge_id": fields["challenge_id"],
+        "event_type": fields["action"],
+    }
+    if fields.get("amends_event_id"):
+        detail["amends_event_id"] = fields["amends_event_id"]
+    if read_event(fields["event_id"]) is None:  # a repeated click on a saved event was audited then
+        try:
+            auth.record(user, "write", detail)
+        except audit.AuditError:
+            st.error(AUDIT_DOWN, icon=":material/error:")
+            return
+    try:
+        ev = write_event(fields)
+    except EventError as exc:
+        st.error(f"Not saved: {exc.reason} ({exc.field}).", icon=":material/error:")
+        return
+    except OSError as exc:
+        st.error(f"Not saved: the event could not be written ({exc.strerror or exc}). Try again.")
+        return
+    live.request_build()
+    st.session_state.pop("log_event_id", None)  # the next event gets a new id
+    st.session_state["log_saved"] = ev.event_id
+    st.session_state["log_last_challenge"] = ev.challenge_id
+    st.rerun()
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+scope = ui.user_scope()
+user = st.session_state.get("user")
+auth.require_page(user, scope, PAGE_LOG_FORM)
 build = ui.require_build("Log a challenge")
 ui.header("Log a challenge", build)
 st.caption(
@@ -101,12 +278,31 @@ if saved:
         f"Saved (event {saved}). It will show on every page within a few seconds.", icon=":material/check:"
     )
 
-who = recorded_by()
-who_slot = st.empty()
-mode = st.radio("What are you logging?", [NEW, EXISTING], key="log_mode", horizontal=True)
+worker = f" (worker id {md_escape(scope.worker_id)})" if scope.worker_id else ""
+st.caption(
+    f"Recording as **{md_escape(user.name)}**{worker}: every event you save records you as the person "
+    "who saved it."
+)
+modes = ([NEW] if scope.may_log_challenges else []) + [EXISTING, AMEND]
+if not scope.may_log_challenges:
+    st.caption(
+        "You can act on, and correct entries of, your teams' challenges. New challenges are logged by "
+        "the IRO who raises them."
+        if scope.team_ids is not None
+        else "You can act on, and correct entries of, your own challenges."
+    )
+wanted = st.query_params.get("challenge")
+if st.session_state.get("log_mode") not in (None, *modes):
+    # Only reachable by setting session state by hand (the radio does not offer it).
+    refuse("log a new challenge", {}, "Your role may not log new challenges.")
+    st.session_state["log_mode"] = EXISTING
+elif wanted and "log_mode" not in st.session_state:
+    st.session_state["log_mode"] = EXISTING  # a link to a challenge: act on it
+mode = st.radio("What are you logging?", modes, key="log_mode", horizontal=True)
 event_id = new_event_id()
 errors: dict[str, str] = {}
 fields: dict | None = None
+clicked = False
 
 if mode == NEW:
     kind = st.radio("Kind", [INFORMAL, FORMAL], key="log_kind", horizontal=True)
@@ -140,9 +336,6 @@ if mode == NEW:
     raised_with = st.text_input(
         "Raised with (worker id of the manager or social worker)", key="log_raised_with"
     )
-    raised_by = st.text_input(
-        "Raised by (your worker id, if different from the name above)", key="log_raised_by"
-    ).strip()
     raised_on = st.date_input("Raised on", value=today_uk(), key="log_raised_on", format="DD/MM/YYYY")
     date_slot = st.empty()
     clicked = st.button("Save", type="primary", key="log_save")
@@ -154,10 +347,8 @@ if mode == NEW:
             errors["child"] = "Enter the child's case-system person id."
         elif found is None:
             errors["child"] = f"There is no child '{child_id}' in the case system's records. Check the id."
-        if not picked_themes:
-            errors["themes"] = "Choose at least one theme."
-        elif len(picked_themes) > MAX_THEMES:
-            errors["themes"] = f"Choose at most {MAX_THEMES} themes (you chose {len(picked_themes)})."
+        if e := themes_error(picked_themes):
+            errors["themes"] = e
         if e := check_date(raised_on, what="The date raised"):
             errors["date"] = e
         if not errors and found is not None:
@@ -165,7 +356,7 @@ if mode == NEW:
                 "action": "raised",
                 "child_id": found["child_id"],
                 "raised_on": raised_on,
-                "raised_by_worker_id": raised_by or who,
+                "raised_by_worker_id": scope.worker_id,  # the signed-in IRO: not a choice
                 "legal_status": found["legal_status"],
                 "context": context,
                 "route": "formal" if kind == FORMAL else "informal",
@@ -179,16 +370,35 @@ if mode == NEW:
     field_error(themes_slot, errors.get("themes"))
     field_error(date_slot, errors.get("date"))
 else:
-    choices = data.form_challenges(build, home)
+    choices = data.form_challenges(build, home, scope)
     labels = {
         c["challenge_id"]: f"{c['case_ref']} · {c['status']} · "
         f"{'informal' if not c['current_stage'] else 'stage ' + str(c['current_stage'])} · "
         f"raised {ui.short_date(c['raised_on'])} · {c['challenge_id']}"
         for c in choices
     }
-    wanted = st.query_params.get("challenge")
-    if wanted and "log_challenge" not in st.session_state and wanted in labels:
+    if wanted and wanted not in labels:
+        # Someone else's challenge, or none at all: the same words, and the link's text is not echoed.
+        st.info(
+            f"The challenge in this link is not one you can act on (only {whose(scope)} are listed). "
+            "Choose one below.",
+            icon=":material/info:",
+        )
+        if st.session_state.get("_log_denied_link") != wanted:
+            st.session_state["_log_denied_link"] = wanted
+            with contextlib.suppress(audit.AuditError):
+                auth.record(user, "access_denied", {"what": "challenge link", "challenge_id": wanted[:200]})
+    elif wanted and "log_challenge" not in st.session_state:
         st.session_state["log_challenge"] = wanted
+    held = st.session_state.get("log_challenge")
+    if held is not None and held not in labels:
+        # Only reachable by setting session state by hand, or when the user's scope has changed.
+        refuse(
+            "act on challenge",
+            {"challenge_id": str(held)[:200]},
+            NOT_YOURS.format(whose=whose(scope)).replace("Nothing was saved.", "Choose one of yours."),
+        )
+        st.session_state["log_challenge"] = None
     picked = st.selectbox(
         "Challenge",
         list(labels),
@@ -196,127 +406,395 @@ else:
         format_func=labels.get,
         key="log_challenge",
         placeholder="Choose by case reference or id (type to search)",
-        help="Challenges logged in the app since the last build, then open ones, then recently closed.",
+        help=f"Only {whose(scope)}: those logged in the app since the last build, then open ones, "
+        "then recently closed.",
     )
     state = data.challenge_state(build, home, picked) if picked else None
-    allowed = dict(ACTIONS)
-    if state and state["legal_status"] != "lac":
-        allowed.pop("cafcass_referral")  # only for looked-after children: not offered otherwise
-    action = st.selectbox("Action", list(allowed), format_func=allowed.get, key="log_action")
-    action_slot = st.empty()
-    event_on = st.date_input("When", value=today_uk(), key="log_event_on", format="DD/MM/YYYY")
-    date_slot = st.empty()
-    stage = None
-    satisfied = None
-    actor = ""
-    reason = ""
-    if action == "response":
-        actor = st.text_input("Response from (worker id)", key="log_actor")
-        satisfied = st.radio(
-            "Were you satisfied with the response?",
-            ["Yes", "No"],
-            key="log_satisfied",
-            horizontal=True,
-            index=None,
+    if picked and not (picked in labels and may_act(state)):
+        # Not in the list the scope allows, or the scope refuses it: stop here, before any field.
+        refuse(
+            "act on challenge",
+            {"challenge_id": str(picked)[:200]},
+            NOT_YOURS.format(whose=whose(scope)).replace(" Nothing was saved.", ""),
         )
-        sat_slot = st.empty()
-    if action == "escalated":
-        current = (state or {}).get("current_stage") or 0
-        stage = int(
-            st.number_input(
-                "Escalate to stage",
-                min_value=1,
-                max_value=9,
-                value=min(current + 1, 9),
-                step=1,
-                key="log_stage",
-            )
-        )
-        stage_slot = st.empty()
-        actor = st.text_input("Sent to (worker id of the manager)", key="log_assigned")
-        reason = st.text_area("Reason (required when you bypass a stage)", key="log_reason")
-        reason_slot = st.empty()
-    note_label = "Note" if action == "note" else "Note (optional)"
-    note = st.text_area(note_label, key="log_note")
-    note_slot = st.empty()
-    clicked = st.button("Save", type="primary", key="log_save")
-    if clicked:
-        if not picked or state is None:
-            errors["action"] = "Choose the challenge this is about."
-        else:
-            current = state["current_stage"] or 0
-            if state["status"] != "open" and action != "note":
-                errors["action"] = (
-                    f"This challenge is {state['status']} (closed on {ui.long_date(state['closed_on'])}): "
-                    "you can only add a note to it."
-                )
-            elif action == "cafcass_referral" and state["legal_status"] != "lac":
-                errors["action"] = "A CAFCASS referral is only possible for a looked-after child."
-            elif action == "cafcass_referral" and state["is_cafcass_referred"]:
-                errors["action"] = "This challenge has already been referred to CAFCASS."
-            elif action == "response" and satisfied is None:
-                errors["satisfied"] = "Say whether you were satisfied with the response."
-            if action == "escalated" and "action" not in errors:
-                if e := stage_error(stage, stages, protocol_name):
-                    errors["stage"] = e
-                elif stage <= current:
-                    errors["stage"] = (
-                        f"The challenge is already at stage {current}: escalate to a later stage."
-                        if current
-                        else "Choose a formal stage (1 or more)."
-                    )
-                elif stage > current + 1 and not reason.strip():
-                    errors["reason"] = (
-                        f"Escalating from {'the Positive Challenge' if not current else f'stage {current}'} "
-                        f"to stage {stage} bypasses a stage: give the reason."
-                    )
-            if action == "note" and not note.strip():
-                errors["note"] = "Write the note."
-            if e := check_date(event_on, raised_on=state["raised_on"]):
-                errors["date"] = e
-            if not errors:
-                fields = {
-                    "action": action,
-                    "challenge_id": picked,
-                    "event_on": event_on,
-                    "note": note,
-                }
-                if action == "response":
-                    fields.update(
-                        stage=current, satisfied=satisfied == "Yes", actor_worker_id=actor.strip() or None
-                    )
-                if action == "escalated":
-                    fields.update(stage=stage, assigned_to_worker_id=actor.strip() or None, reason=reason)
-    field_error(action_slot, errors.get("action"))
-    field_error(date_slot, errors.get("date"))
-    if action == "response":
-        field_error(sat_slot, errors.get("satisfied"))
-    if action == "escalated":
-        field_error(stage_slot, errors.get("stage"))
-        field_error(reason_slot, errors.get("reason"))
-    field_error(note_slot, errors.get("note"))
+        st.stop()
 
-if clicked and not who:
-    errors["who"] = "Enter your name or worker id: every event records who made it."
-    fields = None
-field_error(who_slot, errors.get("who"))
+    if mode == EXISTING:
+        allowed = dict(ACTIONS)
+        if state and state["legal_status"] != "lac":
+            allowed.pop("cafcass_referral")  # only for looked-after children: not offered otherwise
+        action = st.selectbox("Action", list(allowed), format_func=allowed.get, key="log_action")
+        action_slot = st.empty()
+        event_on = st.date_input("When", value=today_uk(), key="log_event_on", format="DD/MM/YYYY")
+        date_slot = st.empty()
+        stage = None
+        satisfied = None
+        actor = ""
+        reason = ""
+        if action == "response":
+            actor = st.text_input("Response from (worker id)", key="log_actor")
+            satisfied = st.radio(
+                "Were you satisfied with the response?",
+                ["Yes", "No"],
+                key="log_satisfied",
+                horizontal=True,
+                index=None,
+            )
+            sat_slot = st.empty()
+        if action == "escalated":
+            current = (state or {}).get("current_stage") or 0
+            stage = int(
+                st.number_input(
+                    "Escalate to stage",
+                    min_value=1,
+                    max_value=9,
+                    value=min(current + 1, 9),
+                    step=1,
+                    key="log_stage",
+                )
+            )
+            stage_slot = st.empty()
+            actor = st.text_input("Sent to (worker id of the manager)", key="log_assigned")
+            reason = st.text_area("Reason (required when you bypass a stage)", key="log_reason")
+            reason_slot = st.empty()
+        note_label = "Note" if action == "note" else "Note (optional)"
+        note = st.text_area(note_label, key="log_note")
+        note_slot = st.empty()
+        clicked = st.button("Save", type="primary", key="log_save")
+        if clicked:
+            if not picked or state is None:
+                errors["action"] = "Choose the challenge this is about."
+            else:
+                current = state["current_stage"] or 0
+                if state["status"] != "open" and action != "note":
+                    errors["action"] = (
+                        f"This challenge is {state['status']} (closed on {ui.long_date(state['closed_on'])}): "
+                        "you can only add a note to it."
+                    )
+                elif action == "cafcass_referral" and state["legal_status"] != "lac":
+                    errors["action"] = "A CAFCASS referral is only possible for a looked-after child."
+                elif action == "cafcass_referral" and state["is_cafcass_referred"]:
+                    errors["action"] = "This challenge has already been referred to CAFCASS."
+                elif action == "response" and satisfied is None:
+                    errors["satisfied"] = "Say whether you were satisfied with the response."
+                if action == "escalated" and "action" not in errors:
+                    if e := stage_error(stage, stages, protocol_name):
+                        errors["stage"] = e
+                    elif stage <= current:
+                        errors["stage"] = (
+                            f"The challenge is already at stage {current}: escalate to a later stage."
+                            if current
+                            else "Choose a formal stage (1 or more)."
+                        )
+                    elif stage > current + 1 and not reason.strip():
+                        errors["reason"] = (
+                            f"Escalating from {'the Positive Challenge' if not current else f'stage {current}'} "
+                            f"to stage {stage} bypasses a stage: give the reason."
+                        )
+                if action == "note" and not note.strip():
+                    errors["note"] = "Write the note."
+                if e := check_date(event_on, raised_on=state["raised_on"]):
+                    errors["date"] = e
+                if not errors:
+                    fields = {
+                        "action": action,
+                        "challenge_id": picked,
+                        "event_on": event_on,
+                        "note": note,
+                    }
+                    if action == "response":
+                        fields.update(
+                            stage=current, satisfied=satisfied == "Yes", actor_worker_id=actor.strip() or None
+                        )
+                    if action == "escalated":
+                        fields.update(stage=stage, assigned_to_worker_id=actor.strip() or None, reason=reason)
+        field_error(action_slot, errors.get("action"))
+        field_error(date_slot, errors.get("date"))
+        if action == "response":
+            field_error(sat_slot, errors.get("satisfied"))
+        if action == "escalated":
+            field_error(stage_slot, errors.get("stage"))
+            field_error(reason_slot, errors.get("reason"))
+        field_error(note_slot, errors.get("note"))
+
+    else:  # AMEND: correct an entry recorded in the app, by saving a new event that amends it
+        st.caption(EXTRACT_NOTE)
+        versions = (
+            {v["original_event_id"]: v for v in data.app_event_versions(home, picked)} if picked else {}
+        )
+        if picked and not versions:
+            ui.empty(
+                "No entry of this challenge was recorded in IRO QA, so there is nothing to correct here. "
+                + EXTRACT_NOTE.split(". ", 1)[1]
+            )
+        entry_labels = {
+            oid: f"{EVENT_WORDS.get(v['action'], v['action'])} · {ui.short_date(v['event_on'])} · recorded by "
+            f"{v['first_recorded_by']} on {ui.short_date(v['first_recorded_at'].date())}"
+            + (
+                f" · corrected {ui.plural(v['amendment_count'], 'time')}, last by {v['recorded_by']}"
+                if v["amendment_count"]
+                else ""
+            )
+            for oid, v in versions.items()
+        }
+        target_id = st.selectbox(
+            "Entry to correct",
+            list(entry_labels),
+            index=None,
+            format_func=entry_labels.get,
+            key="log_amend_entry",
+            placeholder="Choose the entry recorded in IRO QA that is wrong",
+            disabled=not entry_labels,
+        )
+        target = versions.get(target_id) if target_id else None
+        if target is not None:
+            act = target["action"]
+            current = {k: target[k] for k in (RAISED_FIELDS if act == "raised" else STEP_FIELDS)}
+            current["event_on"] = target["event_on"]
+            themes = data.themes(build)
+            theme_labels = dict(zip(themes["theme_code"], themes["theme_label"], strict=True))
+            # The case-system id only for roles that may see it; otherwise the case reference.
+            shown_child = target["child_id"] if scope.show_child_id else target.get("case_ref")
+            st.markdown("**As recorded now**")
+            rows = [("What", EVENT_WORDS.get(act, act)), ("Date", ui.long_date(target["event_on"]))]
+            if act == "raised":
+                rows += [
+                    ("Child", shown_child if target["child_id"] else ""),
+                    (
+                        "Kind",
+                        INFORMAL
+                        if target["route"] == "informal"
+                        else f"{FORMAL}, stage {target['entry_stage']}",
+                    ),
+                    ("Context", CONTEXTS.get(target["context"], target["context"] or "")),
+                    ("Themes", ", ".join(theme_labels.get(t, t) for t in target["themes"] or [])),
+                    ("Concern", target["concern"] or ""),
+                    ("Raised with", target["raised_with_worker_id"] or ""),
+                ]
+            else:
+                rows += [
+                    ("Stage", "" if target["stage"] is None else str(target["stage"])),
+                    (
+                        "Response from" if act == "response" else "Sent to",
+                        (target["actor_worker_id"] if act == "response" else target["assigned_to_worker_id"])
+                        or "",
+                    ),
+                    ("Satisfied", {True: "Yes", False: "No", None: ""}[target["satisfied"]]),
+                    ("Reason", target["reason"] or ""),
+                    ("Note", target["note"] or ""),
+                ]
+                if act not in ("response", "escalated"):
+                    rows = [r for r in rows if r[0] in ("What", "Date", "Note")]
+            rows.append(
+                ("Recorded by", f"{target['recorded_by']}, {ui.short_date(target['recorded_at'].date())}")
+            )
+            st.dataframe(
+                pl.DataFrame({"field": [r[0] for r in rows], "value": [r[1] for r in rows]}),
+                hide_index=True,
+                column_config={"field": "", "value": "As recorded now"},
+            )
+
+            # The correction's fields start from the entry as recorded now (loaded once per version).
+            if st.session_state.get("_log_amend_loaded") != target["event_id"]:
+                st.session_state["_log_amend_loaded"] = target["event_id"]
+                st.session_state["log_amend_event_on"] = target["event_on"]
+                st.session_state["log_amend_note"] = target["note"] or ""
+                if act == "raised":
+                    st.session_state["log_amend_kind"] = INFORMAL if target["route"] == "informal" else FORMAL
+                    st.session_state["log_amend_entry_stage"] = max(int(target["entry_stage"] or 1), 1)
+                    st.session_state["log_amend_child"] = target["child_id"] or ""
+                    st.session_state["log_amend_context"] = target["context"]
+                    st.session_state["log_amend_themes"] = [
+                        t for t in target["themes"] or [] if t in theme_labels
+                    ]
+                    st.session_state["log_amend_concern"] = target["concern"] or ""
+                    st.session_state["log_amend_raised_with"] = target["raised_with_worker_id"] or ""
+                else:
+                    st.session_state["log_amend_stage"] = int(target["stage"] or 0)
+                    st.session_state["log_amend_actor"] = (
+                        target["assigned_to_worker_id"] if act == "escalated" else target["actor_worker_id"]
+                    ) or ""
+                    st.session_state["log_amend_satisfied"] = {True: "Yes", False: "No"}.get(
+                        target["satisfied"]
+                    )
+                    st.session_state["log_amend_reason"] = target["reason"] or ""
+
+            st.markdown("**The corrected entry**")
+            new: dict = {}
+            if act == "raised":
+                kind = st.radio("Kind", [INFORMAL, FORMAL], key="log_amend_kind", horizontal=True)
+                entry_stage = 0
+                if kind == FORMAL:
+                    entry_stage = int(
+                        st.number_input(
+                            "Entering at stage", min_value=1, max_value=9, step=1, key="log_amend_entry_stage"
+                        )
+                    )
+                stage_slot = st.empty()
+                if scope.show_child_id:
+                    child_id = st.text_input("Child (case-system person id)", key="log_amend_child").strip()
+                else:
+                    child_id = target["child_id"]
+                    st.text(f"Child: {shown_child} (the child cannot be changed here)")
+                child_slot = st.empty()
+                context_options = list(CONTEXTS) + (
+                    [target["context"]] if target["context"] not in CONTEXTS else []
+                )
+                context = st.selectbox(
+                    "Context",
+                    context_options,
+                    format_func=lambda c: CONTEXTS.get(c, c),
+                    key="log_amend_context",
+                )
+                picked_themes = st.multiselect(
+                    "Themes", list(theme_labels), format_func=theme_labels.get, key="log_amend_themes"
+                )
+                themes_slot = st.empty()
+                concern = st.text_area("The concern, in words", key="log_amend_concern")
+                raised_with = st.text_input(
+                    "Raised with (worker id of the manager or social worker)", key="log_amend_raised_with"
+                )
+                event_on = st.date_input("Raised on", key="log_amend_event_on", format="DD/MM/YYYY")
+                date_slot = st.empty()
+            else:
+                event_on = st.date_input("When", key="log_amend_event_on", format="DD/MM/YYYY")
+                date_slot = st.empty()
+                if act in ("response", "escalated"):
+                    stage = int(
+                        st.number_input(
+                            "Stage responded to" if act == "response" else "Escalated to stage",
+                            min_value=0 if act == "response" else 1,
+                            max_value=9,
+                            step=1,
+                            key="log_amend_stage",
+                        )
+                    )
+                    stage_slot = st.empty()
+                    actor = st.text_input(
+                        "Response from (worker id)"
+                        if act == "response"
+                        else "Sent to (worker id of the manager)",
+                        key="log_amend_actor",
+                    )
+                if act == "response":
+                    satisfied = st.radio(
+                        "Were you satisfied with the response?",
+                        ["Yes", "No"],
+                        key="log_amend_satisfied",
+                        horizontal=True,
+                    )
+                    sat_slot = st.empty()
+                if act == "escalated":
+                    reason = st.text_area("Reason (required when you bypass a stage)", key="log_amend_reason")
+                    reason_slot = st.empty()
+            note = None
+            if act != "raised":
+                note = st.text_area("Note" if act == "note" else "Note (optional)", key="log_amend_note")
+                note_slot = st.empty()
+            clicked = st.button("Save the correction", type="primary", key="log_amend_save")
+            if clicked:
+                if act == "raised":
+                    if kind == FORMAL and (e := stage_error(entry_stage, stages, protocol_name)):
+                        errors["stage"] = e
+                    found = None
+                    if not child_id:
+                        errors["child"] = "Enter the child's case-system person id."
+                    elif child_id == target["child_id"]:
+                        found = {"child_id": child_id, "legal_status": target["legal_status"]}
+                    elif (found := data.child(build, child_id)) is None:
+                        errors["child"] = (
+                            f"There is no child '{child_id}' in the case system's records. Check the id."
+                        )
+                    if e := themes_error(picked_themes):
+                        errors["themes"] = e
+                    if e := check_date(event_on, what="The date raised"):
+                        errors["date"] = e
+                    if found is not None:
+                        new = dict(
+                            current,
+                            child_id=found["child_id"],
+                            legal_status=found["legal_status"],
+                            raised_on=event_on,
+                            context=context,
+                            route="formal" if kind == FORMAL else "informal",
+                            entry_stage=entry_stage,
+                            themes=list(picked_themes),
+                            concern=concern,
+                            raised_with_worker_id=raised_with.strip() or None,
+                        )
+                        new["event_on"] = event_on
+                else:
+                    if e := check_date(event_on, raised_on=state["raised_on"] if state else None):
+                        errors["date"] = e
+                    new = dict(current, event_on=event_on, note=note)
+                    if (
+                        act in ("response", "escalated")
+                        and stage != 0
+                        and (e := stage_error(stage, stages, protocol_name))
+                    ):
+                        errors["stage"] = e
+                    if act == "response":
+                        if satisfied is None:
+                            errors["satisfied"] = "Say whether you were satisfied with the response."
+                        new.update(
+                            stage=stage, actor_worker_id=actor.strip() or None, satisfied=satisfied == "Yes"
+                        )
+                    if act == "escalated":
+                        before = stage_before(event_on, target)
+                        if "stage" not in errors and stage > before + 1 and not reason.strip():
+                            errors["reason"] = (
+                                f"Escalating from {'the Positive Challenge' if not before else f'stage {before}'} "
+                                f"to stage {stage} bypasses a stage: give the reason."
+                            )
+                        new.update(stage=stage, assigned_to_worker_id=actor.strip() or None, reason=reason)
+                    if act == "note" and not (note or "").strip():
+                        errors["note"] = "Write the note."
+
+                def norm(v):
+                    if isinstance(v, str):
+                        return v.strip() or None
+                    if isinstance(v, list):
+                        return sorted(v) or None
+                    return v
+
+                if not errors and all(
+                    norm(new.get(k)) == norm(current.get(k)) for k in set(new) | set(current)
+                ):
+                    errors["unchanged"] = (
+                        "Nothing has changed: correct at least one field, or leave the entry as it is."
+                    )
+                if not errors:
+                    # amends the version shown (the latest): the chain leads back to the original
+                    fields = {
+                        "action": act,
+                        "challenge_id": picked,
+                        "amends_event_id": target["event_id"],
+                        **{k: v for k, v in new.items() if v is not None and v != ""},
+                    }
+            if act == "raised" or act in ("response", "escalated"):
+                field_error(stage_slot, errors.get("stage"))
+            if act == "raised":
+                field_error(child_slot, errors.get("child"))
+                field_error(themes_slot, errors.get("themes"))
+            field_error(date_slot, errors.get("date"))
+            if act == "response":
+                field_error(sat_slot, errors.get("satisfied"))
+            if act == "escalated":
+                field_error(reason_slot, errors.get("reason"))
+            if act != "raised":
+                field_error(note_slot, errors.get("note"))
+            if errors.get("unchanged"):
+                st.error(errors["unchanged"], icon=":material/error:")
 
 if clicked and fields is not None and not errors:
-    fields["recorded_by"] = who
+    fields["recorded_by"] = user.username  # the signed-in user: accountable for the record
     # A second click on the same content (a double submit, or a click after a dropped connection)
-    # reuses the first click's event id, so write_event returns the saved event instead of saving twice.
+    # reuses the first click's ids, so write_event returns the saved event instead of saving twice.
     content = repr(sorted((k, str(v)) for k, v in fields.items()))
     submitted = st.session_state.setdefault("log_submitted", {})
-    fields["event_id"] = submitted.setdefault(content, event_id)
-    try:
-        ev = write_event(fields)
-    except EventError as exc:
-        st.error(f"Not saved: {exc.reason} ({exc.field}).", icon=":material/error:")
-    else:
-        live.request_build()
-        st.session_state.pop("log_event_id", None)  # the next event gets a new id
-        st.session_state["log_saved"] = ev.event_id
-        st.session_state["log_last_challenge"] = ev.challenge_id
-        st.rerun()
+    ids = submitted.setdefault(content, {"event_id": event_id, "challenge_id": str(uuid.uuid4())})
+    fields["event_id"] = ids["event_id"]
+    fields.setdefault("challenge_id", ids["challenge_id"])  # a new challenge's id
+    save(fields)
 elif clicked and errors:
     st.warning("Not saved: correct the fields marked above.", icon=":material/warning:")

@@ -1,20 +1,36 @@
 """The logging form (dashboard/views/log.py) with AppTest: every action saves one event, every
-validation message shows next to its field, nothing is saved twice. Each test works on a private
-copy of the demo warehouse (``scratch_warehouse``) and records request_build() calls instead of
-starting real rebuilds."""
+validation message shows next to its field, nothing is saved twice, and what a user can log and act
+on is their scope (docs/access.md): an IRO their own challenges, in their own name; an Assistant
+Service Manager their teams' challenges, and no new ones. ``recorded_by`` is the signed-in user; the
+list, the URL and session state cannot widen the scope; every write is audited, and nothing is
+written if the audit cannot be. Corrections ("Correct an earlier entry") are new events that amend
+the entry they correct.
+
+Each test works on a private copy of the demo warehouse (``scratch_warehouse``), signs in users
+created in it, and records request_build() calls instead of starting real rebuilds."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
+from argon2 import PasswordHasher
+from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.conftest import assert_ok, open_page, query
-from warehouse import live
-from warehouse.events import read_events, today_uk
+from dashboard import data
+from tests.dashboard.conftest import APP, assert_ok, ensure_user, open_page, query, signed_in, texts
+from warehouse import audit, live, users
+from warehouse.events import read_events, today_uk, write_event
 
-WHO = "iro.tester"
+NEW, EXISTING, AMEND = "A new challenge", "An action on an existing challenge", "Correct an earlier entry"
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch):
+    monkeypatch.setattr(users, "hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 
 
 @pytest.fixture
@@ -22,8 +38,18 @@ def w(scratch_warehouse, monkeypatch):
     calls: list[int] = []
     monkeypatch.setattr(live, "request_build", lambda *a, **k: calls.append(1))
     before = set(read_events(scratch_warehouse.paths)["event_id"].to_list())
+    # The IRO with the most open challenges signs in unless a test says otherwise.
+    worker = query(
+        scratch_warehouse.live,
+        "select iro_worker_id from fct_challenges where status = 'open' and iro_worker_id is not null "
+        "group by all order by count(*) desc, iro_worker_id limit 1",
+    ).item()
     return SimpleNamespace(
-        live=scratch_warehouse.live, paths=scratch_warehouse.paths, build_requests=calls, before=before
+        live=scratch_warehouse.live,
+        paths=scratch_warehouse.paths,
+        build_requests=calls,
+        before=before,
+        worker=worker,
     )
 
 
@@ -36,19 +62,39 @@ def saved(w) -> list[dict]:
     return [e for e in read_events(w.paths).to_dicts() if e["event_id"] not in w.before]
 
 
-def open_form(mode: str | None = None, who: str | None = WHO):
-    at = open_page("log")
+def audited(w, action: str) -> list[dict]:
+    log = audit.read(w.paths)
+    return [
+        dict(r, detail=json.loads(r["detail"]))
+        for r in log.filter(log["action"] == action).iter_rows(named=True)
+    ]
+
+
+def iro(w, worker: str | None = None) -> str:
+    """An IRO account for ``worker`` (default: the IRO with the most open challenges)."""
+    worker = worker or w.worker
+    name = "iro-" + re.sub(r"[^a-z0-9]+", "-", worker.lower()).strip("-")
+    ensure_user(name, role="iro", worker_id=worker, p=w.paths)
+    return name
+
+
+def asm(w, teams: list[str]) -> str:
+    ensure_user("asm-" + "-".join(t.lower() for t in teams), role="asm", teams=tuple(teams), p=w.paths)
+    return "asm-" + "-".join(t.lower() for t in teams)
+
+
+def open_form(w, mode: str | None = None, *, user: str | None = None, worker: str | None = None, **kw):
+    at = open_page("log", user=user or iro(w, worker), **kw)
     assert_ok(at)
-    if who is not None:
-        at.text_input("log_recorded_by").set_value(who)
     if mode == "existing":
-        at.radio("log_mode").set_value("An action on an existing challenge")
-    at.run()
+        at.radio("log_mode").set_value(EXISTING).run()
+    elif mode == "amend":
+        at.radio("log_mode").set_value(AMEND).run()
     return at
 
 
-def save(at):
-    at.button("log_save").click().run()
+def save(at, key: str = "log_save"):
+    at.button(key).click().run()
     assert_ok(at)
     return at
 
@@ -61,8 +107,14 @@ def a_child(w, legal_status: str = "lac") -> str:
     ).item(0, 0)
 
 
-def an_open_challenge(w, legal_status: str | None = None, stage: int | None = None) -> dict:
-    sql = "select challenge_id, current_stage, raised_on, legal_status from fct_challenges where status = 'open'"
+def an_open_challenge(
+    w, legal_status: str | None = None, stage: int | None = None, worker: str | None = None
+) -> dict:
+    """An open challenge (of ``worker`` if given); its IRO is ``iro_worker_id``."""
+    sql = (
+        "select challenge_id, current_stage, raised_on, legal_status, iro_worker_id, team_id "
+        "from fct_challenges where status = 'open' and iro_worker_id is not null"
+    )
     params = {}
     if legal_status:
         sql += " and legal_status = $l"
@@ -70,7 +122,19 @@ def an_open_challenge(w, legal_status: str | None = None, stage: int | None = No
     if stage is not None:
         sql += " and current_stage = $s"
         params["s"] = stage
+    if worker:
+        sql += " and iro_worker_id = $w"
+        params["w"] = worker
     return query(w.live, sql + " order by challenge_id limit 1", params or None).row(0, named=True)
+
+
+def someone_elses_challenge(w, worker: str) -> dict:
+    return query(
+        w.live,
+        "select challenge_id, iro_worker_id, team_id from fct_challenges where status = 'open' "
+        "and iro_worker_id <> $w order by challenge_id limit 1",
+        {"w": worker},
+    ).row(0, named=True)
 
 
 def new_challenge(
@@ -100,26 +164,35 @@ def pick(at, challenge_id: str, action: str):
     return at
 
 
+def act_on(w, c: dict, action: str):
+    """The form, signed in as the challenge's IRO, with the challenge and the action chosen."""
+    return pick(open_form(w, "existing", worker=c["iro_worker_id"]), c["challenge_id"], action)
+
+
 # ------------------------------------------------------------------------------------------------
 # New challenges
 # ------------------------------------------------------------------------------------------------
 
 
 def test_log_page_is_in_the_navigation(w):
-    at = open_form()
-    assert at.title[0].value == "Log a challenge" or any("Log a challenge" in t.value for t in at.title)
+    at = open_form(w)
+    assert any("Log a challenge" in t.value for t in at.title)
+    assert at.radio("log_mode").options == [NEW, EXISTING, AMEND]
 
 
-def test_new_positive_challenge_is_saved_as_typed(w):
+def test_new_positive_challenge_is_saved_as_typed_in_the_signed_in_iros_name(w):
     concern = "<script>alert('x')</script> **not bold** \n  trailing  "
-    at = new_challenge(open_form(), a_child(w), concern=concern)
+    at = open_form(w)
+    # no "who are you" field: the signed-in user is who records, and who raises
+    assert not [t for t in at.text_input if "name or worker id" in t.label or t.label.startswith("Raised by")]
+    new_challenge(at, a_child(w), concern=concern)
     save(at)
     assert not errors(at)
     assert any("Saved" in s.value for s in at.success), [s.value for s in at.success]
     [ev] = saved(w)
     assert ev["action"] == "raised" and ev["route"] == "informal" and ev["entry_stage"] == 0
     assert ev["concern"] == concern  # stored exactly as typed
-    assert ev["recorded_by"] == WHO and ev["raised_by_worker_id"] == WHO
+    assert ev["recorded_by"] == iro(w) and ev["raised_by_worker_id"] == w.worker
     assert ev["themes"] == ["care_plan_quality"] and ev["context"] == "lac_review"
     assert ev["event_id"] in at.success[0].value
     assert w.build_requests == [1]
@@ -128,7 +201,7 @@ def test_new_positive_challenge_is_saved_as_typed(w):
 
 
 def test_new_formal_escalation_at_any_stage(w):
-    at = new_challenge(open_form(), a_child(w, "cp"), formal_stage=3)
+    at = new_challenge(open_form(w), a_child(w, "cp"), formal_stage=3)
     save(at)
     assert not errors(at)
     [ev] = saved(w)
@@ -136,14 +209,14 @@ def test_new_formal_escalation_at_any_stage(w):
 
 
 def test_a_stage_the_protocol_does_not_have(w):
-    at = new_challenge(open_form(), a_child(w), formal_stage=5)
+    at = new_challenge(open_form(w), a_child(w), formal_stage=5)
     save(at)
     assert "The Leicestershire protocol has no stage 5: its stages are 1, 2, 3 and 4." in errors(at)
     assert not saved(w)
 
 
 def test_unknown_child(w):
-    at = new_challenge(open_form(), "NO-SUCH-CHILD")
+    at = new_challenge(open_form(w), "NO-SUCH-CHILD")
     save(at)
     assert "There is no child 'NO-SUCH-CHILD' in the case system's records. Check the id." in errors(at)
     assert "Not saved: correct the fields marked above." in [x.value for x in at.warning]
@@ -151,7 +224,7 @@ def test_unknown_child(w):
 
 
 def test_missing_child_and_themes(w):
-    at = open_form()
+    at = open_form(w)
     save(at)
     assert "Enter the child's case-system person id." in errors(at)
     assert "Choose at least one theme." in errors(at)
@@ -160,25 +233,27 @@ def test_missing_child_and_themes(w):
 
 def test_raised_in_the_future(w):
     future = today_uk() + timedelta(days=3)
-    at = new_challenge(open_form(), a_child(w), raised_on=future)
+    at = new_challenge(open_form(w), a_child(w), raised_on=future)
     save(at)
     assert "The date raised" in errors(at) and "is in the future" in errors(at)
     assert not saved(w)
 
 
-def test_who_is_required(w):
-    at = new_challenge(open_form(who=None), a_child(w))
-    save(at)
-    assert "Enter your name or worker id: every event records who made it." in errors(at)
-    assert not saved(w)
-
-
-def test_double_submit_saves_once(w):
-    at = new_challenge(open_form(), a_child(w))
+def test_double_submit_saves_once_and_is_audited_once(w):
+    at = new_challenge(open_form(w), a_child(w))
     save(at)
     first = saved(w)
     save(at)  # the same content again: the same event id, so write_event returns the saved one
     assert len(saved(w)) == 1 == len(first)
+    assert [a["detail"]["event_id"] for a in audited(w, "write")] == [first[0]["event_id"]]
+
+
+def test_an_iro_without_a_worker_id_has_no_log_page(w):
+    ensure_user("iro-nobody", role="iro", p=w.paths)
+    at = open_page("overview", user="iro-nobody")
+    assert_ok(at)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("views/log.py")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -189,17 +264,17 @@ def test_double_submit_saves_once(w):
 @pytest.mark.parametrize("action", ["resolved", "withdrawn", "legal_advice"])
 def test_simple_actions_are_saved(w, action):
     c = an_open_challenge(w)
-    at = pick(open_form("existing"), c["challenge_id"], action)
+    at = act_on(w, c, action)
     save(at)
     assert not errors(at)
     [ev] = saved(w)
     assert (ev["action"], ev["challenge_id"], ev["event_on"]) == (action, c["challenge_id"], today_uk())
-    assert ev["recorded_by"] == WHO
+    assert ev["recorded_by"] == iro(w, c["iro_worker_id"])
 
 
 def test_response_needs_satisfied_then_saves(w):
     c = an_open_challenge(w)
-    at = pick(open_form("existing"), c["challenge_id"], "response")
+    at = act_on(w, c, "response")
     save(at)
     assert "Say whether you were satisfied with the response." in errors(at)
     at.radio("log_satisfied").set_value("No")
@@ -217,7 +292,7 @@ def test_response_needs_satisfied_then_saves(w):
 
 def test_escalate_to_the_next_stage(w):
     c = an_open_challenge(w, stage=1)
-    at = pick(open_form("existing"), c["challenge_id"], "escalated")
+    at = act_on(w, c, "escalated")
     assert at.number_input("log_stage").value == 2
     save(at)
     assert not errors(at)
@@ -227,7 +302,7 @@ def test_escalate_to_the_next_stage(w):
 
 def test_bypass_needs_a_reason(w):
     c = an_open_challenge(w, stage=1)
-    at = pick(open_form("existing"), c["challenge_id"], "escalated")
+    at = act_on(w, c, "escalated")
     at.number_input("log_stage").set_value(4)
     save(at)
     assert "Escalating from stage 1 to stage 4 bypasses a stage: give the reason." in errors(at)
@@ -241,7 +316,7 @@ def test_bypass_needs_a_reason(w):
 
 def test_escalate_to_a_stage_already_reached_or_missing(w):
     c = an_open_challenge(w, stage=1)
-    at = pick(open_form("existing"), c["challenge_id"], "escalated")
+    at = act_on(w, c, "escalated")
     at.number_input("log_stage").set_value(1)
     save(at)
     assert "The challenge is already at stage 1: escalate to a later stage." in errors(at)
@@ -253,7 +328,7 @@ def test_escalate_to_a_stage_already_reached_or_missing(w):
 
 def test_note_needs_text(w):
     c = an_open_challenge(w)
-    at = pick(open_form("existing"), c["challenge_id"], "note")
+    at = act_on(w, c, "note")
     save(at)
     assert "Write the note." in errors(at)
     at.text_area("log_note").set_value("Spoke to the <b>team manager</b>")
@@ -264,10 +339,11 @@ def test_note_needs_text(w):
 
 def test_cafcass_only_offered_for_looked_after_children(w):
     cp = an_open_challenge(w, legal_status="cp")
-    at = open_form("existing")
+    at = open_form(w, "existing", worker=cp["iro_worker_id"])
     at.selectbox("log_challenge").set_value(cp["challenge_id"]).run()
     assert "Refer to CAFCASS" not in at.selectbox("log_action").options
     lac = an_open_challenge(w, legal_status="lac")
+    at = open_form(w, "existing", worker=lac["iro_worker_id"])
     at.selectbox("log_challenge").set_value(lac["challenge_id"]).run()
     assert "Refer to CAFCASS" in at.selectbox("log_action").options
     at.selectbox("log_action").set_value("cafcass_referral").run()
@@ -279,9 +355,10 @@ def test_cafcass_only_offered_for_looked_after_children(w):
 def test_acting_on_a_closed_challenge(w):
     closed = query(
         w.live,
-        "select challenge_id from fct_challenges where status = 'resolved' order by closed_on desc limit 1",
-    ).item(0, 0)
-    at = pick(open_form("existing"), closed, "resolved")
+        "select challenge_id, iro_worker_id from fct_challenges where status = 'resolved' "
+        "and iro_worker_id is not null order by closed_on desc limit 1",
+    ).row(0, named=True)
+    at = act_on(w, closed, "resolved")
     save(at)
     assert "you can only add a note to it." in errors(at)
     assert not saved(w)
@@ -289,7 +366,7 @@ def test_acting_on_a_closed_challenge(w):
 
 def test_date_before_raised_and_in_the_future(w):
     c = an_open_challenge(w)
-    at = pick(open_form("existing"), c["challenge_id"], "legal_advice")
+    at = act_on(w, c, "legal_advice")
     at.date_input("log_event_on").set_value(c["raised_on"] - timedelta(days=1))
     save(at)
     assert "is before the challenge was raised on" in errors(at)
@@ -300,17 +377,17 @@ def test_date_before_raised_and_in_the_future(w):
 
 
 def test_no_challenge_chosen(w):
-    at = open_form("existing")
+    at = open_form(w, "existing")
     at.selectbox("log_action").set_value("legal_advice").run()
     save(at)
     assert "Choose the challenge this is about." in errors(at)
 
 
 def test_a_challenge_logged_a_moment_ago_can_be_acted_on_before_the_rebuild(w):
-    at = new_challenge(open_form(), a_child(w), formal_stage=1)
+    at = new_challenge(open_form(w), a_child(w), formal_stage=1)
     save(at)
     [raised] = saved(w)
-    at.radio("log_mode").set_value("An action on an existing challenge").run()
+    at.radio("log_mode").set_value(EXISTING).run()
     assert any(o.endswith(raised["challenge_id"]) for o in at.selectbox("log_challenge").options)
     pick(at, raised["challenge_id"], "escalated")
     assert at.number_input("log_stage").value == 2  # its stage comes from the saved event
@@ -322,3 +399,459 @@ def test_a_challenge_logged_a_moment_ago_can_be_acted_on_before_the_rebuild(w):
     save(at)
     assert "This challenge is resolved" in errors(at)  # the resolve saved a moment ago closed it
     assert [e["action"] for e in saved(w)] == ["raised", "escalated", "resolved"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Scope: who may log and act on what
+# ------------------------------------------------------------------------------------------------
+
+
+def _listed(at) -> list[str]:
+    return [o.rsplit(" · ", 1)[-1] for o in at.selectbox("log_challenge").options]
+
+
+def test_an_iro_sees_and_acts_on_only_their_own_challenges(w):
+    at = open_form(w, "existing")
+    listed = _listed(at)
+    assert listed
+    owners = query(
+        w.live,
+        "select distinct iro_worker_id from fct_challenges where challenge_id in (select unnest($ids::varchar[]))",
+        {"ids": listed},
+    )["iro_worker_id"].to_list()
+    assert owners == [w.worker]
+    theirs = someone_elses_challenge(w, w.worker)
+    assert theirs["challenge_id"] not in listed
+    # every one of their own open challenges is offered
+    own_open = query(
+        w.live,
+        "select challenge_id from fct_challenges where status = 'open' and iro_worker_id = $w",
+        {"w": w.worker},
+    )["challenge_id"].to_list()
+    assert set(own_open) <= set(listed)
+
+
+def test_another_iros_new_challenge_is_not_listed_before_the_build(w):
+    other = someone_elses_challenge(w, w.worker)["iro_worker_id"]
+    at = new_challenge(open_form(w, worker=other), a_child(w))
+    save(at)
+    [raised] = saved(w)
+    assert raised["raised_by_worker_id"] == other
+    mine = open_form(w, "existing")
+    assert raised["challenge_id"] not in _listed(mine)
+    theirs = open_form(w, "existing", worker=other)
+    assert raised["challenge_id"] in _listed(theirs)
+
+
+def test_an_asm_acts_on_their_teams_challenges_and_logs_none(w):
+    c = an_open_challenge(w)
+    name = asm(w, [c["team_id"]])
+    at = open_page("log", user=name)
+    assert_ok(at)
+    assert at.radio("log_mode").options == [EXISTING, AMEND]  # no new challenges
+    assert not [t for t in at.text_input if t.key == "log_child"]
+    listed = _listed(at)
+    teams = query(
+        w.live,
+        "select distinct team_id from fct_challenges where challenge_id in (select unnest($ids::varchar[]))",
+        {"ids": listed},
+    )["team_id"].to_list()
+    assert teams == [c["team_id"]]
+    pick(at, c["challenge_id"], "legal_advice")
+    save(at)
+    assert not errors(at)
+    [ev] = saved(w)
+    assert (ev["challenge_id"], ev["recorded_by"]) == (c["challenge_id"], name)
+    other_team = query(
+        w.live,
+        "select challenge_id from fct_challenges where team_id <> $t and status = 'open' limit 1",
+        {"t": c["team_id"]},
+    ).item()
+    assert other_team not in listed
+
+
+def tampered(user: str, session: dict):
+    """The log page for ``user`` with ``session`` put into session state by hand before it runs
+    (as a modified client or a bug might), rather than through its widgets."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    signed_in(at, user)
+    for k, v in session.items():
+        at.session_state[k] = v
+    at.run()
+    at.switch_page("views/log.py").run()
+    assert_ok(at)
+    return at
+
+
+def test_an_asm_cannot_log_a_new_challenge_by_setting_session_state(w):
+    c = an_open_challenge(w)
+    name = asm(w, [c["team_id"]])
+    at = tampered(name, {"log_mode": NEW})
+    assert "Your role may not log new challenges." in errors(at)
+    assert at.radio("log_mode").value == EXISTING
+    assert not [t for t in at.text_input if t.key == "log_child"]
+    assert not saved(w)
+    denied = audited(w, "access_denied")
+    assert any(d["user"] == name and d["detail"]["what"] == "log a new challenge" for d in denied)
+
+
+def test_someone_elses_challenge_in_session_state_is_refused_and_nothing_is_written(w):
+    theirs = someone_elses_challenge(w, w.worker)
+    at = tampered(iro(w), {"log_mode": EXISTING, "log_challenge": theirs["challenge_id"]})
+    assert "You cannot act on this challenge: it is not one of your own challenges." in errors(at)
+    assert at.selectbox("log_challenge").value is None
+    at.selectbox("log_action").set_value("resolved").run()
+    save(at)
+    assert "Choose the challenge this is about." in errors(at)
+    assert not saved(w)
+    denied = audited(w, "access_denied")
+    assert any(d["detail"].get("challenge_id") == theirs["challenge_id"] for d in denied)
+
+
+def test_someone_elses_challenge_in_the_link_is_refused_and_not_echoed(w):
+    theirs = someone_elses_challenge(w, w.worker)
+    at = open_form(w, query_params={"challenge": theirs["challenge_id"]})
+    assert at.radio("log_mode").value == EXISTING
+    assert "The challenge in this link is not one you can act on" in "\n".join(i.value for i in at.info)
+    assert theirs["challenge_id"] not in texts(at)
+    assert at.selectbox("log_challenge").value is None
+    assert not saved(w)
+    assert any(d["detail"].get("what") == "challenge link" for d in audited(w, "access_denied"))
+
+
+def test_ones_own_challenge_in_the_link_is_chosen(w):
+    c = an_open_challenge(w, worker=w.worker)
+    at = open_form(w, query_params={"challenge": c["challenge_id"]})
+    assert at.radio("log_mode").value == EXISTING
+    assert at.selectbox("log_challenge").value == c["challenge_id"]
+
+
+def test_someone_elses_challenge_offered_by_mistake_is_refused(w, monkeypatch):
+    """Even if the list offered someone else's challenge (a bug), choosing it is refused and audited
+    before any field is shown."""
+    theirs = someone_elses_challenge(w, w.worker)
+    real = data.form_challenges
+
+    def leaky(build, home, scope):
+        return [*real(build, home, scope), data.challenge_state(build, home, theirs["challenge_id"])]
+
+    monkeypatch.setattr(data, "form_challenges", leaky)
+    at = open_form(w, "existing")
+    at.selectbox("log_challenge").set_value(theirs["challenge_id"]).run()
+    assert "You cannot act on this challenge: it is not one of your own challenges." in errors(at)
+    assert not [b for b in at.button if b.key == "log_save"]
+    assert not saved(w)
+    assert any(d["detail"].get("challenge_id") == theirs["challenge_id"] for d in audited(w, "access_denied"))
+
+
+def test_the_server_checks_the_scope_again_just_before_writing(w, monkeypatch):
+    """If the page was fooled into showing the form for someone else's challenge (here: the state
+    the page reads says it is the user's), the check made just before the write still refuses it,
+    audits the refusal, and nothing is written."""
+    import sys
+
+    theirs = someone_elses_challenge(w, w.worker)
+    real_list, real_state = data.form_challenges, data.challenge_state
+
+    def fooled_state(build, home, challenge_id):
+        state = real_state(build, home, challenge_id)
+        if state and sys._getframe(1).f_code.co_name != "write_refusal":
+            state = dict(state, iro_worker_id=w.worker)  # what the page sees
+        return state
+
+    def leaky(build, home, scope):
+        return [*real_list(build, home, scope), fooled_state(build, home, theirs["challenge_id"])]
+
+    monkeypatch.setattr(data, "form_challenges", leaky)
+    monkeypatch.setattr(data, "challenge_state", fooled_state)
+    at = pick(open_form(w, "existing"), theirs["challenge_id"], "note")
+    at.text_area("log_note").set_value("not mine to write")
+    save(at)
+    assert (
+        "You cannot act on this challenge: it is not one of your own challenges. Nothing was saved."
+        in errors(at)
+    )
+    assert not at.success
+    assert not saved(w)
+    assert not [a for a in audited(w, "write")]
+    assert any(
+        d["detail"].get("what") == "write" and d["detail"].get("challenge_id") == theirs["challenge_id"]
+        for d in audited(w, "access_denied")
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# The audit
+# ------------------------------------------------------------------------------------------------
+
+
+def test_every_write_is_audited(w):
+    c = an_open_challenge(w, worker=w.worker)
+    at = new_challenge(open_form(w), a_child(w))
+    save(at)
+    at.radio("log_mode").set_value(EXISTING).run()
+    pick(at, c["challenge_id"], "legal_advice")
+    save(at)
+    events = saved(w)
+    writes = [a for a in audited(w, "write") if a["user"] == iro(w)]
+    assert [
+        (a["detail"]["event_id"], a["detail"]["challenge_id"], a["detail"]["event_type"]) for a in writes
+    ] == [(e["event_id"], e["challenge_id"], e["action"]) for e in events]
+    assert {a["role"] for a in writes} == {"iro"}
+
+
+def test_nothing_is_written_if_the_audit_cannot_be(w, monkeypatch):
+    real = audit.record
+
+    def failing(user, action, *a, **k):
+        if action == "write":
+            raise audit.AuditError("disk full")
+        return real(user, action, *a, **k)
+
+    monkeypatch.setattr(audit, "record", failing)
+    at = new_challenge(open_form(w), a_child(w))
+    save(at)
+    assert "Not saved: IRO QA cannot write its audit log just now" in errors(at)
+    assert not at.success
+    assert not saved(w)
+    assert w.build_requests == []
+
+
+# ------------------------------------------------------------------------------------------------
+# Correcting an earlier entry (amendments)
+# ------------------------------------------------------------------------------------------------
+
+
+def _an_app_event(w, c: dict, action: str = "note", **extra) -> dict:
+    fields = {
+        "action": action,
+        "challenge_id": c["challenge_id"],
+        "event_on": c["raised_on"],
+        "recorded_by": "someone",
+    }
+    fields.update(extra)  # event_on may be overridden
+    return write_event(fields, w.paths).record
+
+
+def amend(w, c: dict, original_event_id: str, *, worker: str | None = None, user: str | None = None):
+    at = open_form(w, "amend", worker=worker or c["iro_worker_id"], user=user)
+    at.selectbox("log_challenge").set_value(c["challenge_id"]).run()
+    at.selectbox("log_amend_entry").set_value(original_event_id).run()
+    assert_ok(at)
+    return at
+
+
+def test_correcting_a_note_saves_an_amendment_with_the_full_record(w):
+    c = an_open_challenge(w)
+    note = _an_app_event(w, c, "note", note="Spoke to the tem manager", actor_worker_id="W1")
+    w.before.add(note["event_id"])
+    at = amend(w, c, note["event_id"])
+    assert "Events that came from the case system's extract are the case system's record" in texts(at)
+    shown = at.dataframe[0].value
+    assert "Spoke to the tem manager" in shown["value"].to_list()  # the values as recorded now
+    assert at.text_area("log_amend_note").value == "Spoke to the tem manager"
+    at.text_area("log_amend_note").set_value("Spoke to the team manager")
+    save(at, "log_amend_save")
+    assert not errors(at)
+    [ev] = saved(w)
+    assert ev["amends_event_id"] == note["event_id"]
+    assert (ev["action"], ev["challenge_id"], ev["event_on"]) == ("note", c["challenge_id"], c["raised_on"])
+    assert ev["note"] == "Spoke to the team manager" and ev["actor_worker_id"] == "W1"  # the full record
+    assert ev["recorded_by"] == iro(w, c["iro_worker_id"])
+    [write] = [a for a in audited(w, "write") if a["detail"]["event_id"] == ev["event_id"]]
+    assert write["detail"]["amends_event_id"] == note["event_id"]
+    assert w.build_requests == [1]
+
+
+def test_a_correction_of_a_correction_follows_the_chain(w):
+    c = an_open_challenge(w)
+    resp = _an_app_event(w, c, "response", stage=c["current_stage"], satisfied=True)
+    w.before.add(resp["event_id"])
+    at = amend(w, c, resp["event_id"])
+    at.radio("log_amend_satisfied").set_value("No")
+    save(at, "log_amend_save")
+    assert not errors(at)
+    [first] = saved(w)
+    assert (first["amends_event_id"], first["satisfied"]) == (resp["event_id"], False)
+    # the list now shows the entry as corrected; correcting it again amends the correction
+    assert "corrected 1 time" in at.selectbox("log_amend_entry").format_func(resp["event_id"])
+    assert at.radio("log_amend_satisfied").value == "No"
+    at.text_input("log_amend_actor").set_value("W2002")
+    save(at, "log_amend_save")
+    assert not errors(at)
+    second = saved(w)[-1]
+    assert second["amends_event_id"] == first["event_id"]
+    assert (second["satisfied"], second["actor_worker_id"]) == (False, "W2002")
+    [resolved] = [
+        e for e in data.resolve_amendments(read_events(w.paths)) if e["original_event_id"] == resp["event_id"]
+    ]
+    assert (resolved["event_id"], resolved["amendment_count"]) == (second["event_id"], 2)
+
+
+def test_correcting_a_raised_challenge_themes_and_date(w):
+    at = new_challenge(open_form(w), a_child(w), themes=("care_plan_quality",))
+    save(at)
+    [raised] = saved(w)
+    at.radio("log_mode").set_value(AMEND).run()
+    at.selectbox("log_challenge").set_value(raised["challenge_id"]).run()
+    at.selectbox("log_amend_entry").set_value(raised["event_id"]).run()
+    assert at.multiselect("log_amend_themes").value == ["care_plan_quality"]
+    assert at.text_input("log_amend_child").value == raised["child_id"]  # an IRO may see the child's id
+    at.multiselect("log_amend_themes").set_value(["care_plan_quality", "placement_suitability"])
+    earlier = today_uk() - timedelta(days=2)
+    at.date_input("log_amend_event_on").set_value(earlier)
+    save(at, "log_amend_save")
+    assert not errors(at)
+    fix = saved(w)[-1]
+    assert fix["amends_event_id"] == raised["event_id"]
+    assert (fix["action"], fix["challenge_id"]) == ("raised", raised["challenge_id"])
+    assert fix["themes"] == ["care_plan_quality", "placement_suitability"]
+    assert fix["raised_on"] == fix["event_on"] == earlier
+    # the rest of the record is carried over, including who raised it
+    for k in (
+        "child_id",
+        "raised_by_worker_id",
+        "legal_status",
+        "context",
+        "route",
+        "concern",
+        "raised_with_worker_id",
+    ):
+        assert fix[k] == raised[k], k
+    # the form sees the corrected challenge at once
+    state = data.challenge_state(w.live, str(w.paths.home), raised["challenge_id"])
+    assert state["raised_on"] == earlier
+
+
+def test_correction_validation_messages(w):
+    at = new_challenge(open_form(w), a_child(w))
+    save(at)
+    [raised] = saved(w)
+    at.radio("log_mode").set_value(AMEND).run()
+    at.selectbox("log_challenge").set_value(raised["challenge_id"]).run()
+    at.selectbox("log_amend_entry").set_value(raised["event_id"]).run()
+    save(at, "log_amend_save")
+    assert "Nothing has changed: correct at least one field, or leave the entry as it is." in errors(at)
+    at.multiselect("log_amend_themes").set_value([])
+    at.text_input("log_amend_child").set_value("NO-SUCH-CHILD")
+    at.date_input("log_amend_event_on").set_value(today_uk() + timedelta(days=1))
+    at.radio("log_amend_kind").set_value("Formal Escalation").run()
+    at.number_input("log_amend_entry_stage").set_value(7)
+    save(at, "log_amend_save")
+    e = errors(at)
+    assert "Choose at least one theme." in e
+    assert "There is no child 'NO-SUCH-CHILD' in the case system's records. Check the id." in e
+    assert "The date raised" in e and "is in the future" in e
+    assert "The Leicestershire protocol has no stage 7" in e
+    assert "Not saved: correct the fields marked above." in [x.value for x in at.warning]
+    assert len(saved(w)) == 1
+
+
+def test_correcting_a_step_validation_messages(w):
+    c = an_open_challenge(w, stage=1)
+    note = _an_app_event(w, c, "note", note="first")
+    esc = _an_app_event(w, c, "escalated", stage=2, event_on=today_uk())
+    w.before |= {note["event_id"], esc["event_id"]}
+    at = amend(w, c, note["event_id"])
+    at.text_area("log_amend_note").set_value("  ")
+    at.date_input("log_amend_event_on").set_value(c["raised_on"] - timedelta(days=1))
+    save(at, "log_amend_save")
+    assert "Write the note." in errors(at)
+    assert "is before the challenge was raised on" in errors(at)
+    at.selectbox("log_amend_entry").set_value(esc["event_id"]).run()
+    assert at.number_input("log_amend_stage").value == 2
+    at.number_input("log_amend_stage").set_value(4)
+    save(at, "log_amend_save")
+    assert "Escalating from stage 1 to stage 4 bypasses a stage: give the reason." in errors(at)
+    at.number_input("log_amend_stage").set_value(6)
+    save(at, "log_amend_save")
+    assert "has no stage 6" in errors(at)
+    assert not saved(w)
+
+
+def test_a_challenge_with_no_app_entries_has_nothing_to_correct(w):
+    c = an_open_challenge(w, worker=w.worker)
+    at = open_form(w, "amend")
+    at.selectbox("log_challenge").set_value(c["challenge_id"]).run()
+    assert "No entry of this challenge was recorded in IRO QA" in texts(at)
+    assert "correct them in the case system" in texts(at)
+    assert not [b for b in at.button if b.key == "log_amend_save"]
+
+
+def test_an_asm_corrects_an_entry_of_their_teams_challenge_only(w):
+    c = an_open_challenge(w)
+    note = _an_app_event(w, c, "note", note="typo hre")
+    w.before.add(note["event_id"])
+    name = asm(w, [c["team_id"]])
+    at = amend(w, c, note["event_id"], user=name)
+    at.text_area("log_amend_note").set_value("typo here")
+    save(at, "log_amend_save")
+    assert not errors(at)
+    [ev] = saved(w)
+    assert (ev["amends_event_id"], ev["recorded_by"]) == (note["event_id"], name)
+    # another IRO's challenge is not in an IRO's list for corrections either
+    theirs = someone_elses_challenge(w, w.worker)
+    assert theirs["challenge_id"] not in _listed(open_form(w, "amend"))
+
+
+def test_resolve_amendments_matches_the_dbt_rule():
+    """Latest wins (recorded_at, then event_id); chains lead to the original; a version that changes
+    the action or the challenge is not applied; an amendment of an unknown event stands alone."""
+    from datetime import UTC, datetime
+
+    import polars as pl
+
+    t = [datetime(2026, 10, i, 10, tzinfo=UTC) for i in range(1, 7)]
+    rows = [
+        {
+            "event_id": "a",
+            "action": "note",
+            "challenge_id": "c1",
+            "amends_event_id": None,
+            "recorded_at": t[0],
+            "recorded_by": "x",
+            "note": "v1",
+        },
+        {
+            "event_id": "b",
+            "action": "note",
+            "challenge_id": "c1",
+            "amends_event_id": "a",
+            "recorded_at": t[1],
+            "recorded_by": "y",
+            "note": "v2",
+        },
+        {
+            "event_id": "c",
+            "action": "note",
+            "challenge_id": "c1",
+            "amends_event_id": "b",
+            "recorded_at": t[2],
+            "recorded_by": "z",
+            "note": "v3",
+        },
+        {
+            "event_id": "d",
+            "action": "resolved",
+            "challenge_id": "c1",
+            "amends_event_id": "a",
+            "recorded_at": t[3],
+            "recorded_by": "z",
+            "note": "bad",
+        },
+        {
+            "event_id": "e",
+            "action": "note",
+            "challenge_id": "c1",
+            "amends_event_id": "missing",
+            "recorded_at": t[4],
+            "recorded_by": "z",
+            "note": "alone",
+        },
+    ]
+    df = pl.DataFrame(rows)
+    out = {r["original_event_id"]: r for r in data.resolve_amendments(df)}
+    assert set(out) == {"a", "e"}
+    assert (out["a"]["event_id"], out["a"]["note"], out["a"]["amendment_count"]) == ("c", "v3", 2)
+    assert out["a"]["first_recorded_by"] == "x"
+    assert out["e"]["note"] == "alone"
