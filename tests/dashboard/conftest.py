@@ -45,6 +45,10 @@ def query(live: LiveBuild, sql: str, params: dict | list | None = None) -> pl.Da
 #: The signed-in user the page tests use unless they say otherwise: leadership sees every row.
 TEST_USER = "test-leader"
 TEST_PASSWORD = "a long test password for the dashboard"
+#: The IRO the page tests open the log page as (leadership may neither log nor act on challenges):
+#: a worker id no demo IRO has, so the form renders with no challenges of their own.
+TEST_IRO = "test-iro"
+TEST_IRO_WORKER = "W-TEST-IRO"
 #: The scope of a leadership user: every row (for calling dashboard/data.py directly).
 ALL = scope_for(users.User(username=TEST_USER, role="leadership"))
 
@@ -102,11 +106,15 @@ def open_page(
     ``query_params`` are the URL's; ``widgets`` sets sidebar widgets after the first run (as a
     person would) before the page runs; ``session`` sets session state (e.g. a table's selection)
     before the page's final run. ``user`` is signed in first (None: nobody; the default user is
-    created in ``IROQA_HOME`` if needed)."""
+    created in ``IROQA_HOME`` if needed; the log page's default user is an IRO, ``TEST_IRO``)."""
     at = AppTest.from_file(APP, default_timeout=120)
+    if user == TEST_USER and page == "log":
+        user = TEST_IRO  # the log page is an IRO's (and an ASM's), not leadership's
     if user is not None:
         if user == TEST_USER:
             ensure_user()
+        elif user == TEST_IRO:
+            ensure_user(TEST_IRO, role="iro", worker_id=TEST_IRO_WORKER)
         signed_in(at, user)
     for k, v in (query_params or {}).items():
         at.query_params[k] = v
