@@ -1,6 +1,7 @@
-"""Logging a challenge in the browser: fill the form in headless Chromium, see "Saved", then watch
-the challenge meeting page pick the new challenge up by itself (no reload) once the background
-rebuild is live. Runs against its own copy of the demo warehouse, since it really rebuilds."""
+"""Logging a challenge in the browser: an IRO signs in through the real form in headless Chromium,
+fills the logging form, sees "Saved", then watches the challenge meeting page (their own cases)
+pick the new challenge up by itself (no reload) once the background rebuild is live. Runs against
+its own copy of the demo warehouse, since it really rebuilds."""
 
 from __future__ import annotations
 
@@ -11,19 +12,32 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.server import serve, wait_for_app
+from tests.browser.server import serve, sign_in, wait_for_app
 from tests.conftest import Warehouse, clone_warehouse
 from tests.dashboard.conftest import query
+from warehouse import audit, users
+from warehouse.events import read_events
 from warehouse.store import read_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+IRO = "browser-iro"
+IRO_PASSWORD = "an independent reviewing officer's password"
+
 
 @pytest.fixture(scope="module")
-def own_app(demo_warehouse, tmp_path_factory) -> Iterator[tuple[str, Warehouse]]:
+def own_app(demo_warehouse, tmp_path_factory) -> Iterator[tuple[str, Warehouse, str]]:
+    """The app on a private copy of the demo warehouse, with an IRO account for the demo IRO who
+    has the most open stage 3 and 4 challenges (so their meeting page has cases)."""
     w = clone_warehouse(demo_warehouse, tmp_path_factory.mktemp("log_browser") / "home")
+    worker = query(
+        w.live,
+        "select c.iro_worker_id from mart_open_stage_3_4 m join fct_challenges c using (challenge_id) "
+        "where c.iro_worker_id is not null group by all order by count(*) desc, c.iro_worker_id limit 1",
+    ).item()
+    users.add_user(w.paths, IRO, role="iro", password=IRO_PASSWORD, worker_id=worker)
     with serve(w.home, log=w.home / "streamlit.log") as url:
-        yield url, w
+        yield url, w, worker
 
 
 def metric(page, label: str) -> int:
@@ -45,7 +59,7 @@ def settle(page) -> None:
 
 
 def test_log_a_challenge_and_see_it_on_the_meeting_page_without_a_reload(chromium, own_app):
-    url, w = own_app
+    url, w, worker = own_app
     child = query(
         w.live, "select child_id from dim_children where legal_status = 'lac' order by child_id limit 1"
     ).item(0, 0)
@@ -55,12 +69,15 @@ def test_log_a_challenge_and_see_it_on_the_meeting_page_without_a_reload(chromiu
     try:
         page.goto(f"{url}/meeting")
         wait_for_app(page)
-        before = metric(page, "Open at stage 3 or 4")
+        sign_in(page, IRO, IRO_PASSWORD)  # the real sign-in form; the link's page opens after it
+        assert page.locator("h1").first.inner_text().strip() == "Challenge meeting"
+        before = metric(page, "Open at stage 3 or 4")  # their own cases only
         first_build = read_live(w.paths).build_id
 
         nav(page, "Log a challenge")
-        page.get_by_role("textbox", name="Your name or worker id").fill("browser.iro")
-        settle(page)
+        # no "who are you" field: the signed-in IRO records, and raises in their own name
+        assert page.get_by_role("textbox", name="Your name or worker id").count() == 0
+        assert "Recording as" in page.locator('[data-testid="stMain"]').inner_text()
         page.get_by_text("Formal Escalation", exact=True).click()
         wait_for_app(page)
         page.get_by_role("spinbutton", name="Entering at stage").fill("3")
@@ -84,6 +101,10 @@ def test_log_a_challenge_and_see_it_on_the_meeting_page_without_a_reload(chromiu
             page.screenshot(path=str(w.home / "log_form_failure.png"), full_page=True)
             raise
         save_seconds = time.monotonic() - saved_at
+        [ev] = [e for e in read_events(w.paths).to_dicts() if e["child_id"] == child]
+        assert (ev["recorded_by"], ev["raised_by_worker_id"]) == (IRO, worker)
+        log = audit.read(w.paths)
+        assert ev["event_id"] in "".join(log.filter(log["action"] == "write")["detail"].to_list())
 
         nav(page, "Challenge meeting")
         # No reload from here on: the app notices the new live build by itself.
