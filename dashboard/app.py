@@ -19,9 +19,11 @@ from dashboard import auth, data, ui
 from warehouse import live as live_builds
 from warehouse.access import (
     PAGE_AGGREGATE,
+    PAGE_AUDIT,
     PAGE_CASE_TIMELINE,
     PAGE_CHILD_LIST,
     PAGE_LOG_FORM,
+    PAGE_USERS,
     scope_for,
 )
 
@@ -37,6 +39,8 @@ PAGE_KIND = {
     "Teams": PAGE_AGGREGATE,
     "Case timeline": PAGE_CASE_TIMELINE,
     "Log a challenge": PAGE_LOG_FORM,
+    "Users": PAGE_USERS,
+    "Audit log": PAGE_AUDIT,
 }
 pages = [
     st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -46,6 +50,8 @@ pages = [
     st.Page("views/teams.py", title="Teams", icon=":material/diversity_3:", url_path="teams"),
     st.Page("views/case_timeline.py", title="Case timeline", icon=":material/timeline:", url_path="case"),
     st.Page("views/log.py", title="Log a challenge", icon=":material/edit_note:", url_path="log"),
+    st.Page("views/users.py", title="Users", icon=":material/manage_accounts:", url_path="users"),
+    st.Page("views/audit_log.py", title="Audit log", icon=":material/policy:", url_path="audit"),
 ]
 if auth.SESSION_KEY not in st.session_state:
     # Not signed in yet: keep the page and query parameters the link asked for (so that after
@@ -66,12 +72,9 @@ else:
     st.session_state.pop("filters", None)
 
 
-LIVE_CHECK_SECONDS = 2.0
-
-
-@st.fragment(run_every=LIVE_CHECK_SECONDS)
+@st.fragment(run_every=live_builds.PAGE_CHECK_SECONDS)
 def _watch_live_build() -> None:
-    """Every two seconds, read the live pointer (a tiny JSON file) and the background rebuild's
+    """Every second, read the live pointer (a tiny JSON file) and the background rebuild's
     status; when a new build has gone live, rerun the whole app so every page shows it without
     anyone pressing anything. Shows the rebuild's state discreetly in the sidebar."""
     current = data.live()

@@ -53,6 +53,15 @@ def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=\"'])")
+
+
+def plain(text: object) -> str:
+    """``text`` made inert for Markdown (st.markdown, st.error, ...): every ASCII punctuation mark is
+    backslash-escaped, so typed text can show neither a link, an image, HTML nor formatting."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
 def and_list(items: Sequence[str]) -> str:
     items = list(items)
     if len(items) <= 1:

@@ -31,6 +31,13 @@ PAGES = {
     "case": ("views/case_timeline.py", "Case timeline"),
     "log": ("views/log.py", "Log a challenge"),
 }
+# The administrator's pages (users, audit): no build needed, no sidebar filters of their own.
+ADMIN_PAGES = {
+    "users": ("views/users.py", "Users"),
+    "audit": ("views/audit_log.py", "Audit log"),
+}
+#: The administrator the admin-page tests sign in as unless they say otherwise.
+TEST_ADMIN = "test-admin"
 
 
 def query(live: LiveBuild, sql: str, params: dict | list | None = None) -> pl.DataFrame:
@@ -115,6 +122,8 @@ def open_page(
             ensure_user()
         elif user == TEST_IRO:
             ensure_user(TEST_IRO, role="iro", worker_id=TEST_IRO_WORKER)
+        elif user == TEST_ADMIN:
+            ensure_user(TEST_ADMIN, role="admin")
         signed_in(at, user)
     for k, v in (query_params or {}).items():
         at.query_params[k] = v
@@ -123,7 +132,7 @@ def open_page(
         widgets(at)
         at.run()
     if page != "overview":
-        at.switch_page(PAGES[page][0])
+        at.switch_page({**PAGES, **ADMIN_PAGES}[page][0])
         at.run()
     if session:
         for k, v in session.items():

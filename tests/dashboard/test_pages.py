@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dashboard.conftest import PAGES, assert_ok, open_page, query, select_cell, select_rows, texts
+from tests.dashboard.conftest import (
+    ADMIN_PAGES,
+    PAGES,
+    TEST_ADMIN,
+    assert_ok,
+    open_page,
+    query,
+    select_cell,
+    select_rows,
+    texts,
+)
 
 AS_AT_WORDS = "30 October 2026"
 
@@ -43,6 +53,34 @@ def test_page_explains_an_empty_build(empty_build, page):
     at = open_page(page)
     assert_ok(at)
     assert EMPTY_MESSAGES[page] in texts(at), texts(at)
+
+
+# ---- the administrator's pages (users, audit log): they need no build ------------------------
+
+
+@pytest.mark.parametrize("page", list(ADMIN_PAGES))
+def test_admin_page_renders_on_the_demo_warehouse(demo, page):
+    at = open_page(page, user=TEST_ADMIN)
+    assert_ok(at)
+    assert at.title[0].value == ADMIN_PAGES[page][1]
+    assert at.dataframe, "the users, or the audit records (the admin's own sign-in at least)"
+    assert not at.error
+
+
+@pytest.mark.parametrize("page", list(ADMIN_PAGES))
+def test_admin_page_works_with_nothing_built(empty_home, page):
+    at = open_page(page, user=TEST_ADMIN)
+    assert_ok(at)
+    assert at.title[0].value == ADMIN_PAGES[page][1]
+    assert "There is no data in IRO QA yet" not in texts(at)
+    assert not at.sidebar.multiselect, "no filters without a build"
+
+
+@pytest.mark.parametrize("page", list(ADMIN_PAGES))
+def test_admin_page_with_an_empty_build(empty_build, page):
+    at = open_page(page, user=TEST_ADMIN)
+    assert_ok(at)
+    assert at.title[0].value == ADMIN_PAGES[page][1]
 
 
 # ---- every filter, on every page ------------------------------------------------------------

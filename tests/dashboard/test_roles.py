@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
-from tests.dashboard.conftest import APP, PAGES, assert_ok, ensure_user, open_page, query, texts
+from tests.dashboard.conftest import ADMIN_PAGES, APP, PAGES, assert_ok, ensure_user, open_page, query, texts
 from warehouse import audit, settings
 
 ALL_PAGES = set(PAGES)
@@ -16,11 +16,12 @@ AGGREGATE_PAGES = {"overview", "monthly", "themes", "teams"}
 EXPECTED_PAGES = {
     "iro": ALL_PAGES,
     "asm": ALL_PAGES,
-    "service_manager": ALL_PAGES,
-    "leadership": ALL_PAGES,
+    "service_manager": ALL_PAGES - {"log"},  # no log_form: they neither log nor act (docs/access.md)
+    "leadership": ALL_PAGES - {"log"},
     "analyst": AGGREGATE_PAGES,
-    "admin": AGGREGATE_PAGES,
+    "admin": AGGREGATE_PAGES | set(ADMIN_PAGES),
 }
+EVERY_PAGE = {**PAGES, **ADMIN_PAGES}
 
 HOSTILE = [
     "'; drop table fct_challenges; --",
@@ -71,7 +72,7 @@ def _team_names(live, team_ids) -> set[str]:
 # --- nobody without signing in -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize("page", list(EVERY_PAGE))
 def test_nobody_sees_any_page_without_signing_in(demo, page):
     cid = query(demo.live, "select challenge_id from fct_challenges limit 1").item()
     at = AppTest.from_file(APP, default_timeout=120)
@@ -79,7 +80,7 @@ def test_nobody_sees_any_page_without_signing_in(demo, page):
     at.query_params["status"] = "cp"
     at.run()
     if page != "overview":
-        at.switch_page(PAGES[page][0]).run()
+        at.switch_page(EVERY_PAGE[page][0]).run()
     assert_ok(at)
     assert [t.value for t in at.title] == ["IRO QA"]
     assert [t.label for t in at.text_input] == ["Username", "Password"]
@@ -98,7 +99,7 @@ def test_nobody_sees_any_page_without_signing_in(demo, page):
 def test_each_role_has_its_pages_and_no_others(demo, cast, role):
     at = as_role(role)
     assert_ok(at)
-    for page, (script, title) in PAGES.items():
+    for page, (script, title) in EVERY_PAGE.items():
         if page in EXPECTED_PAGES[role]:
             at.switch_page(script).run()
             assert_ok(at)
