@@ -61,15 +61,16 @@ class BuildResult:
 
 
 def run_dbt_build(raw_db: Path, out_dir: Path, *, as_at: str, protocol: str,
-                  select: str | None = None, extra_args: tuple[str, ...] = ()) -> BuildResult:
-    """Run ``dbt build`` in a subprocess exactly as the warehouse runner does."""
+                  select: str | None = None, extra_args: tuple[str, ...] = (),
+                  events_home: Paths | None = None) -> BuildResult:
+    """Run ``dbt build`` in a subprocess exactly as the warehouse runner does. ``events_home``: a
+    warehouse home whose app events the build reads (default: none, only the placeholder file)."""
     build_path = out_dir / f"build-{protocol}-{as_at}.duckdb"
     target_path = out_dir / f"target-{protocol}-{as_at}"
     from warehouse.events import ensure_events_readable
-    from warehouse.settings import Paths
 
-    events_home = Paths(out_dir / "home")
-    ensure_events_readable(events_home)  # no app events: only the zero-row placeholder file
+    events_home = events_home or Paths(out_dir / "home")
+    ensure_events_readable(events_home)  # without app events: only the zero-row placeholder file
     env = dict(os.environ)
     env.update({
         "IROQA_EVENTS_DIR": str(events_home.events_dir),

@@ -4,8 +4,12 @@
 --   app:         the app's write-back events other than 'raised' (int_app_events: deduplicated on
 --                event_id, amendments applied), action -> event_type
 --
--- Reconciliation (docs/marts.md): an app event and a case-system event for the same challenge are
--- the SAME action when challenge_id, event_type, stage and event_on all match (stage compared with
+-- Re-keying (docs/marts.md, rule 3): an app event on a challenge logged in the app that
+-- int_challenges_unioned matched to an extract challenge is moved onto the extract's challenge_id
+-- (app_challenge_id keeps the id it was logged against), before the rule below.
+--
+-- Reconciliation (docs/marts.md, rule 4): an app event and a case-system event for the same
+-- challenge are the SAME action when challenge_id, event_type, stage and event_on all match (stage compared with
 -- nulls equal). It is counted once: the case-system row wins, because the case system is the
 -- authority's statutory record and a later extract can correct it there; the app row is dropped
 -- here and its id kept on the winning row (reconciled_app_event_id) so nothing vanishes without a
@@ -23,6 +27,17 @@ events as (
 app_events as (
 
     select * from {{ ref('int_app_events') }}
+
+),
+
+matched_challenges as (
+
+    -- app challenges that are the same as an extract challenge (int_challenges_unioned)
+    select
+        challenge_id,
+        app_challenge_id
+    from {{ ref('int_challenges_unioned') }}
+    where app_challenge_id is not null
 
 ),
 
@@ -52,22 +67,25 @@ from_case_system as (
 from_app as (
 
     select
-        original_event_id as event_id,
-        challenge_id,
-        action as event_type,
-        event_on,
-        stage,
-        actor_worker_id,
-        assigned_to_worker_id,
-        satisfied,
-        reason,
-        note,
-        recorded_at,
-        recorded_by,
-        case when is_amended then event_id end as amended_by_event_id,
+        app_events.original_event_id as event_id,
+        coalesce(matched_challenges.challenge_id, app_events.challenge_id) as challenge_id,
+        matched_challenges.app_challenge_id,
+        app_events.action as event_type,
+        app_events.event_on,
+        app_events.stage,
+        app_events.actor_worker_id,
+        app_events.assigned_to_worker_id,
+        app_events.satisfied,
+        app_events.reason,
+        app_events.note,
+        app_events.recorded_at,
+        app_events.recorded_by,
+        case when app_events.is_amended then app_events.event_id end as amended_by_event_id,
         'app' as record_source
     from app_events
-    where action <> 'raised'
+    left join matched_challenges
+        on app_events.challenge_id = matched_challenges.app_challenge_id
+    where app_events.action <> 'raised'
 
 ),
 

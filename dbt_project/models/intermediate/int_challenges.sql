@@ -148,6 +148,8 @@ final as (
         validated.issue_code is null as is_valid,
         validated.recorded_at,
         validated.recorded_by,
+        validated.app_challenge_id,
+        validated.app_raised_event_id,
         validated.load_id,
         validated.source_file,
         validated.source_row

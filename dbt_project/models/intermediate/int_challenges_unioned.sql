@@ -1,10 +1,20 @@
 -- Every challenge from every source, in the case-system layout, before any validation or as-at
--- cut-off. THE place to union another source of challenges (e.g. the app's write-back events).
+-- cut-off, ONE row per challenge. THE place to union another source of challenges.
 --   case_system: the challenges extract
 --   qa_grade:    an Inadequate QA checklist grade that counts as an escalation (int_qa_grades)
 --   app:         a challenge logged in the app (an app event with action 'raised', amendments
 --                applied: int_app_events); its challenge_id is a uuid4, so it never collides with a
 --                case-system id. recorded_at / recorded_by say who logged it and when.
+--
+-- Reconciliation (docs/marts.md, rule 3): a challenge logged in the app is the SAME challenge as
+-- one from the extract (case system, or a QA grade) when child_id, raised_on, raised_by_worker_id,
+-- route and entry_stage are all equal. The pairing is one to one: within a key, the extract's
+-- challenges in order (case system before QA grade, then challenge_id) pair with the app's in the
+-- order they were first logged (first_recorded_at, then the raising event's id); an extra app
+-- challenge stays a challenge of its own, and two extract challenges are never merged. A matched
+-- pair is one row, the extract's (its id, its fields), with the app's challenge id in
+-- app_challenge_id and its raising event in app_raised_event_id; int_challenge_events_unioned
+-- re-keys the app's steps on app_challenge_id onto the extract's challenge_id.
 
 with
 
@@ -107,19 +117,101 @@ from_app as (
         'app_events' as source_table,
         original_event_id as source_record_id,
         recorded_at,
-        recorded_by
+        recorded_by,
+        first_recorded_at
     from app_events
     where action = 'raised'
 
 ),
 
-final as (
+from_extract as (
 
     select * from from_case_system
     union all by name
     select * from from_qa_grades
+
+),
+
+extract_ranked as (
+
+    select
+        challenge_id,
+        child_id,
+        raised_on,
+        raised_by_worker_id,
+        route,
+        entry_stage,
+        row_number() over (
+            partition by child_id, raised_on, raised_by_worker_id, route, entry_stage
+            order by record_source = 'qa_grade', challenge_id
+        ) as match_rank
+    from from_extract
+
+),
+
+app_ranked as (
+
+    select
+        challenge_id,
+        source_record_id,
+        child_id,
+        raised_on,
+        raised_by_worker_id,
+        route,
+        entry_stage,
+        row_number() over (
+            partition by child_id, raised_on, raised_by_worker_id, route, entry_stage
+            order by first_recorded_at, source_record_id
+        ) as match_rank
+    from from_app
+
+),
+
+matches as (
+
+    -- one to one: the n-th app challenge with a key pairs with the n-th extract challenge with it
+    -- (plain equality: a key with an empty part matches nothing)
+    select
+        extract_ranked.challenge_id,
+        app_ranked.challenge_id as app_challenge_id,
+        app_ranked.source_record_id as app_raised_event_id
+    from extract_ranked
+    inner join app_ranked
+        on
+            extract_ranked.child_id = app_ranked.child_id
+            and extract_ranked.raised_on = app_ranked.raised_on
+            and extract_ranked.raised_by_worker_id = app_ranked.raised_by_worker_id
+            and extract_ranked.route = app_ranked.route
+            and extract_ranked.entry_stage = app_ranked.entry_stage
+            and extract_ranked.match_rank = app_ranked.match_rank
+
+),
+
+extract_reconciled as (
+
+    select
+        from_extract.*,
+        matches.app_challenge_id,
+        matches.app_raised_event_id
+    from from_extract
+    left join matches
+        on from_extract.challenge_id = matches.challenge_id
+
+),
+
+app_unmatched as (
+
+    select * exclude (first_recorded_at)
+    from from_app
+    where challenge_id not in (select app_challenge_id from matches)
+
+),
+
+final as (
+
+    select * from extract_reconciled
     union all by name
-    select * from from_app
+    select * from app_unmatched
 
 )
 

@@ -213,6 +213,7 @@ final as (
         end as outcome,
         is_qa_triggered,
         record_source,
+        app_challenge_id,
         protocol_code
     from statused
 
