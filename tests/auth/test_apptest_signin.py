@@ -250,3 +250,103 @@ def test_oidc_idle_timeout_logs_out_of_the_provider_cookie_and_old_tokens_are_re
     at.user = {"is_logged_in": True, "email": "jo.smith@council.gov.uk", "iat": int(clock.now) - 9 * 3600}
     at.run()
     assert "hello" not in _texts(at) and at.user == {"is_logged_in": False}
+
+
+# --- OIDC through Streamlit 1.67's own pieces (st.login, the identity cookie, st.user) ----------------
+
+AUTH_SECRETS = {
+    "auth": {
+        "redirect_uri": "https://iroqa.council.example/oauth2callback",
+        "cookie_secret": "s" * 64,
+        "client_id": "client-id",
+        "client_secret": "client-secret",
+        "server_metadata_url": "https://login.example/tenant/v2.0/.well-known/openid-configuration",
+    }
+}
+
+
+@pytest.fixture
+def auth_secrets(monkeypatch):
+    """An ``[auth]`` section where Streamlit's auth code reads it (``at.secrets`` does not reach it)."""
+    from streamlit.runtime.secrets import secrets_singleton
+
+    monkeypatch.setattr(secrets_singleton, "_secrets", AUTH_SECRETS)
+    return AUTH_SECRETS
+
+
+def test_oidc_sign_in_button_calls_st_login_which_needs_authlib(home, clock, monkeypatch, auth_secrets):
+    """The button calls the real ``st.login``: with Authlib installed (a pinned dependency) and an
+    ``[auth]`` section it hands the browser to Streamlit's /auth/login; without Authlib, or with no
+    ``[auth]`` section, the app says sign-in is not configured instead of failing quietly."""
+    import streamlit.auth_util
+    import streamlit.user_info
+
+    monkeypatch.setenv("IROQA_AUTH_MODE", "oidc")
+    redirects = []
+    original = streamlit.user_info.generate_login_redirect_url
+    monkeypatch.setattr(
+        streamlit.user_info, "generate_login_redirect_url", lambda p: redirects.append(p) or original(p)
+    )
+    at = AppTest.from_function(_app, default_timeout=30).run()  # st.user from Streamlit: not logged in
+    at.button(key="_iroqa_oidc_sign_in").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert redirects == ["default"]
+    assert streamlit.auth_util.is_authlib_installed()
+
+    monkeypatch.setenv("IROQA_OIDC_PROVIDER", "entra")  # named, but not in [auth]: a clear error
+    at = AppTest.from_function(_app, default_timeout=30).run()
+    at.button(key="_iroqa_oidc_sign_in").click().run()
+    assert "not configured correctly" in at.error[0].value and "entra" in at.error[0].value
+    monkeypatch.delenv("IROQA_OIDC_PROVIDER")
+
+    monkeypatch.setattr(streamlit.user_info, "is_authlib_installed", lambda: False)
+    at = AppTest.from_function(_app, default_timeout=30).run()
+    at.button(key="_iroqa_oidc_sign_in").click().run()
+    assert "not configured correctly" in at.error[0].value and "Authlib" in at.error[0].value
+
+
+def test_oidc_identity_cookie_as_streamlit_writes_and_reads_it_maps_to_the_user(home, clock, monkeypatch):
+    """The claims reach IRO QA the way Streamlit 1.67 carries them: /oauth2callback stores the ID
+    token's claims (Authlib's ``userinfo``) in the identity cookie with ``is_logged_in`` and the
+    provider; the WebSocket handler parses that cookie into ``st.user``. Entra ID puts the sign-in
+    name in ``preferred_username`` (often no ``email``) and app roles in ``roles``."""
+    import time
+
+    from streamlit.web.server.starlette.starlette_websocket import _parse_decoded_user_cookie
+
+    origin = "https://iroqa.council.example"
+    claims = {
+        "iss": "https://login.example/tenant/v2.0",
+        "aud": "client-id",
+        "iat": int(time.time()) - 120,
+        "exp": int(time.time()) + 3600,
+        "name": "Jo",
+        "preferred_username": "Jo.Smith@Council.example",
+        "roles": ["IROQA.Admin"],
+    }
+    cookie = json.dumps(dict(claims, origin=origin, is_logged_in=True, provider="default")).encode()
+    user_info = _parse_decoded_user_cookie(cookie, origin)
+    assert user_info["is_logged_in"] is True and "origin" not in user_info
+
+    monkeypatch.setenv("IROQA_AUTH_MODE", "oidc")
+    users.add_user(home, "jsmith", role="asm", password=PASSWORD, teams=["T1"], display_name="Jo Smith",
+                   email="jo.smith@council.example")
+    at = AppTest.from_function(_app, default_timeout=30)
+    at.user = user_info
+    at.run()
+    assert "hello Jo Smith" in _texts(at), "the users file wins over the token's roles"
+    assert audit.read(home)["action"].to_list() == ["sign_in"]
+
+    # not in the users file: the role comes from the claim only when configured
+    users.disable_user(home, "jsmith")
+    monkeypatch.setenv("IROQA_OIDC_ROLE_CLAIM", "roles")
+    monkeypatch.setenv("IROQA_OIDC_ROLE_MAP", "IROQA.Admin=admin,IROQA.ASM=asm")
+    stranger = dict(user_info, preferred_username="new.person@council.example", name="New Person")
+    at = AppTest.from_function(_app, default_timeout=30)
+    at.user = stranger
+    at.run()
+    assert "hello New Person" in _texts(at)
+    at = AppTest.from_function(_app, default_timeout=30)
+    at.user = user_info  # disabled in the file: no access, whatever the token says
+    at.run()
+    assert "hello" not in _texts(at) and "do not have access" in at.error[0].value
