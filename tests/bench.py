@@ -81,7 +81,11 @@ def bench_saves(home: Path, n: int) -> None:
 def bench_save_to_visible(home: Path, n: int) -> None:
     """Save a Formal Escalation at stage 3 as the form does (write_event, then request_build) and
     time until the challenge is in the live build's challenge-meeting list: what a dashboard shows
-    within its next live check (2 s) after that. The first includes dbt's full parse (new vars)."""
+    within its next live check (``warehouse.live.PAGE_CHECK_SECONDS``) after that.
+
+    As in the app, the rebuilder is started in advance (``prepare_rebuilder``, as the log page
+    does when it opens) and stays warm between saves. The first save after the demo's CLI build
+    is an events-only build when nothing else changed (ADR 0002)."""
     import statistics
 
     import duckdb
@@ -91,6 +95,13 @@ def bench_save_to_visible(home: Path, n: int) -> None:
     from warehouse.store import read_live
 
     p = settings.Paths(home)
+    started = time.perf_counter()
+    live.prepare_rebuilder(p)  # the log page does this when it opens
+    while live._read_json(live.status_path(p)).get("state") != "idle":  # warmed up and waiting
+        time.sleep(0.1)
+        if time.perf_counter() - started > 120:
+            break
+    record("rebuilder warm-up (dbt loaded, project parsed)", f"{time.perf_counter() - started:8.2f} s")
     con = duckdb.connect(str(read_live(p).file), read_only=True)
     child = con.sql("select child_id from dim_children where legal_status = 'lac' order by child_id limit 1").fetchall()[0][0]
     con.close()
@@ -119,11 +130,29 @@ def bench_save_to_visible(home: Path, n: int) -> None:
                 return
             time.sleep(0.1)
         visible.append(time.perf_counter() - started)
-        record(f"save to live build #{i + 1} (save {saves[-1] * 1000:.0f} ms)", f"{visible[-1]:8.2f} s")
+        record(f"save to live build #{i + 1} (save {saves[-1] * 1000:.0f} ms, {current.mode} build)",
+               f"{visible[-1]:8.2f} s")
         time.sleep(1)
+    check = live.PAGE_CHECK_SECONDS
+
     record(f"save to live build over {n} (median / max)",
            f"{statistics.median(visible):.2f} s / {max(visible):.2f} s")
-    record("  + the dashboard's live check (at most)", "    2.00 s")
+    record("  + the dashboard's live check (at most)", f"{check:8.2f} s")
+    record("save to visible on the dashboards (median / max, worst case of the live check)",
+           f"{statistics.median(visible) + check:.2f} s / {max(visible) + check:.2f} s")
+    _stop_rebuilder(p)
+
+
+def _stop_rebuilder(p) -> None:
+    """The benchmark's warehouse is a temporary folder: stop its waiting rebuilder now (it would
+    leave by itself when the folder goes)."""
+    import signal
+
+    from warehouse import live
+
+    pid = live._read_json(live.status_path(p)).get("pid")
+    if pid and live._alive(pid):
+        os.kill(pid, signal.SIGTERM)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,11 @@ import pytest
 from warehouse import settings
 from warehouse.store import LiveBuild, read_live
 
+# A background rebuilder that a test (or a served app under test) starts waits, warm, for the next
+# save for this long, then leaves (in the app: 15 minutes). Long enough for a test's next save,
+# short enough that none outlives the run by much.
+os.environ.setdefault("IROQA_REBUILD_LINGER", "30")
+
 # The demo warehouse's last day and as-at date: fixed, so figures are reproducible.
 DEMO_END = date(2026, 10, 30)
 DEMO_SCALE = os.environ.get("IROQA_TEST_SCALE", "la")
@@ -71,8 +76,8 @@ def empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> settings.Path
 
 def clone_warehouse(src: Warehouse, home: Path) -> Warehouse:
     """A private copy of a built warehouse (raw store and live build), so a test can save events and
-    run builds without changing what other tests see. Copies the raw store, the live build and the
-    events: a fraction of a second."""
+    run builds without changing what other tests see. Copies the raw store, the live build, the
+    events and the pseudonym key (so its builds make the same case_refs): a fraction of a second."""
     import shutil
     from dataclasses import replace
 
@@ -84,6 +89,10 @@ def clone_warehouse(src: Warehouse, home: Path) -> Warehouse:
     shutil.copy2(src.live.file, target)
     for f in src.paths.events_dir.glob("*.parquet"):  # the app events the live build was built from
         shutil.copy2(f, p.events_dir / f.name)
+    key = src.paths.home / "auth" / "pseudonym.key"  # the key its case_refs were made with
+    if key.exists():
+        (p.home / "auth").mkdir(exist_ok=True)
+        shutil.copy2(key, p.home / "auth" / "pseudonym.key")
     live = replace(src.live, path=str(target))
     set_live(live, p)
     return Warehouse(home=home, paths=p, live=live, extracts=src.extracts)

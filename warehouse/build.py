@@ -1,18 +1,35 @@
 """Marts builds, blue/green: dbt builds into a new DuckDB file; only a build whose models and tests
 all pass is made live by replacing the pointer. A failed build never goes live.
 
-dbt runs in its own process (``dbtRunner`` keeps the DuckDB file open after ``invoke`` and does not
-support concurrent invocations), under the warehouse lock, so ingest and builds never overlap.
+Two ways to run dbt (docs/adr/0002-write-back-and-live-builds.md):
+
+* :func:`run_dbt_subprocess`, for ``iroqa build`` and every CLI/CI build: a fresh ``dbt`` process
+  (``dbtRunner`` keeps the DuckDB file open after ``invoke`` and does not support concurrent
+  invocations, so a one-off build runs in its own process);
+* :class:`WarmDbt`, for the background rebuilder only (a process of its own that runs one build at a
+  time): dbt imported and the project parsed once, then reused for every build while the code, the
+  vars and the environment stay the same. It saves dbt's start-up and parse (~3 s) on each save.
+
+And two scopes (:func:`build` ``events_only``): a **full** build of every node, or, for the
+rebuilder, an **events-only** build when nothing but the app's events can have changed since the
+live build (same raw store, code, vars and environment: :func:`inputs_fingerprint`): the live file
+is copied to the new build and only the nodes a saved event can change (``EVENT_SELECTOR``, with
+every data test on them) are rebuilt. Anything else changed: a full build.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import importlib.metadata
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,8 +37,20 @@ from pathlib import Path
 from warehouse import settings
 from warehouse.events import ensure_events_readable
 from warehouse.settings import Paths
-from warehouse.store import LiveBuild, exclusive_lock, new_build_id, prune_builds, set_live
+from warehouse.store import LiveBuild, exclusive_lock, new_build_id, prune_builds, read_live, set_live
 
+#: What a saved app event can change: every node downstream of the app's events source (their data
+#: tests included), and build_info (when and how the build was made). Everything else depends only
+#: on the raw store, the code, the vars and the environment (:func:`inputs_fingerprint`).
+EVENT_SELECTOR = ("source:app.events+", "build_info")
+
+#: Files of the dbt project whose content decides what a build produces.
+_PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
+
+#: ``(command, shared arguments, node selection, environment) -> (succeeded, output)``: runs
+#: ``dbt COMMAND SHARED... SELECTION...``. The shared arguments (:func:`dbt_args`) decide the parse;
+#: the selection does not.
+DbtRunner = Callable[[str, list[str], list[str], dict[str, str]], tuple[bool, str]]
 
 class BuildError(RuntimeError):
     """The build failed; the live build is unchanged. ``log`` names the full dbt log."""
@@ -36,6 +65,7 @@ class BuildResult:
     live: LiveBuild
     seconds: float
     log: Path
+    mode: str = "full"  # full | events (only the nodes a saved event can change)
 
 
 def dbt_executable() -> str:
@@ -45,11 +75,14 @@ def dbt_executable() -> str:
 
 
 def dbt_env(p: Paths, build_file: Path) -> dict[str, str]:
+    from warehouse.access import pseudonym_key  # the key of the marts' case_ref (macros/case_ref.sql)
+
     env = dict(os.environ)
     env.update(
         IROQA_BUILD_PATH=str(build_file),
         IROQA_RAW_DB=str(p.raw_db),
         IROQA_EVENTS_DIR=str(p.events_dir),
+        IROQA_PSEUDONYM_KEY=pseudonym_key(p),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         DBT_PARTIAL_PARSE="true",
     )
@@ -66,6 +99,160 @@ def _failure_summary(output: str, limit: int = 12) -> str:
     return "\n".join(keep[:limit]) or output.strip()[-2000:]
 
 
+def _project_files() -> list[Path]:
+    files: list[Path] = []
+    for part in _PROJECT_PARTS:
+        f = settings.DBT_PROJECT_DIR / part
+        files += [f] if f.is_file() else sorted(g for g in f.rglob("*") if g.is_file())
+    return files
+
+
+_ENV_VAR = re.compile(rb"""env_var\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]""")
+#: Variables dbt reads that name places, not content: the raw store (its content is fingerprinted
+#: by its file), the events (the part an events-only build rebuilds) and the build file itself.
+_LOCATION_VARS = frozenset({"IROQA_BUILD_PATH", "IROQA_RAW_DB", "IROQA_EVENTS_DIR"})
+
+
+def code_fingerprint() -> tuple[str, frozenset[str]]:
+    """A hash of the dbt project's code, seeds and tests and of the dbt/DuckDB versions (what a
+    build produces from given inputs), and the names of the environment variables the project
+    reads with ``env_var()``. A few milliseconds."""
+    h = hashlib.sha256()
+    names: set[str] = set()
+    for pkg in ("dbt-core", "dbt-duckdb", "duckdb"):
+        h.update(f"{pkg}=={importlib.metadata.version(pkg)}\n".encode())
+    for f in _project_files():
+        data = f.read_bytes()
+        h.update(str(f.relative_to(settings.DBT_PROJECT_DIR)).encode() + b"\0" + data + b"\0")
+        names.update(m.decode() for m in _ENV_VAR.findall(data))
+    return h.hexdigest(), frozenset(names)
+
+
+def _stat(path: Path) -> str:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "missing"
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def inputs_fingerprint(p: Paths, dbt_vars: dict[str, str], env: dict[str, str]) -> str:
+    """Everything a build's result depends on except the app's events: the raw store (only ingest
+    writes it, under the warehouse lock that the caller holds), the code (:func:`code_fingerprint`),
+    the dbt vars (the as-at date and protocol) and the environment variables the project reads
+    (but those naming places). Two builds with the same fingerprint differ only by the app's events."""
+    code, env_names = code_fingerprint()
+    h = hashlib.sha256()
+    h.update(code.encode())
+    h.update(json.dumps(dbt_vars, sort_keys=True).encode())
+    h.update(json.dumps({k: env.get(k) for k in sorted(env_names - _LOCATION_VARS)}).encode())
+    for f in (p.raw_db, p.raw_db.with_suffix(".duckdb.wal")):
+        h.update(_stat(f).encode())
+    return h.hexdigest()[:32]
+
+
+def dbt_args(p: Paths, *, as_at: date, protocol: str, target: str = "dbt_target") -> list[str]:
+    """The arguments every dbt command of a build shares (not the command or node selection)."""
+    return [
+        "--project-dir", str(settings.DBT_PROJECT_DIR),
+        "--profiles-dir", str(settings.DBT_PROJECT_DIR),
+        "--target-path", str(p.home / target),
+        "--log-path", str(p.logs_dir),
+        "--vars", json.dumps({"as_at": as_at.isoformat(), "protocol": protocol}),
+    ]
+
+
+def run_dbt_subprocess(command: str, shared: list[str], selection: list[str], env: dict[str, str]) -> tuple[bool, str]:
+    """dbt in a process of its own (the default: CLI builds, CI)."""
+    proc = subprocess.run([dbt_executable(), command, *shared, *selection], env=env, capture_output=True, text=True,
+                          cwd=settings.DBT_PROJECT_DIR)
+    return proc.returncode == 0, proc.stdout + proc.stderr
+
+
+class WarmDbt:
+    """dbt in this process, parsed once: for the background rebuilder only, which runs one build at
+    a time in a process of its own (never in the dashboard or a CLI process).
+
+    The parsed manifest is reused while the code, the shared arguments (vars) and the environment
+    are unchanged, and parsed again otherwise (so once a day, when the as-at date moves). After
+    every invocation dbt-duckdb's database handle is closed, so the build file is complete and
+    closed before it is renamed and made live. Output is collected from dbt's events (info and
+    above) instead of its console."""
+
+    #: A rebuilder leaves after this many builds (the next request starts a fresh process), so
+    #: whatever dbt keeps between invocations cannot grow without bound.
+    MAX_BUILDS = int(os.environ.get("IROQA_WARM_DBT_MAX_BUILDS", "200"))
+
+    def __init__(self) -> None:
+        self._manifest = None
+        self._key: str | None = None
+        self.builds = 0
+        self.parses = 0
+
+    @property
+    def spent(self) -> bool:
+        return self.builds >= self.MAX_BUILDS
+
+    def _invoke(self, args: list[str], env: dict[str, str], manifest=None):
+        from dbt.cli.main import dbtRunner
+
+        os.environ.update(env)  # dbt renders env_var() from this process's environment
+        lines: list[str] = []
+
+        def collect(event) -> None:
+            info = getattr(event, "info", None)
+            if info is not None and info.level in ("info", "warn", "error") and info.msg:
+                lines.append(f"{info.ts.ToDatetime():%H:%M:%S}  {info.msg}" if hasattr(info.ts, "ToDatetime")
+                             else info.msg)
+
+        cwd = os.getcwd()
+        os.chdir(settings.DBT_PROJECT_DIR)
+        try:
+            result = dbtRunner(manifest=manifest, callbacks=[collect]).invoke(
+                [*args, "--quiet", "--log-level-file", "none"]
+            )
+        finally:
+            os.chdir(cwd)
+            self._close_database()
+        if result.exception is not None:
+            lines.append(f"{type(result.exception).__name__}: {result.exception}")
+        return result, "\n".join(lines)
+
+    @staticmethod
+    def _close_database() -> None:
+        """Close dbt-duckdb's cached database handle (it keeps the file open between invocations)."""
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        env = getattr(DuckDBConnectionManager, "_ENV", None)
+        if env is not None and hasattr(env, "close"):
+            with contextlib.suppress(Exception):
+                env.close()
+        DuckDBConnectionManager.close_all_connections()
+
+    def parse(self, shared: list[str], env: dict[str, str]) -> None:
+        """Parse the project now unless the manifest in hand is still valid (``warm_up``)."""
+        code, env_names = code_fingerprint()
+        key = hashlib.sha256(json.dumps([code, shared, {k: env.get(k) for k in sorted(env_names)}]).encode()).hexdigest()
+        if self._manifest is not None and key == self._key:
+            return
+        result, output = self._invoke(["parse", *shared], env)
+        if not result.success or result.result is None:
+            self._manifest = self._key = None
+            raise BuildError("dbt could not parse the project:\n" + _failure_summary(output))
+        self._manifest, self._key = result.result, key
+        self.parses += 1
+
+    def __call__(self, command: str, shared: list[str], selection: list[str], env: dict[str, str]) -> tuple[bool, str]:
+        try:
+            self.parse(shared, env)
+        except BuildError as exc:
+            return False, str(exc)
+        self.builds += 1
+        result, output = self._invoke([command, *shared, *selection, "--no-write-json"], env,
+                                      manifest=self._manifest)
+        return bool(result.success), output
+
+
 def build(
     *,
     as_at: date | None = None,
@@ -73,16 +260,24 @@ def build(
     p: Paths | None = None,
     lock_timeout: float | None = None,
     unit_tests: bool = True,
+    events_only: bool = False,
+    runner: DbtRunner | None = None,
 ) -> BuildResult:
     """Run ``dbt build`` into a new file and make it live if (and only if) everything passed.
 
     ``unit_tests=False`` (the background rebuild after a save, :func:`live_build`) leaves out dbt's
     unit tests: they check the models' logic on fixed inputs, not the data, and run on every CLI
     and CI build; every model and every data test still runs, and a failure still never goes live
-    (ADR 0002)."""
+    (ADR 0002).
+
+    ``events_only=True`` (also the background rebuild) builds only what a saved event can change
+    when the live build was made from the same inputs but the events (:func:`inputs_fingerprint`):
+    the live file is copied to the new build and ``EVENT_SELECTOR`` is rebuilt and tested in it.
+    If anything else changed it is a full build. ``runner`` runs dbt (default: a subprocess)."""
     p = (p or settings.paths()).ensure()
     as_at = as_at or date.today()
     protocol = protocol or settings.protocol()
+    runner = runner or run_dbt_subprocess
     started = time.monotonic()
     with exclusive_lock(p, purpose="build", timeout=lock_timeout):
         if not p.raw_db.exists():
@@ -97,30 +292,26 @@ def build(
         # build to the next (a changed profile forces a full parse, ~4 s). The warehouse lock makes
         # this name one build's at a time; a crashed build's leftovers are removed first.
         building = p.builds_dir / "building.duckdb"
-        for f in (building, building.with_suffix(".duckdb.wal")):
-            with contextlib.suppress(FileNotFoundError):
-                f.unlink()
+        _remove(building)
+        env = dbt_env(p, building)
+        shared = dbt_args(p, as_at=as_at, protocol=protocol,
+                          target="dbt_target" if runner is run_dbt_subprocess else "dbt_target_warm")
+        inputs = inputs_fingerprint(p, {"as_at": as_at.isoformat(), "protocol": protocol}, env)
+        selection = [] if unit_tests else ["--exclude", "test_type:unit"]
+        mode = "full"
+        base = read_live(p) if events_only else None
+        if base is not None and base.inputs == inputs:
+            shutil.copyfile(base.file, building)  # live files are never written: a safe copy
+            selection += ["--select", *EVENT_SELECTOR]
+            mode = "events"
         log = p.logs_dir / f"build-{build_id}.log"
-        cmd = [
-            dbt_executable(), "build",
-            "--project-dir", str(settings.DBT_PROJECT_DIR),
-            "--profiles-dir", str(settings.DBT_PROJECT_DIR),
-            "--target-path", str(p.home / "dbt_target"),
-            "--log-path", str(p.logs_dir),
-            "--vars", json.dumps({"as_at": as_at.isoformat(), "protocol": protocol}),
-        ]
-        if not unit_tests:
-            cmd += ["--exclude", "test_type:unit"]
-        proc = subprocess.run(cmd, env=dbt_env(p, building), capture_output=True, text=True,
-                              cwd=settings.DBT_PROJECT_DIR)
-        log.write_text(proc.stdout + proc.stderr)
-        if proc.returncode != 0:
-            for f in (building, building.with_suffix(".duckdb.wal")):
-                with contextlib.suppress(FileNotFoundError):
-                    f.unlink()
+        ok, output = runner("build", shared, selection, env)
+        log.write_text(f"{mode} build: dbt build {' '.join(shared + selection)}\n\n{output}")
+        if not ok:
+            _remove(building)
             raise BuildError(
                 f"The build failed, so the live build is unchanged. Full log: {log}\n"
-                + _failure_summary(proc.stdout + proc.stderr),
+                + _failure_summary(output),
                 log,
             )
         if building.with_suffix(".duckdb.wal").exists():  # dbt closed it cleanly: none expected
@@ -134,13 +325,48 @@ def build(
             as_at=as_at.isoformat(),
             protocol=protocol,
             seconds=seconds,
+            inputs=inputs,
+            mode=mode,
         )
         set_live(live, p)
         prune_builds(p)
-    return BuildResult(live=live, seconds=seconds, log=log)
+    return BuildResult(live=live, seconds=seconds, log=log, mode=mode)
+
+
+def _remove(building: Path) -> None:
+    for f in (building, building.with_suffix(".duckdb.wal")):
+        with contextlib.suppress(FileNotFoundError):
+            f.unlink()
+
+
+#: The rebuilder process's dbt (:class:`WarmDbt`), created on first use.
+_warm: WarmDbt | None = None
+
+
+def warm_dbt() -> WarmDbt:
+    global _warm
+    if _warm is None or _warm.spent:
+        _warm = WarmDbt()
+    return _warm
 
 
 def live_build(*, as_at: date | None = None, p: Paths | None = None, **kwargs) -> BuildResult:
-    """The background rebuild after a save (warehouse/live.py): models and data tests, without
-    the unit tests, so a save shows on the dashboards sooner."""
+    """The background rebuild after a save (warehouse/live.py): the models and data tests a saved
+    event can change (or all of them, if anything else changed), without the unit tests, run by
+    this process's warm dbt, so a save shows on the dashboards within seconds."""
+    kwargs.setdefault("events_only", True)
+    kwargs.setdefault("runner", warm_dbt())
     return build(as_at=as_at, p=p, unit_tests=False, **kwargs)
+
+
+def warm_up(p: Paths | None = None) -> None:
+    """Import dbt and parse the project for today's build in advance (the rebuilder calls this when
+    it starts, so the first save after a quiet spell does not wait for it). Best effort."""
+    p = (p or settings.paths()).ensure()
+    shared = dbt_args(p, as_at=date.today(), protocol=settings.protocol(), target="dbt_target_warm")
+    warm_dbt().parse(shared, dbt_env(p, p.builds_dir / "building.duckdb"))
+
+
+def rebuilder_should_retire() -> bool:
+    """Whether this rebuilder process has done enough builds to hand over to a fresh one."""
+    return _warm is not None and _warm.spent

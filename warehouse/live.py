@@ -14,6 +14,11 @@ How (docs/adr/0002-write-back-and-live-builds.md):
   (:func:`warehouse.build.build`, which waits for the warehouse lock if ingest holds it and makes
   the result live only if it passes); repeat until the token it built is the newest. Saves during a
   build change the token once or many times: either way, one more build follows.
+* When the newest request is built it stays, still holding its lock, for ``LINGER_SECONDS``
+  (default 15 minutes), checking for a new token every ``POLL_SECONDS``: dbt stays loaded and the
+  project parsed (:class:`warehouse.build.WarmDbt`), so the next save's build starts at once.
+  :func:`prepare_rebuilder` (the log page, when it opens) starts one with nothing to build so
+  that even the first save finds it warm.
 * Before exiting it records ``idle``, releases its lock, then reads the token once more: a request
   that arrived between its last check and the release found the lock held and returned, so the
   rebuilder takes the lock back and carries on. No request is ever lost.
@@ -57,6 +62,12 @@ MAX_ATTEMPTS = int(os.environ.get("IROQA_REBUILD_MAX_ATTEMPTS", "3"))  # per req
 BACKOFF_BASE = float(os.environ.get("IROQA_REBUILD_BACKOFF_BASE", "5"))  # seconds
 BACKOFF_MAX = float(os.environ.get("IROQA_REBUILD_BACKOFF_MAX", "300"))  # seconds
 SETTLE_SECONDS = float(os.environ.get("IROQA_REBUILD_SETTLE", "0.2"))  # gather a burst of saves
+#: After its last build the rebuilder stays, warm (dbt imported, the project parsed), for this long,
+#: watching for the next request every ``POLL_SECONDS``; then it exits.
+LINGER_SECONDS = float(os.environ.get("IROQA_REBUILD_LINGER", "900"))
+POLL_SECONDS = 0.05
+#: How often an open dashboard page checks ``live.json`` for a new build (dashboard/app.py).
+PAGE_CHECK_SECONDS = 1.0
 LOG_ROTATE_BYTES = 5_000_000
 
 
@@ -137,6 +148,26 @@ def _request_build(p: Paths, as_at: date | None) -> None:
         _spawn(p, fd)
     finally:
         os.close(fd)  # the child keeps its own copy of the descriptor, and so the lock
+
+
+def prepare_rebuilder(p: Paths | None = None) -> None:
+    """Start a rebuilder with nothing to build, if none is running, so that dbt is loaded and the
+    project parsed before the first save (the log page calls this when it opens). Never raises,
+    returns at once, and starts at most one process per warehouse home."""
+    try:
+        p = p or settings.paths()
+        p.home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path(p), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # one is running (building or waiting, warm)
+            _spawn(p, fd)
+        finally:
+            os.close(fd)
+    except Exception:
+        log.exception("could not start a rebuilder in advance")
 
 
 def _spawn(p: Paths, fd: int) -> None:
@@ -234,6 +265,13 @@ def _build_func() -> Callable[..., Any]:
     return getattr(importlib.import_module(module), attr)
 
 
+def _build_hook(name: str) -> Callable[..., Any] | None:
+    """An optional function beside the build function: ``warm_up(p)`` (prepare, before any request)
+    and ``rebuilder_should_retire()`` (hand over to a fresh process). The real build has both."""
+    module = os.environ.get(BUILD_FUNC_ENV, DEFAULT_BUILD_FUNC).partition(":")[0]
+    return getattr(importlib.import_module(module), name, None)
+
+
 def backoff_seconds(consecutive_failures: int) -> float:
     """How long to wait before the next attempt after this many failures in a row."""
     if consecutive_failures <= 0:
@@ -288,6 +326,28 @@ class _Rebuilder:
             self._build_once(token, req)
             if self.status.get("last_outcome") == "success" or attempts[token] >= MAX_ATTEMPTS:
                 self.save(built_token=token)
+
+    def pending_token(self) -> str | None:
+        token = _read_json(request_path(self.p)).get("token")
+        return token if token and token != self.status.get("built_token") else None
+
+    def wait_for_request(self) -> bool:
+        """Stay, warm and holding the single-flight lock, until a new request arrives (True) or
+        ``LINGER_SECONDS`` pass, the warehouse home goes, or the build asks to retire (False).
+        Requests meanwhile find the lock held and leave the work to us, as during a build."""
+        retire = _build_hook("rebuilder_should_retire")
+        if LINGER_SECONDS <= 0 or (retire is not None and retire()):
+            return False
+        deadline = time.monotonic() + LINGER_SECONDS
+        self.save(state="idle", waiting_until=datetime.fromtimestamp(time.time() + LINGER_SECONDS, UTC)
+                  .isoformat(timespec="seconds"))
+        while time.monotonic() < deadline:
+            if self.pending_token():
+                return True
+            if not self.p.home.is_dir():
+                return False
+            time.sleep(POLL_SECONDS)
+        return False
 
     def _backoff_remaining(self) -> float:
         failures = int(self.status.get("consecutive_failures", 0))
@@ -350,11 +410,23 @@ def run_rebuilder(p: Paths, lock_fd: int | None = None) -> int:
     rebuilder = _Rebuilder(p, _build_func())
     rebuilder.save(state="starting", started_at=_now())
     _say("rebuilder started")
-    if SETTLE_SECONDS > 0:
+    warm_up = _build_hook("warm_up")
+    if warm_up is not None and rebuilder.pending_token() is None:
+        started = time.monotonic()
+        try:
+            warm_up(p)  # nothing to build yet: load dbt and parse now, not on the first save
+            _say(f"warmed up in {time.monotonic() - started:.1f}s")
+        except Exception:
+            _say(f"warming up failed (the first build will try again):\n{traceback.format_exc()}")
+    elif SETTLE_SECONDS > 0:
         time.sleep(SETTLE_SECONDS)
     while True:
         try:
             rebuilder.run_while_requested()
+            while rebuilder.wait_for_request():
+                if SETTLE_SECONDS > 0:
+                    time.sleep(SETTLE_SECONDS)
+                rebuilder.run_while_requested()
         finally:
             rebuilder.save(state="idle")
             os.close(lock_fd)  # releases the single-flight lock

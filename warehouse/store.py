@@ -88,6 +88,9 @@ class LiveBuild:
     as_at: str  # ISO date the overdue flags are computed at
     protocol: str
     seconds: float = 0.0
+    #: warehouse.build.inputs_fingerprint: what the build was made from, but the app's events
+    inputs: str = ""
+    mode: str = "full"  # full | events (only what a saved event can change was rebuilt)
 
     @property
     def file(self) -> Path:

@@ -56,6 +56,16 @@ def fake_build(*, as_at: date | None = None, p: settings.Paths | None = None, **
     return SimpleNamespace(live=SimpleNamespace(build_id=f"fake-{int(start * 1000)}"), seconds=seconds)
 
 
+def warm_up(p: settings.Paths) -> None:
+    """The fake build's warm-up (the real one loads dbt and parses): journalled."""
+    with open(p.home / "fake_warm_ups.jsonl", "a") as fh:
+        fh.write(json.dumps({"pid": os.getpid(), "at": time.time()}) + "\n")
+
+
+def rebuilder_should_retire() -> bool:
+    return bool(os.environ.get("FAKE_RETIRE"))
+
+
 def builds(p: settings.Paths) -> list[dict]:
     f = p.home / "fake_builds.jsonl"
     return [json.loads(line) for line in f.read_text().splitlines()] if f.exists() else []
@@ -80,12 +90,13 @@ def home(tmp_path, monkeypatch) -> settings.Paths:
     monkeypatch.setenv(live.BUILD_FUNC_ENV, f"{__name__}:fake_build")
     monkeypatch.setenv("FAKE_BUILD_SECONDS", "0.5")
     monkeypatch.setenv("IROQA_REBUILD_SETTLE", "0")
+    monkeypatch.setenv("IROQA_REBUILD_LINGER", "0")  # exit when done, unless a test says otherwise
     p = settings.paths().ensure()
     yield p
-    # never leave a rebuilder behind: stop the one this test started, by its pid
-    s = live.rebuild_status(p)
-    if s.running and s.pid:
-        os.kill(s.pid, signal.SIGKILL)
+    # never leave a rebuilder behind (building or waiting): stop the one this test started
+    pid = live._read_json(live.status_path(p)).get("pid")
+    if pid and live._alive(pid):
+        os.kill(pid, signal.SIGKILL)
 
 
 def test_request_build_is_instant_and_a_burst_causes_at_most_two_builds(home):
@@ -197,6 +208,65 @@ def test_a_killed_rebuilder_shows_as_stopped_and_the_next_request_recovers(home,
     monkeypatch.setenv("FAKE_BUILD_SECONDS", "0.1")
     live.request_build(home)  # the kernel released both locks when it died
     assert wait_until_done(home).last_success_at
+
+
+def _warm_ups(p: settings.Paths) -> list[dict]:
+    f = p.home / "fake_warm_ups.jsonl"
+    return [json.loads(line) for line in f.read_text().splitlines()] if f.exists() else []
+
+
+def test_a_waiting_rebuilder_builds_the_next_request_itself_without_a_new_process(home, monkeypatch):
+    monkeypatch.setenv("IROQA_REBUILD_LINGER", "30")
+    monkeypatch.setenv("FAKE_BUILD_SECONDS", "0.1")
+    live.request_build(home)
+    wait_until_done(home)
+    waiting = live._read_json(live.status_path(home))
+    assert waiting["state"] == "idle" and live._alive(waiting["pid"]) and waiting.get("waiting_until")
+    asked = time.monotonic()
+    live.request_build(home)
+    wait_until_done(home)
+    done = builds(home)
+    assert len(done) == 2
+    assert done[0]["pid"] == done[1]["pid"] == waiting["pid"], "the waiting rebuilder did the second build"
+    assert done[1]["start"] - (time.time() - (time.monotonic() - asked)) < 1.0  # picked up within polling
+    assert _warm_ups(home) == []  # started for a request: the build itself loads what it needs
+
+
+def test_prepare_rebuilder_starts_one_warm_process_and_it_takes_the_first_request(home, monkeypatch):
+    monkeypatch.setenv("IROQA_REBUILD_LINGER", "30")
+    monkeypatch.setenv("FAKE_BUILD_SECONDS", "0.1")
+    live.prepare_rebuilder(home)
+    _wait_for(lambda: len(_warm_ups(home)) == 1)
+    live.prepare_rebuilder(home)  # one is running: no second process
+    live.prepare_rebuilder(home)
+    time.sleep(0.5)
+    assert len(_warm_ups(home)) == 1
+    assert builds(home) == []  # nothing was requested, nothing built
+    live.request_build(home)
+    wait_until_done(home)
+    (done,) = builds(home)
+    assert done["pid"] == _warm_ups(home)[0]["pid"]
+
+
+def test_a_waiting_rebuilder_leaves_when_its_time_is_up_and_a_later_request_starts_another(home, monkeypatch):
+    monkeypatch.setenv("IROQA_REBUILD_LINGER", "0.5")
+    monkeypatch.setenv("FAKE_BUILD_SECONDS", "0.1")
+    live.request_build(home)
+    wait_until_done(home)
+    first = live._read_json(live.status_path(home))["pid"]
+    _wait_for(lambda: not live._alive(first), timeout=10)
+    live.request_build(home)
+    wait_until_done(home)
+    assert [b["pid"] for b in builds(home)][1] != first
+
+
+def test_a_rebuilder_that_should_retire_does_not_wait(home, monkeypatch):
+    monkeypatch.setenv("IROQA_REBUILD_LINGER", "60")
+    monkeypatch.setenv("FAKE_RETIRE", "1")
+    live.request_build(home)
+    wait_until_done(home)
+    pid = live._read_json(live.status_path(home))["pid"]
+    _wait_for(lambda: not live._alive(pid), timeout=10)
 
 
 # --------------------------------------------------------------------------------------------------
