@@ -170,6 +170,7 @@ def record(
                         with open(log_file(p), "rb") as fh:
                             seq = sum(1 for _ in fh) + 1
                     prev = hashlib.sha256(last).hexdigest()
+                prev = _chain_from(head(p), last, prev)
                 rec = {
                     "seq": seq,
                     "ts": (now or datetime.now(UTC)).isoformat(timespec="microseconds"),
@@ -192,6 +193,29 @@ def record(
     except OSError as exc:
         raise AuditError(f"could not write the audit record: {exc}") from exc
     return rec
+
+
+def _chain_from(h: dict | None, last: bytes | None, last_digest: str) -> str:
+    """What the next record's ``prev`` must be. Normally the hash of the last line. But if the end of
+    the log no longer matches the head (the last record altered, or records cut off the end, since
+    the head was written), the next record chains to the head's hash instead: otherwise appending
+    would hide the change, since the head is rewritten with every record. A last line that is the
+    head's direct successor (a crash between appending it and updating the head) is trusted."""
+    if h is None or last is None:
+        return last_digest if last is not None else GENESIS
+    try:
+        head_seq, head_hash = int(h["seq"]), str(h["hash"])
+    except (KeyError, TypeError, ValueError):
+        return last_digest
+    if head_hash == last_digest:
+        return last_digest
+    try:
+        rec = json.loads(last)
+        if int(rec["seq"]) == head_seq + 1 and rec["prev"] == head_hash:
+            return last_digest
+    except (ValueError, KeyError, TypeError):
+        pass
+    return head_hash
 
 
 def _write_head(p: Paths, seq: int, digest: str) -> None:

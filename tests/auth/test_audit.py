@@ -143,6 +143,31 @@ def test_emptying_the_log_is_detected(logged):
     assert audit.verify(logged) == (False, 1)
 
 
+def test_altering_the_last_record_stays_detected_after_more_records(logged):
+    lines = _lines(logged)
+    lines[-1] = lines[-1].replace(b'"write"', b'"export"')
+    _write_lines(logged, lines)
+    audit.record(ASM, "sign_out", {}, p=logged)  # the head is rewritten: the break must not heal
+    audit.record(ASM, "sign_in", {}, p=logged)
+    assert audit.verify(logged) == (False, len(lines) + 1)
+
+
+def test_cutting_records_off_the_end_stays_detected_after_more_records(logged):
+    lines = _lines(logged)
+    _write_lines(logged, lines[:-2])
+    audit.record(ASM, "sign_out", {}, p=logged)
+    ok, bad = audit.verify(logged)
+    assert not ok and bad == len(lines) - 1
+
+
+def test_a_crash_before_the_head_was_updated_is_not_taken_for_tampering(logged, monkeypatch):
+    monkeypatch.setattr(audit, "_write_head", lambda *a, **k: None)
+    audit.record(ASM, "sign_out", {}, p=logged)  # appended, head not updated (as after a crash)
+    monkeypatch.undo()
+    audit.record(ASM, "sign_in", {}, p=logged)
+    assert audit.verify(logged) == (True, None)
+
+
 def test_a_torn_last_line_is_reported_and_appending_goes_on(logged):
     with open(audit.log_file(logged), "ab") as fh:
         fh.write(b'{"seq": 6, "ts": "2026')  # a crash mid-write
