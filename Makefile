@@ -17,6 +17,8 @@ EXTRACTS ?= $(IROQA_HOME)/demo_extracts
 PORT    ?= 8501
 AS_AT   ?=
 AS_AT_FLAG := $(if $(AS_AT),--as-at $(AS_AT),)
+# lint compiles the models without a warehouse: a stand-in for the pseudonym key (macros/case_ref.sql)
+LINT_PSEUDONYM_KEY := 0000000000000000000000000000000000000000000000000000000000000000
 
 .PHONY: help install run demo data ingest build demo-users serve test test-fast browser-deps lint format docs bench screenshots clean
 
@@ -70,7 +72,8 @@ test-fast: install ## the tests without the browser
 lint: install ## ruff for Python, sqlfluff (dbt templater, duckdb dialect) for the dbt models
 	$(BIN)/ruff check .
 	@tmp=$$(mktemp -d) && $(BIN)/python -c "import duckdb, sys; duckdb.connect(sys.argv[1]).close()" $$tmp/raw.duckdb && \
-	IROQA_BUILD_PATH=$$tmp/lint.duckdb IROQA_RAW_DB=$$tmp/raw.duckdb $(BIN)/sqlfluff lint dbt_project/models \
+	IROQA_BUILD_PATH=$$tmp/lint.duckdb IROQA_RAW_DB=$$tmp/raw.duckdb IROQA_PSEUDONYM_KEY=$(LINT_PSEUDONYM_KEY) \
+		$(BIN)/sqlfluff lint dbt_project/models \
 		--processes 2 --disable-progress-bar; rc=$$?; rm -rf $$tmp; exit $$rc
 
 format: install ## apply ruff's formatting

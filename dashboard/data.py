@@ -935,9 +935,9 @@ def _resolved_app_events(home: str, version: int) -> list[dict]:
 
 
 def _case_ref_of(child_id: str) -> str:
-    import hashlib
+    from warehouse.access import pseudonym  # the one definition, as the marts' case_ref (macros/case_ref.sql)
 
-    return "C-" + hashlib.md5(f"iroqa:{child_id}".encode()).hexdigest()[:8].upper()  # noqa: S324 - as macros/case_ref.sql
+    return pseudonym(child_id)
 
 
 def _apply(state: dict, ev: dict) -> None:

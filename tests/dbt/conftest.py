@@ -44,6 +44,7 @@ class BuildResult:
     seconds: float
     build_path: Path
     run_results: dict
+    pseudonym_key: str = ""  # the key the build's case_ref was made with
 
     def results_by_type(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -67,12 +68,15 @@ def run_dbt_build(raw_db: Path, out_dir: Path, *, as_at: str, protocol: str,
     warehouse home whose app events the build reads (default: none, only the placeholder file)."""
     build_path = out_dir / f"build-{protocol}-{as_at}.duckdb"
     target_path = out_dir / f"target-{protocol}-{as_at}"
+    from warehouse.access import pseudonym_key
     from warehouse.events import ensure_events_readable
 
     events_home = events_home or Paths(out_dir / "home")
     ensure_events_readable(events_home)  # without app events: only the zero-row placeholder file
+    key = pseudonym_key(events_home)  # the home's own key, as warehouse.build.dbt_env gives it
     env = dict(os.environ)
     env.update({
+        "IROQA_PSEUDONYM_KEY": key,
         "IROQA_EVENTS_DIR": str(events_home.events_dir),
         "IROQA_BUILD_PATH": str(build_path),
         "IROQA_RAW_DB": str(raw_db),
@@ -95,7 +99,7 @@ def run_dbt_build(raw_db: Path, out_dir: Path, *, as_at: str, protocol: str,
     seconds = time.monotonic() - started
     results_file = target_path / "run_results.json"
     run_results = json.loads(results_file.read_text()) if results_file.exists() else {}
-    return BuildResult(proc.returncode, proc.stdout + proc.stderr, seconds, build_path, run_results)
+    return BuildResult(proc.returncode, proc.stdout + proc.stderr, seconds, build_path, run_results, key)
 
 
 @pytest.fixture(scope="session")
