@@ -1,8 +1,8 @@
 {#
     The pseudonymous case reference shown on screens and in packs instead of the case-system
     person id: 'C-' and the first 12 hex digits of SHA-256(key || child_id), upper case. The same
-    value as warehouse.access.pseudonym(child_id) (one definition: tests/auth/test_access.py
-    checks that they agree).
+    value as warehouse.access.pseudonym(child_id, key) (tests/dbt/test_dbt_case_ref.py checks
+    every mart's case_ref against it).
 
     The key is the warehouse's secret ($IROQA_HOME/auth/pseudonym.key), given to dbt in the
     environment variable IROQA_PSEUDONYM_KEY (warehouse/build.py: dbt_env sets it). Without it, or
