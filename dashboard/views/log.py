@@ -262,6 +262,7 @@ scope = ui.user_scope()
 user = st.session_state.get("user")
 auth.require_page(user, scope, PAGE_LOG_FORM)
 build = ui.require_build("Log a challenge")
+live.prepare_rebuilder()  # dbt loaded and parsed before the first save: it shows sooner (ADR 0002)
 ui.header("Log a challenge", build)
 st.caption(
     "Each save is one event, kept for good with who saved it and when; a correction is a new event. "

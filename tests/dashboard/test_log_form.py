@@ -7,7 +7,8 @@ written if the audit cannot be. Corrections ("Correct an earlier entry") are new
 the entry they correct.
 
 Each test works on a private copy of the demo warehouse (``scratch_warehouse``), signs in users
-created in it, and records request_build() calls instead of starting real rebuilds."""
+created in it, and records request_build() calls instead of starting real rebuilds (nor does the
+page start a rebuilder in advance)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ def cheap_hashing(monkeypatch):
 def w(scratch_warehouse, monkeypatch):
     calls: list[int] = []
     monkeypatch.setattr(live, "request_build", lambda *a, **k: calls.append(1))
+    monkeypatch.setattr(live, "prepare_rebuilder", lambda *a, **k: None)
     before = set(read_events(scratch_warehouse.paths)["event_id"].to_list())
     # The IRO with the most open challenges signs in unless a test says otherwise.
     worker = query(
@@ -855,3 +857,11 @@ def test_resolve_amendments_matches_the_dbt_rule():
     assert (out["a"]["event_id"], out["a"]["note"], out["a"]["amendment_count"]) == ("c", "v3", 2)
     assert out["a"]["first_recorded_by"] == "x"
     assert out["e"]["note"] == "alone"
+
+
+def test_opening_the_form_warms_up_a_rebuilder(w, monkeypatch):
+    """The page starts a rebuilder in advance (dbt loaded and parsed before the first save)."""
+    calls: list[int] = []
+    monkeypatch.setattr(live, "prepare_rebuilder", lambda *a, **k: calls.append(1))
+    open_form(w)
+    assert calls
