@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from tests.conftest import DEMO_END
+from warehouse.access import pseudonym_key
 from warehouse.build import EVENT_SELECTOR, build, code_fingerprint, inputs_fingerprint
 from warehouse.events import write_event
 from warehouse.store import read_live
@@ -112,9 +113,12 @@ def test_an_events_only_build_gives_exactly_what_a_full_build_gives(scratch_ware
 
 def test_anything_but_the_events_changing_makes_a_full_build(scratch_warehouse):
     w = scratch_warehouse
-    env = {"IROQA_RAW_DB": str(w.paths.raw_db)}
+    env = {"IROQA_RAW_DB": str(w.paths.raw_db), "IROQA_PSEUDONYM_KEY": pseudonym_key(w.paths)}
     same = inputs_fingerprint(w.paths, {"as_at": DEMO_END.isoformat(), "protocol": "leicestershire"}, env)
     assert same == w.live.inputs
+    # a new pseudonym key changes every case_ref: a full build
+    rekeyed = dict(env, IROQA_PSEUDONYM_KEY="f" * 64)
+    assert inputs_fingerprint(w.paths, {"as_at": DEMO_END.isoformat(), "protocol": "leicestershire"}, rekeyed) != same
     assert inputs_fingerprint(w.paths, {"as_at": "2026-10-31", "protocol": "leicestershire"}, env) != same
     assert inputs_fingerprint(w.paths, {"as_at": DEMO_END.isoformat(), "protocol": "rotherham"}, env) != same
     # the events folder and the build's own path are not inputs
