@@ -829,18 +829,42 @@ def _built_challenges_for_form(build: LiveBuild, scope: Scope) -> pl.DataFrame:
     return _query(build, sql, p)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _has_app_challenge_ids(build: LiveBuild) -> bool:
+    """Whether the build's fct_challenges has ``app_challenge_id`` (builds from before the app's
+    challenges were reconciled with the extract's do not)."""
+    df = _query(
+        build,
+        "select 1 from information_schema.columns "
+        "where table_name = 'fct_challenges' and column_name = 'app_challenge_id'",
+    )
+    return not df.is_empty()
+
+
+def _app_id_column(build: LiveBuild) -> str:
+    return "app_challenge_id" if _has_app_challenge_ids(build) else "cast(null as varchar)"
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def _built_challenge_ids(build: LiveBuild) -> frozenset[str]:
-    return frozenset(_query(build, "select challenge_id from fct_challenges")["challenge_id"].to_list())
+    """Every challenge id the build has, including the app's id of a challenge logged in the app that
+    the build counts as the extract's same challenge (``app_challenge_id``, docs/marts.md rule 3)."""
+    df = _query(build, f"select challenge_id, {_app_id_column(build)} as app_id from fct_challenges")  # noqa: S608
+    return frozenset(df["challenge_id"].to_list()) | frozenset(df["app_id"].drop_nulls().to_list())
 
 
 def _built_challenge(build: LiveBuild, challenge_id: str) -> dict | None:
+    """The built challenge with this id, or whose app id (``app_challenge_id``) it is."""
     p = _Params()
+    wanted = p.bind(challenge_id)
+    app_id = _app_id_column(build)
     sql = f"""
         select challenge_id, case_ref, legal_status, route, entry_stage, status, current_stage, raised_on,
-               closed_on, is_cafcass_referred, team_id, iro_worker_id
-        from fct_challenges where challenge_id = {p.bind(challenge_id)}
-    """  # noqa: S608 - bound values
+               closed_on, is_cafcass_referred, team_id, iro_worker_id, {app_id} as app_challenge_id
+        from fct_challenges where challenge_id = {wanted} or {app_id} = {wanted}
+        order by challenge_id = {wanted} desc
+        limit 1
+    """  # noqa: S608 - constant fragments, bound values
     df = _query(build, sql, p)
     return df.row(0, named=True) if not df.is_empty() else None
 
@@ -999,6 +1023,7 @@ def _state_from_raised(ev: dict) -> dict:
         "is_cafcass_referred": False,
         "team_id": ev["team_id"],
         "iro_worker_id": ev["raised_by_worker_id"],
+        "app_challenge_id": None,
         "pending_build": True,
     }
 
@@ -1011,17 +1036,21 @@ def challenge_state(build: LiveBuild, home: str, challenge_id: str) -> dict | No
 
     An amendment of an event the build already has shows after the next build (the state here is
     the build's until then)."""
-    events = [ev for ev in resolved_app_events(home) if ev["challenge_id"] == challenge_id]
     state = _built_challenge(build, challenge_id)
     if state is None:
+        events = [ev for ev in resolved_app_events(home) if ev["challenge_id"] == challenge_id]
         raised = [ev for ev in events if ev["action"] == "raised"]
         if not raised:
             return None
         state = _state_from_raised(raised[0])
         seen: set[str] = set()
     else:
+        # a challenge logged in the app and also in the extract is the extract's: the app's events
+        # under either id are its events
+        ids = {state["challenge_id"], state["app_challenge_id"]} - {None}
+        events = [ev for ev in resolved_app_events(home) if ev["challenge_id"] in ids]
         state = dict(state, pending_build=False)
-        seen = _built_event_ids(build, challenge_id)
+        seen = _built_event_ids(build, state["challenge_id"])
     for ev in events:
         if ev["action"] != "raised" and ev["original_event_id"] not in seen:
             _apply(state, ev)
@@ -1029,13 +1058,17 @@ def challenge_state(build: LiveBuild, home: str, challenge_id: str) -> dict | No
     return state
 
 
-def app_event_versions(home: str, challenge_id: str) -> list[dict]:
+def app_event_versions(build: LiveBuild, home: str, challenge_id: str) -> list[dict]:
     """The events of one challenge that were recorded in the app (the ones the form can correct),
     each as its latest version (amendments applied), in the order they happened: the raising
-    first, then by date and when first recorded."""
+    first, then by date and when first recorded. For a challenge the build counts as the extract's
+    and the app's (``app_challenge_id``), the app's events under either id; each keeps its own
+    ``challenge_id``, which a correction must keep."""
+    built = _built_challenge(build, challenge_id)
+    ids = {challenge_id} | ({built["challenge_id"], built["app_challenge_id"]} - {None} if built else set())
     events = [
         dict(ev, case_ref=_case_ref_of(ev["child_id"]) if ev["child_id"] else None)
         for ev in resolved_app_events(home)
-        if ev["challenge_id"] == challenge_id
+        if ev["challenge_id"] in ids
     ]
     return sorted(events, key=lambda ev: (ev["action"] != "raised", ev["event_on"], ev["first_recorded_at"]))

@@ -166,7 +166,7 @@ def stage_before(on: date, target: dict) -> int:
     it entered before then, and the other escalations recorded in the app before then."""
     cut = min(on, target["event_on"])
     seen = [int(state.get("entry_stage") or 0)]
-    episodes = data.case_episodes(build, scope, target["challenge_id"])
+    episodes = data.case_episodes(build, scope, state["challenge_id"])
     seen += [
         int(n)
         for key, n, entered in zip(
@@ -176,7 +176,7 @@ def stage_before(on: date, target: dict) -> int:
     ]
     seen += [
         int(v["stage"] or 0)
-        for v in data.app_event_versions(home, target["challenge_id"])
+        for v in data.app_event_versions(build, home, state["challenge_id"])
         if v["action"] == "escalated"
         and v["original_event_id"] != target["original_event_id"]
         and v["event_on"] < cut
@@ -521,7 +521,9 @@ else:
     else:  # AMEND: correct an entry recorded in the app, by saving a new event that amends it
         st.caption(EXTRACT_NOTE)
         versions = (
-            {v["original_event_id"]: v for v in data.app_event_versions(home, picked)} if picked else {}
+            {v["original_event_id"]: v for v in data.app_event_versions(build, home, picked)}
+            if picked
+            else {}
         )
         if picked and not versions:
             ui.empty(
@@ -765,10 +767,12 @@ else:
                         "Nothing has changed: correct at least one field, or leave the entry as it is."
                     )
                 if not errors:
-                    # amends the version shown (the latest): the chain leads back to the original
+                    # amends the version shown (the latest): the chain leads back to the original.
+                    # Same challenge id as the entry: for a challenge logged in the app that the
+                    # build counts as the extract's, the app's id, not the one picked.
                     fields = {
                         "action": act,
-                        "challenge_id": picked,
+                        "challenge_id": target["challenge_id"],
                         "amends_event_id": target["event_id"],
                         **{k: v for k, v in new.items() if v is not None and v != ""},
                     }

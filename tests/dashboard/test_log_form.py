@@ -865,3 +865,66 @@ def test_opening_the_form_warms_up_a_rebuilder(w, monkeypatch):
     monkeypatch.setattr(live, "prepare_rebuilder", lambda *a, **k: calls.append(1))
     open_form(w)
     assert calls
+
+
+@pytest.mark.slow
+def test_a_challenge_logged_in_the_app_and_in_the_extract_is_listed_once_and_its_app_entries_corrected(w):
+    """Once a build counts an app challenge as the extract's same challenge (app_challenge_id,
+    docs/marts.md rule 3), the form lists it once, under the extract's id, and its app entries
+    (logged under the app's id) can be corrected; a correction keeps the app's id."""
+    from tests.conftest import DEMO_END
+    from warehouse.build import build
+    from warehouse.store import read_live
+
+    c = query(
+        w.live,
+        "select challenge_id, child_id, raised_on, iro_worker_id, route, entry_stage, legal_status "
+        "from fct_challenges where status = 'open' and route = 'formal' and iro_worker_id = $w "
+        "and record_source = 'case_system' order by challenge_id limit 1",
+        {"w": w.worker},
+    ).row(0, named=True)
+    raised = write_event(
+        {
+            "action": "raised",
+            "child_id": c["child_id"],
+            "raised_on": c["raised_on"],
+            "raised_by_worker_id": c["iro_worker_id"],
+            "legal_status": c["legal_status"],
+            "context": "lac_review",
+            "route": c["route"],
+            "entry_stage": c["entry_stage"],
+            "themes": ["care_plan_quality"],
+            "recorded_by": iro(w),
+        },
+        w.paths,
+    ).record
+    note = _an_app_event(
+        w, {"challenge_id": raised["challenge_id"], "raised_on": c["raised_on"]}, note="tpyo"
+    )
+    w.before |= {raised["event_id"], note["event_id"]}
+    build(as_at=DEMO_END, p=w.paths)
+    merged = query(
+        read_live(w.paths),
+        "select challenge_id from fct_challenges where app_challenge_id = $a",
+        {"a": raised["challenge_id"]},
+    )["challenge_id"].to_list()
+    assert merged == [c["challenge_id"]]
+
+    at = open_form(w, "amend")
+    listed = _listed(at)
+    assert c["challenge_id"] in listed and raised["challenge_id"] not in listed
+    at.selectbox("log_challenge").set_value(c["challenge_id"]).run()
+    assert set(at.selectbox("log_amend_entry").options) >= {
+        at.selectbox("log_amend_entry").format_func(raised["event_id"]),
+        at.selectbox("log_amend_entry").format_func(note["event_id"]),
+    }
+    at.selectbox("log_amend_entry").set_value(note["event_id"]).run()
+    at.text_area("log_amend_note").set_value("typo")
+    save(at, "log_amend_save")
+    assert not errors(at)
+    [fix] = saved(w)
+    assert (fix["challenge_id"], fix["amends_event_id"], fix["note"]) == (
+        raised["challenge_id"],
+        note["event_id"],
+        "typo",
+    )
