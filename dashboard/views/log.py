@@ -586,8 +586,11 @@ else:
                     ("Reason", target["reason"] or ""),
                     ("Note", target["note"] or ""),
                 ]
-                if act not in ("response", "escalated"):
+                hidden = {"response": {"Reason"}, "escalated": {"Satisfied"}}.get(act)
+                if hidden is None:  # resolved, withdrawn, CAFCASS, legal advice, note
                     rows = [r for r in rows if r[0] in ("What", "Date", "Note")]
+                else:
+                    rows = [r for r in rows if r[0] not in hidden]
             rows.append(
                 ("Recorded by", f"{target['recorded_by']}, {ui.short_date(target['recorded_at'].date())}")
             )
