@@ -52,8 +52,23 @@ def test_rotherham_build_passes_with_every_unit_and_data_test(rotherham_build):
     _assert_build_passed(rotherham_build)
     kinds = rotherham_build.results_by_type()
     assert kinds.get("unit_test", 0) >= 20
-    assert kinds.get("test", 0) >= 250
+    # data tests, and the marts' not-null checks, which are column constraints enforced as each
+    # table is written (ADR 0002: a null fails its model, so the build)
+    not_null = _not_null_constraints(rotherham_build.build_path)
+    assert not_null >= 140
+    assert kinds.get("test", 0) >= 150
+    assert kinds.get("test", 0) + not_null >= 300
     assert kinds.get("model", 0) >= 25
+
+
+def _not_null_constraints(build_path) -> int:
+    con = duckdb.connect(str(build_path), read_only=True)
+    try:
+        return con.sql(
+            "select count(*) from duckdb_constraints() where constraint_type = 'NOT NULL' and schema_name = 'main'"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
 
 
 def test_rotherham_monthly_counts_match_the_report(rotherham_build):

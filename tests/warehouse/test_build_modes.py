@@ -137,3 +137,35 @@ def test_the_code_fingerprint_names_the_variables_dbt_reads():
     digest, names = code_fingerprint()
     assert len(digest) == 64
     assert {"IROQA_BUILD_PATH", "IROQA_RAW_DB", "IROQA_EVENTS_DIR"} <= names
+
+
+def test_the_marts_not_null_constraints_are_enforced_in_the_build(demo_warehouse, tmp_path):
+    """The marts' not-null checks are column constraints (ADR 0002): every one declared in the
+    models' YAML is a NOT NULL column of the built table, so a null fails the model, and so the
+    build, exactly as the data test it replaced did."""
+    import yaml
+
+    from warehouse import settings
+
+    declared = set()
+    for f in (settings.DBT_PROJECT_DIR / "models" / "marts").glob("*.yml"):
+        for model in yaml.safe_load(f.read_text()).get("models", []):
+            for col in model.get("columns", []):
+                if any(c.get("type") == "not_null" for c in col.get("constraints") or []):
+                    declared.add((model["name"], col["name"]))
+    assert len(declared) > 100
+    nullable = {
+        (t, c): n
+        for t, c, n in demo_warehouse.query(
+            "select table_name, column_name, is_nullable from information_schema.columns where table_schema = 'main'"
+        ).iter_rows()
+    }
+    assert {k for k in declared if nullable.get(k) != "NO"} == set()
+    copy = tmp_path / "copy.duckdb"  # never write to a live build
+    copy.write_bytes(demo_warehouse.live.file.read_bytes())
+    con = duckdb.connect(str(copy))
+    try:
+        with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+            con.execute("insert into fct_challenges select * replace (null as case_ref) from fct_challenges limit 1")
+    finally:
+        con.close()
