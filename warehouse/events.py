@@ -321,6 +321,17 @@ def validate_event(fields: dict[str, Any], *, today: date | None = None) -> dict
             )
         if raised_on or event_on:
             values["raised_on"] = values["event_on"] = raised_on or event_on
+        if "challenge_id" in values:
+            # Only the app's own ids (an amendment of a 'raised' carries its challenge's uuid): a
+            # case-system id here would make a second challenge under an extract challenge's id.
+            try:
+                values["challenge_id"] = str(uuid.UUID(values["challenge_id"]))
+            except ValueError:
+                raise EventError(
+                    "challenge_id",
+                    f"{values['challenge_id']!r} is not an id the app gave: a new challenge gets a new "
+                    "UUID (leave challenge_id out); only a correction of it repeats that UUID",
+                ) from None
         values.setdefault("challenge_id", str(uuid.uuid4()))
         route, entry_stage = values.get("route"), values.get("entry_stage")
         if route == "informal" and entry_stage not in (None, 0):

@@ -163,9 +163,10 @@ def test_every_action_round_trips(p, action):
 
 
 def test_read_events_is_in_recorded_order_and_amendments_are_new_events(p):
-    first = write_event(raised(challenge_id="CH-7"), p)
-    fix = write_event(raised(challenge_id="CH-7", legal_status="cp", amends_event_id=first.event_id), p)
-    later = write_event(step("resolved", challenge_id="CH-7"), p)
+    first = write_event(raised(), p)
+    ch = first.challenge_id
+    fix = write_event(raised(challenge_id=ch, legal_status="cp", amends_event_id=first.event_id), p)
+    later = write_event(step("resolved", challenge_id=ch), p)
     df = read_events(p)
     assert df["event_id"].to_list() == [first.event_id, fix.event_id, later.event_id]
     assert df["amends_event_id"].to_list() == [None, first.event_id, None]
@@ -233,6 +234,7 @@ TOMORROW = TODAY + timedelta(days=2)  # two days: in the future in every time zo
         ({**step("note"), "event_id": "abc"}, "event_id", "not a UUID"),
         ({**step("note"), "event_id": str(uuid.UUID(int=0))}, "event_id", "reserved"),
         ({**step("note"), "challenge_id": "CH\n1"}, "challenge_id", "one line"),
+        ({**raised(), "challenge_id": "CH-7"}, "challenge_id", "not an id the app gave"),
         ({**step("note"), "challenge_id": "C" * 201}, "challenge_id", "the most allowed is 200"),
         ({**raised(), "child_id": None}, "child_id", "required"),
         ({**raised(), "themes": []}, "themes", "required"),
