@@ -2,9 +2,12 @@
 
     python -m tests.browser.screenshots            (or: make screenshots)
 
-Reuses ``$IROQA_HOME``'s live build if there is one; otherwise builds the demo warehouse
-(demo -> ingest -> build, scale ``$IROQA_SCREENSHOT_SCALE`` or ``la``) in a temporary folder.
-Each page is captured whole (the full scrolling height), as at the build's as-at date.
+Uses a private copy of ``$IROQA_HOME``'s warehouse if it has a live build; otherwise builds the
+demo warehouse (demo -> ingest -> build, scale ``$IROQA_SCREENSHOT_SCALE`` or ``la``) in a
+temporary folder. Three accounts are created in that copy (never in your warehouse) and each signs
+in through the real form to take its pages: leadership (the meeting's pages), an IRO (the log
+page, with the IRO of the most urgent case) and the administrator (users, audit log); and the
+sign-in page itself. Each page is captured whole (the full scrolling height).
 """
 
 from __future__ import annotations
@@ -16,30 +19,65 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.browser.server import REPO, browser, serve, wait_for_app
+from tests.browser.server import REPO, browser, serve, sign_in, wait_for_app
 
 OUT = REPO / "docs" / "screenshots"
 SIZES = [(1366, 768), (1920, 1080)]
+PASSWORD = "screenshots only, a long passphrase"
 
 
-def pages(case_id: str) -> list[tuple[str, str]]:
-    """(file stem, URL path) for every page, and the drill-downs worth showing."""
-    return [
-        ("overview", "/"),
-        ("meeting", "/meeting"),
-        ("monthly", "/monthly"),
-        ("themes", "/themes"),
-        ("teams", "/teams"),
-        ("case-timeline", f"/case?case={case_id}"),
-    ]
+def pages(case_id: str) -> dict[str, list[tuple[str, str]]]:
+    """Per account: (file stem, URL path) of every page it takes."""
+    return {
+        "screens-leader": [
+            ("overview", "/"),
+            ("meeting", "/meeting"),
+            ("monthly", "/monthly"),
+            ("themes", "/themes"),
+            ("teams", "/teams"),
+            ("case-timeline", f"/case?case={case_id}"),
+        ],
+        "screens-iro": [("log", "/log")],
+        "screens-admin": [("users", "/users"), ("audit-log", "/audit")],
+    }
 
 
 def live_home() -> Path | None:
+    """A private copy of ``$IROQA_HOME``'s warehouse, if it has a live build."""
+    from tests.conftest import Warehouse, clone_warehouse
     from warehouse import settings
     from warehouse.store import read_live
 
-    home = settings.home()
-    return home if read_live(settings.Paths(home)) else None
+    p = settings.Paths(settings.home())
+    live = read_live(p)
+    if live is None:
+        return None
+    home = Path(tempfile.mkdtemp(prefix="iroqa-screens-"))
+    clone_warehouse(Warehouse(home=p.home, paths=p, live=live, extracts=p.home), home)
+    return home
+
+
+def add_accounts(home: Path, case_id: str) -> None:
+    """The three screenshot accounts, in the (private) warehouse ``home``."""
+    import duckdb
+
+    from warehouse import users
+    from warehouse.settings import Paths
+    from warehouse.store import read_live
+
+    p = Paths(home)
+    con = duckdb.connect(str(read_live(p).file), read_only=True)
+    try:
+        row = con.sql("select iro_worker_id from fct_challenges where challenge_id = $c",
+                      params={"c": case_id}).fetchall()
+    finally:
+        con.close()
+    iro = row[0][0] if row and row[0][0] else None
+    for name, role, worker in (("screens-leader", "leadership", None), ("screens-iro", "iro", iro),
+                               ("screens-admin", "admin", None)):
+        if users.get_user(p, name) is None:
+            users.add_user(p, name, role=role, password=PASSWORD, worker_id=worker,
+                           display_name=name.replace("screens-", "").title())
 
 
 def demo_home(scale: str) -> Path:
@@ -80,29 +118,46 @@ def capture(base_url: str, case_id: str, out: Path, sizes=SIZES, full_page: bool
                 viewport={"width": width, "height": height}, device_scale_factor=1, accept_downloads=False
             )
             page = ctx.new_page()
-            for stem, path in pages(case_id):
-                started = time.monotonic()
-                page.goto(base_url + path)
-                wait_for_app(page)
-                target = out / f"{stem}-{width}x{height}.png"
-                _screenshot(page, target, full_page)
-                written.append(target)
-                print(f"{_show(target)}  ({time.monotonic() - started:.1f}s)", flush=True)
-            # The meeting with a case drilled into: select the first row, its timeline shows beneath.
-            page.goto(base_url + "/meeting")
-            wait_for_app(page)
-            cells = page.locator('[data-testid="stDataFrame"]').first
-            if cells.count():
-                box = cells.bounding_box()
-                page.mouse.click(box["x"] + 12, box["y"] + 52)  # the first row's selection column
-                page.wait_for_timeout(300)
-                wait_for_app(page)
-                target = out / f"meeting-drilldown-{width}x{height}.png"
-                _screenshot(page, target, full_page)
-                written.append(target)
-                print(_show(target), flush=True)
+            page.goto(base_url + "/")
+            page.get_by_label("Username", exact=True).wait_for(timeout=60_000)
+            target = out / f"sign-in-{width}x{height}.png"
+            _screenshot(page, target, full_page)
+            written.append(target)
             ctx.close()
+            for account, account_pages in pages(case_id).items():
+                ctx = b.new_context(
+                    viewport={"width": width, "height": height}, device_scale_factor=1, accept_downloads=False
+                )
+                page = ctx.new_page()
+                page.goto(base_url + "/")
+                sign_in(page, account, PASSWORD, timeout=60_000)
+                for stem, path in account_pages:
+                    started = time.monotonic()
+                    page.goto(base_url + path)
+                    wait_for_app(page)
+                    target = out / f"{stem}-{width}x{height}.png"
+                    _screenshot(page, target, full_page)
+                    written.append(target)
+                    print(f"{_show(target)}  ({time.monotonic() - started:.1f}s)", flush=True)
+                if account == "screens-leader":
+                    _drilldown(page, base_url, out / f"meeting-drilldown-{width}x{height}.png", full_page)
+                    written.append(out / f"meeting-drilldown-{width}x{height}.png")
+                ctx.close()
     return written
+
+
+def _drilldown(page, base_url: str, target: Path, full_page: bool) -> None:
+    """The meeting with a case drilled into: select the first row, its timeline shows beneath."""
+    page.goto(base_url + "/meeting")
+    wait_for_app(page)
+    cells = page.locator('[data-testid="stDataFrame"]').first
+    if cells.count():
+        box = cells.bounding_box()
+        page.mouse.click(box["x"] + 12, box["y"] + 52)  # the first row's selection column
+        page.wait_for_timeout(300)
+        wait_for_app(page)
+    _screenshot(page, target, full_page)
+    print(_show(target), flush=True)
 
 
 def _show(p: Path) -> str:
@@ -134,8 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     home = live_home() or demo_home(os.environ.get("IROQA_SCREENSHOT_SCALE", "la"))
     print(f"Serving the dashboard on the warehouse in {home}", flush=True)
+    case_id = a_case(home)
+    add_accounts(home, case_id)
     with serve(home) as url:
-        capture(url, a_case(home), args.out, full_page=not args.viewport_only)
+        capture(url, case_id, args.out, full_page=not args.viewport_only)
     return 0
 
 
