@@ -199,7 +199,7 @@ def _spawn(p: Paths, fd: int) -> None:
 @dataclass(frozen=True)
 class RebuildStatus:
     running: bool  # a rebuilder process is alive and working
-    state: str  # idle | building | backing_off | stopped (died mid-work; the next request restarts it)
+    state: str  # idle | starting | warming | building | backing_off | stopped (died mid-work)
     pending: bool  # a request has not been built yet (being built, waiting, or lost to a dead rebuilder)
     pid: int | None
     requested_at: str | None
@@ -412,6 +412,7 @@ def run_rebuilder(p: Paths, lock_fd: int | None = None) -> int:
     _say("rebuilder started")
     warm_up = _build_hook("warm_up")
     if warm_up is not None and rebuilder.pending_token() is None:
+        rebuilder.save(state="warming")  # alive, not building: pages do not say "Updating"
         started = time.monotonic()
         try:
             warm_up(p)  # nothing to build yet: load dbt and parse now, not on the first save

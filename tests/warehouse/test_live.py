@@ -58,6 +58,7 @@ def fake_build(*, as_at: date | None = None, p: settings.Paths | None = None, **
 
 def warm_up(p: settings.Paths) -> None:
     """The fake build's warm-up (the real one loads dbt and parses): journalled."""
+    time.sleep(float(os.environ.get("FAKE_WARM_UP_SECONDS", "0")))
     with open(p.home / "fake_warm_ups.jsonl", "a") as fh:
         fh.write(json.dumps({"pid": os.getpid(), "at": time.time()}) + "\n")
 
@@ -235,7 +236,11 @@ def test_a_waiting_rebuilder_builds_the_next_request_itself_without_a_new_proces
 def test_prepare_rebuilder_starts_one_warm_process_and_it_takes_the_first_request(home, monkeypatch):
     monkeypatch.setenv("IROQA_REBUILD_LINGER", "30")
     monkeypatch.setenv("FAKE_BUILD_SECONDS", "0.1")
+    monkeypatch.setenv("FAKE_WARM_UP_SECONDS", "1")
     live.prepare_rebuilder(home)
+    _wait_for(lambda: live.rebuild_status(home).state == "warming")
+    s = live.rebuild_status(home)
+    assert s.running and not s.pending  # so the pages do not say "Updating"
     _wait_for(lambda: len(_warm_ups(home)) == 1)
     live.prepare_rebuilder(home)  # one is running: no second process
     live.prepare_rebuilder(home)
