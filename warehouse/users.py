@@ -315,6 +315,33 @@ def find_user_by_email(p: Paths | None, email: str) -> User | None:
     return None
 
 
+def _new_record(
+    username: str,
+    *,
+    role: str,
+    password: str,
+    now: str,
+    display_name: str = "",
+    teams: list[str] | None = None,
+    worker_id: str | None = None,
+    email: str | None = None,
+) -> dict:
+    """A new account's record in the users file (values already checked); only the hash is kept."""
+    return {
+        "username": username,
+        "display_name": display_name,
+        "role": role,
+        "teams": teams or [],
+        "worker_id": worker_id,
+        "email": email,
+        "disabled": False,
+        "password_hash": hash_password(password),
+        "created_at": now,
+        "changed_at": now,
+        "password_changed_at": now,
+    }
+
+
 def add_user(
     p: Paths | None,
     username: str,
@@ -336,20 +363,11 @@ def add_user(
     with _editing(p) as data:
         if u in data["users"]:
             raise UserError(f"there is already a user called {u!r}")
-        data["users"][u] = {
-            "username": u,
-            "display_name": (display_name or "").strip(),
-            "role": role,
-            "teams": _check_teams(teams),
-            "worker_id": (worker_id or "").strip() or None,
-            "email": (email or "").strip().lower() or None,
-            "disabled": False,
-            "password_hash": hash_password(password),
-            "created_at": now,
-            "changed_at": now,
-            "password_changed_at": now,
-        }
-        rec = data["users"][u]
+        rec = data["users"][u] = _new_record(
+            u, role=role, password=password, now=now, display_name=(display_name or "").strip(),
+            teams=_check_teams(teams), worker_id=(worker_id or "").strip() or None,
+            email=(email or "").strip().lower() or None,
+        )
     return _user_from_record(rec)
 
 
@@ -566,19 +584,9 @@ def ensure_demo_admin(p: Paths | None = None) -> str | None:
         if data["users"]:
             return None
         now = _now_iso()
-        data["users"][DEMO_ADMIN] = {
-            "username": DEMO_ADMIN,
-            "display_name": "Demo administrator",
-            "role": "admin",
-            "teams": [],
-            "worker_id": None,
-            "email": None,
-            "disabled": False,
-            "password_hash": hash_password(password),
-            "created_at": now,
-            "changed_at": now,
-            "password_changed_at": now,
-        }
+        data["users"][DEMO_ADMIN] = _new_record(
+            DEMO_ADMIN, role="admin", password=password, now=now, display_name="Demo administrator"
+        )
     return password
 
 
@@ -607,19 +615,11 @@ def ensure_demo_accounts(
         now = _now_iso()
         for username, (role, name) in DEMO_ACCOUNTS.items():
             password = generate_password()
-            data["users"][username] = {
-                "username": username,
-                "display_name": name,
-                "role": role,
-                "teams": teams if role == "asm" else [],
-                "worker_id": (iro_worker_id or None) if role == "iro" else None,
-                "email": None,
-                "disabled": False,
-                "password_hash": hash_password(password),
-                "created_at": now,
-                "changed_at": now,
-                "password_changed_at": now,
-            }
+            data["users"][username] = _new_record(
+                username, role=role, password=password, now=now, display_name=name,
+                teams=teams if role == "asm" else [],
+                worker_id=(iro_worker_id or None) if role == "iro" else None,
+            )
             created[username] = password
     return created
 
