@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.browser.server import REPO, browser, serve, sign_in, wait_for_app
+from tests.browser.server import REPO, browser, goto_signed_in, serve, wait_for_app
 
 OUT = REPO / "docs" / "screenshots"
 SIZES = [(1366, 768), (1920, 1080)]
@@ -129,27 +129,24 @@ def capture(base_url: str, case_id: str, out: Path, sizes=SIZES, full_page: bool
                     viewport={"width": width, "height": height}, device_scale_factor=1, accept_downloads=False
                 )
                 page = ctx.new_page()
-                page.goto(base_url + "/")
-                sign_in(page, account, PASSWORD, timeout=60_000)
                 for stem, path in account_pages:
                     started = time.monotonic()
-                    page.goto(base_url + path)
-                    wait_for_app(page)
+                    # each page load is a new Streamlit session: it asks to sign in, then shows the page
+                    goto_signed_in(page, base_url + path, account, PASSWORD)
                     target = out / f"{stem}-{width}x{height}.png"
                     _screenshot(page, target, full_page)
                     written.append(target)
                     print(f"{_show(target)}  ({time.monotonic() - started:.1f}s)", flush=True)
                 if account == "screens-leader":
-                    _drilldown(page, base_url, out / f"meeting-drilldown-{width}x{height}.png", full_page)
+                    _drilldown(page, base_url, out / f"meeting-drilldown-{width}x{height}.png", full_page, account)
                     written.append(out / f"meeting-drilldown-{width}x{height}.png")
                 ctx.close()
     return written
 
 
-def _drilldown(page, base_url: str, target: Path, full_page: bool) -> None:
+def _drilldown(page, base_url: str, target: Path, full_page: bool, account: str) -> None:
     """The meeting with a case drilled into: select the first row, its timeline shows beneath."""
-    page.goto(base_url + "/meeting")
-    wait_for_app(page)
+    goto_signed_in(page, base_url + "/meeting", account, PASSWORD)
     cells = page.locator('[data-testid="stDataFrame"]').first
     if cells.count():
         box = cells.bounding_box()
