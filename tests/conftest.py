@@ -18,6 +18,9 @@ from warehouse.store import LiveBuild, read_live
 # save for this long, then leaves (in the app: 15 minutes). Long enough for a test's next save,
 # short enough that none outlives the run by much.
 os.environ.setdefault("IROQA_REBUILD_LINGER", "30")
+# Pages opened by AppTests in a test's own warehouse do not start a warm rebuilder each (dozens at
+# once would load dbt side by side); tests/browser/server.py serves the app with it on, as users have it.
+os.environ.setdefault("IROQA_REBUILD_PREPARE", "0")
 
 # The demo warehouse's last day and as-at date: fixed, so figures are reproducible.
 DEMO_END = date(2026, 10, 30)

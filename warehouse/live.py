@@ -153,7 +153,10 @@ def _request_build(p: Paths, as_at: date | None) -> None:
 def prepare_rebuilder(p: Paths | None = None) -> None:
     """Start a rebuilder with nothing to build, if none is running, so that dbt is loaded and the
     project parsed before the first save (the log page calls this when it opens). Never raises,
-    returns at once, and starts at most one process per warehouse home."""
+    returns at once, and starts at most one process per warehouse home. ``IROQA_REBUILD_PREPARE=0``
+    turns it off (the test suite does, but where a test serves the app as a user would)."""
+    if os.environ.get("IROQA_REBUILD_PREPARE", "1") == "0":
+        return
     try:
         p = p or settings.paths()
         p.home.mkdir(parents=True, exist_ok=True)

@@ -60,7 +60,7 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 def serve(home: Path, *, port: int | None = None, log: Path | None = None) -> Iterator[str]:
     """Run ``streamlit run dashboard/app.py`` with ``IROQA_HOME=home``; yield its base URL."""
     port = port or free_port()
-    env = dict(os.environ, IROQA_HOME=str(home), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, IROQA_HOME=str(home), PYTHONUNBUFFERED="1", IROQA_REBUILD_PREPARE="1")
     cmd = [
         sys.executable,
         "-m",

@@ -234,6 +234,7 @@ def test_a_waiting_rebuilder_builds_the_next_request_itself_without_a_new_proces
 
 
 def test_prepare_rebuilder_starts_one_warm_process_and_it_takes_the_first_request(home, monkeypatch):
+    monkeypatch.setenv("IROQA_REBUILD_PREPARE", "1")
     monkeypatch.setenv("IROQA_REBUILD_LINGER", "30")
     monkeypatch.setenv("FAKE_BUILD_SECONDS", "0.1")
     monkeypatch.setenv("FAKE_WARM_UP_SECONDS", "1")
@@ -251,6 +252,13 @@ def test_prepare_rebuilder_starts_one_warm_process_and_it_takes_the_first_reques
     wait_until_done(home)
     (done,) = builds(home)
     assert done["pid"] == _warm_ups(home)[0]["pid"]
+
+
+def test_prepare_rebuilder_can_be_turned_off(home, monkeypatch):
+    monkeypatch.setenv("IROQA_REBUILD_PREPARE", "0")
+    live.prepare_rebuilder(home)
+    time.sleep(0.5)
+    assert _warm_ups(home) == [] and not live.status_path(home).exists()
 
 
 def test_a_waiting_rebuilder_leaves_when_its_time_is_up_and_a_later_request_starts_another(home, monkeypatch):
