@@ -4,6 +4,7 @@ folder, so nothing touches the default warehouse and tests never see each other'
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -59,6 +60,17 @@ def make_warehouse(home: Path, *, scale: str, end: date, seed: int = 7) -> Wareh
     live = read_live(p)
     assert live is not None
     return Warehouse(home=home, paths=p, live=live, extracts=extracts)
+
+
+@pytest.fixture(autouse=True)
+def _main_module_stays():
+    """Streamlit's AppTest runs a page as ``__main__`` and can leave it there; multiprocessing's
+    spawn and forkserver children then run that page's temporary script instead of starting
+    (``NameError: __args``), and the multi-process tests hang. Put the real one back after each test."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None and sys.modules.get("__main__") is not main:
+        sys.modules["__main__"] = main
 
 
 @pytest.fixture(scope="session")
