@@ -35,7 +35,7 @@ class Warehouse:
     live: LiveBuild
     extracts: Path
 
-    def query(self, sql: str, params: list | None = None):
+    def query(self, sql: str, params: list | dict | None = None):
         import duckdb
 
         con = duckdb.connect(str(self.live.file), read_only=True)

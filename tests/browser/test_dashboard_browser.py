@@ -7,7 +7,6 @@ import io
 import re
 from urllib.parse import parse_qs, urlparse
 
-import duckdb
 import polars as pl
 import pytest
 
@@ -24,14 +23,6 @@ PAGES = {
     "/teams": "Teams",
     "/case": "Case timeline",
 }
-
-
-def q(wh, sql: str, params=None) -> pl.DataFrame:
-    con = duckdb.connect(str(wh.live.file), read_only=True)
-    try:
-        return con.sql(sql, params=params).pl()
-    finally:
-        con.close()
 
 
 def goto(page, url: str) -> None:
@@ -111,7 +102,7 @@ def test_filters_carry_across_pages(page, app_url):
 
 
 def test_drill_down_from_the_meeting_to_a_case(page, app_url, demo_warehouse):
-    first = q(demo_warehouse, "select case_ref from mart_open_stage_3_4 order by urgency_rank limit 1").item(
+    first = demo_warehouse.query("select case_ref from mart_open_stage_3_4 order by urgency_rank limit 1").item(
         0, 0
     )
     goto(page, app_url + "/meeting")
@@ -126,10 +117,8 @@ def test_drill_down_from_the_meeting_to_a_case(page, app_url, demo_warehouse):
 
 
 def test_case_link(page, app_url, demo_warehouse):
-    cid, ref = q(
-        demo_warehouse,
-        "select challenge_id, case_ref from fct_challenges "
-        "where current_stage >= 2 order by raised_on desc limit 1",
+    cid, ref = demo_warehouse.query(
+        "select challenge_id, case_ref from fct_challenges where current_stage >= 2 order by raised_on desc limit 1"
     ).row(0)
     goto(page, f"{app_url}/case?case={cid}")
     no_exception(page)
@@ -145,7 +134,7 @@ def _download(page, name: str):
 
 def test_downloads_match_the_warehouse(page, app_url, demo_warehouse, tmp_path):
     goto(page, app_url + "/meeting")
-    mart = q(demo_warehouse, "select case_ref from mart_open_stage_3_4 order by urgency_rank")[
+    mart = demo_warehouse.query("select case_ref from mart_open_stage_3_4 order by urgency_rank")[
         "case_ref"
     ].to_list()
 
@@ -178,10 +167,9 @@ def test_monthly_report_download_totals(page, app_url, demo_warehouse, tmp_path)
     path = tmp_path / "monthly.csv"
     csv.save_as(path)
     table = pl.read_csv(io.StringIO(path.read_bytes().decode("utf-8-sig")))
-    direct = q(
-        demo_warehouse,
+    direct = demo_warehouse.query(
         "select sum(entries)::bigint from mart_monthly_stage_counts where stage_key = "
-        "'stage_1' and month_start between '2026-01-01' and '2026-10-01'",
+        "'stage_1' and month_start between '2026-01-01' and '2026-10-01'"
     ).item(0, 0)
     assert table.filter(pl.col("Month") == "Total")["Stage 1"].item() == direct
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import duckdb
 import polars as pl
 import pytest
 
@@ -17,19 +16,9 @@ ASM = "browser-asm"
 ASM_PASSWORD = "an assistant service manager's password"
 
 
-def q(wh, sql: str, params=None) -> pl.DataFrame:
-    con = duckdb.connect(str(wh.live.file), read_only=True)
-    try:
-        return con.sql(sql, params=params).pl()
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def asm_teams(demo_warehouse) -> list[str]:
-    teams = q(
-        demo_warehouse,
-        "select c.team_id from mart_open_stage_3_4 m join fct_challenges c using (challenge_id) "
+    teams = demo_warehouse.query("select c.team_id from mart_open_stage_3_4 m join fct_challenges c using (challenge_id) "
         "group by all order by count(*) desc, c.team_id limit 2",
     )["team_id"].to_list()
     if users.get_user(demo_warehouse.paths, ASM) is None:
@@ -57,8 +46,7 @@ def test_wrong_password_is_refused(page, app_url, asm_teams):
 
 def test_asm_signs_in_and_sees_only_their_teams(page, app_url, demo_warehouse, asm_teams, tmp_path):
     names = set(
-        q(
-            demo_warehouse,
+        demo_warehouse.query(
             "select team_name from dim_teams where team_id in (select unnest($t::varchar[]))",
             {"t": asm_teams},
         )["team_name"].to_list()
@@ -84,8 +72,7 @@ def test_asm_signs_in_and_sees_only_their_teams(page, app_url, demo_warehouse, a
     rows = pl.read_csv(io.BytesIO(path.read_bytes().decode("utf-8-sig").encode()))
     assert rows.height > 0
     assert set(rows["Team"].to_list()) <= names
-    expected = q(
-        demo_warehouse,
+    expected = demo_warehouse.query(
         "select count(*) from mart_open_stage_3_4 m join fct_challenges c using (challenge_id) "
         "where c.team_id in (select unnest($t::varchar[]))",
         {"t": asm_teams},
