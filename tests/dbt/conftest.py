@@ -46,6 +46,16 @@ class BuildResult:
     run_results: dict
     pseudonym_key: str = ""  # the key the build's case_ref was made with
 
+    def rows(self, sql: str, params: list | None = None) -> list[tuple]:
+        """A direct, read-only query of the built file (the tests' check on what dbt produced)."""
+        import duckdb
+
+        con = duckdb.connect(str(self.build_path), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
     def results_by_type(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for r in self.run_results.get("results", []):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.dbt.conftest import BuildResult, run_dbt_build
@@ -44,14 +43,6 @@ def app_build(rotherham_raw_db: Path, tmp_path_factory: pytest.TempPathFactory) 
     return build, ids
 
 
-def _query(build: BuildResult, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(build.build_path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
 def test_the_build_passes_with_every_data_test(app_build):
     build, _ = app_build
     assert build.returncode == 0, "dbt build failed:\n" + "\n".join(build.failures()) + "\n" + build.stdout[-4000:]
@@ -60,26 +51,26 @@ def test_the_build_passes_with_every_data_test(app_build):
 
 def test_the_matched_app_challenge_counts_once_as_the_extracts(app_build):
     build, ids = app_build
-    rows = _query(build, "select challenge_id, record_source, app_challenge_id from fct_challenges "
+    rows = build.rows("select challenge_id, record_source, app_challenge_id from fct_challenges "
                          "where child_id = 'P108954' and raised_on between '2016-10-07' and '2016-10-10' "
                          "order by raised_on")
     assert rows == [("CH00002", "case_system", ids["same"]), (ids["other"], "app", None)]
-    assert _query(build, "select count(*) from fct_challenges where challenge_id = ?", [ids["same"]]) == [(0,)]
-    assert _query(build, "select count(*) from mart_data_quality_issues where challenge_id = ?",
+    assert build.rows("select count(*) from fct_challenges where challenge_id = ?", [ids["same"]]) == [(0,)]
+    assert build.rows("select count(*) from mart_data_quality_issues where challenge_id = ?",
                   [ids["same"]]) == [(0,)]
 
 
 def test_the_app_steps_are_rekeyed_onto_the_extract_challenge_without_double_counting(app_build):
     build, ids = app_build
-    events = _query(build, "select event_id, event_type, source from fct_challenge_events "
+    events = build.rows("select event_id, event_type, source from fct_challenge_events "
                            "where challenge_id = 'CH00002' order by timeline_order")
     kinds = [(t, s) for _, t, s in events]
     assert kinds.count(("response", "case_system")) == 1  # the app's copy of EV000096 counted as it
     assert ("response", "app") not in kinds
     assert (ids["note"], "note", "app") in events
-    reconciled = _query(build, "select event_id from int_challenge_events where reconciled_app_event_id = ?",
+    reconciled = build.rows("select event_id from int_challenge_events where reconciled_app_event_id = ?",
                         [ids["response"]])
     assert reconciled == [("EV000096",)]
-    responses = _query(build, "select count(*) from fct_stage_episodes where challenge_id = 'CH00002' "
+    responses = build.rows("select count(*) from fct_stage_episodes where challenge_id = 'CH00002' "
                               "and stage_number = 1 and responded_on is not null")
     assert responses == [(1,)]

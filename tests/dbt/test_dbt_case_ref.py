@@ -19,18 +19,10 @@ from warehouse.access import pseudonym
 pytestmark = pytest.mark.slow
 
 
-def _rows(build, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(build.build_path), read_only=True)
-    try:
-        return con.sql(sql).fetchall()
-    finally:
-        con.close()
-
-
 def test_case_ref_is_the_keyed_pseudonym_of_warehouse_access(rotherham_build):
     assert rotherham_build.returncode == 0, "\n".join(rotherham_build.failures())
     key = rotherham_build.pseudonym_key
-    children = _rows(rotherham_build, "select child_id, case_ref from dim_children")
+    children = rotherham_build.rows("select child_id, case_ref from dim_children")
     assert children
     for child_id, case_ref in children:
         assert case_ref == pseudonym(child_id, key)
@@ -42,9 +34,9 @@ def test_case_ref_is_the_keyed_pseudonym_of_warehouse_access(rotherham_build):
         "select count(*) from fct_challenge_events t join fct_challenges c using (challenge_id) "
         "where t.case_ref <> c.case_ref",
     ):
-        assert _rows(rotherham_build, sql) == [(0,)], sql
+        assert rotherham_build.rows(sql) == [(0,)], sql
     # the key is not in the build file that every reader opens (no view stores it in its SQL)
-    assert not [sql for (sql,) in _rows(rotherham_build, "select sql from duckdb_views()") if key in (sql or "")]
+    assert not [sql for (sql,) in rotherham_build.rows("select sql from duckdb_views()") if key in (sql or "")]
     assert key.encode() not in rotherham_build.build_path.read_bytes()
     # another key gives other references: the key is really used
     child_id, case_ref = children[0]

@@ -35,14 +35,6 @@ EXPECTED_ISSUES = {  # the fixture's deliberate bad rows: excluded and listed, n
 }
 
 
-def _query(build, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(build.build_path), read_only=True)
-    try:
-        return con.sql(sql).fetchall()
-    finally:
-        con.close()
-
-
 def _assert_build_passed(build) -> None:
     assert build.returncode == 0, "dbt build failed:\n" + "\n".join(build.failures()) + "\n" + build.stdout[-4000:]
     assert not build.failures()
@@ -54,26 +46,18 @@ def test_rotherham_build_passes_with_every_unit_and_data_test(rotherham_build):
     assert kinds.get("unit_test", 0) >= 20
     # data tests, and the marts' not-null checks, which are column constraints enforced as each
     # table is written (ADR 0002: a null fails its model, so the build)
-    not_null = _not_null_constraints(rotherham_build.build_path)
+    (not_null,) = rotherham_build.rows(
+        "select count(*) from duckdb_constraints() where constraint_type = 'NOT NULL' and schema_name = 'main'"
+    )[0]
     assert not_null >= 140
     assert kinds.get("test", 0) >= 150
     assert kinds.get("test", 0) + not_null >= 300
     assert kinds.get("model", 0) >= 25
 
 
-def _not_null_constraints(build_path) -> int:
-    con = duckdb.connect(str(build_path), read_only=True)
-    try:
-        return con.sql(
-            "select count(*) from duckdb_constraints() where constraint_type = 'NOT NULL' and schema_name = 'main'"
-        ).fetchall()[0][0]
-    finally:
-        con.close()
-
-
 def test_rotherham_monthly_counts_match_the_report(rotherham_build):
     _assert_build_passed(rotherham_build)
-    rows = _query(rotherham_build, """
+    rows = rotherham_build.rows("""
         select month_start, stage_key, stage_label, sum(entries)
         from mart_monthly_stage_counts
         where stage_key like 'stage_%'
@@ -90,7 +74,7 @@ def test_rotherham_monthly_counts_match_the_report(rotherham_build):
 
 
 def test_rotherham_totals_are_true_sums_of_the_months(rotherham_build):
-    totals = dict(_query(rotherham_build, """
+    totals = dict(rotherham_build.rows("""
         select stage_key, sum(entries) from mart_monthly_stage_counts group by stage_key
     """))
     for stage_key, total in TRUE_TOTALS.items():
@@ -98,7 +82,7 @@ def test_rotherham_totals_are_true_sums_of_the_months(rotherham_build):
 
 
 def test_rotherham_most_stage_1s_come_from_inadequate_qa_grades(rotherham_build):
-    (qa, all_stage_1), = _query(rotherham_build, """
+    (qa, all_stage_1), = rotherham_build.rows("""
         select count(*) filter (where c.is_qa_triggered), count(*)
         from fct_stage_episodes as e
         inner join fct_challenges as c on e.challenge_id = c.challenge_id
@@ -121,22 +105,22 @@ def test_rotherham_bad_rows_are_listed_not_counted(rotherham_build, rotherham_ra
     expected = {issue for issue in EXPECTED_ISSUES if issue[1] in in_raw}
     assert {("challenge_events", "EV-BAD-2", "stage_backwards"),
             ("challenge_events", "EV-BAD-3", "cafcass_not_lac")} <= expected
-    issues = set(_query(rotherham_build, """
+    issues = set(rotherham_build.rows("""
         select source_table, record_id, issue_code from mart_data_quality_issues
     """))
     assert issues == expected
 
 
 def test_rotherham_build_info_and_challenge_meeting_list(rotherham_build):
-    (as_at, protocol, stage_count), = _query(rotherham_build, "select as_at, protocol_code, stage_count from build_info")
+    (as_at, protocol, stage_count), = rotherham_build.rows("select as_at, protocol_code, stage_count from build_info")
     assert (as_at, protocol, stage_count) == (date(2017, 7, 31), "rotherham", 5)
-    ranks = [r[0] for r in _query(rotherham_build, "select urgency_rank from mart_open_stage_3_4 order by 1")]
+    ranks = [r[0] for r in rotherham_build.rows("select urgency_rank from mart_open_stage_3_4 order by 1")]
     assert ranks == list(range(1, len(ranks) + 1)) and ranks
 
 
 def test_leicestershire_build_passes_on_the_same_data(leicestershire_build):
     _assert_build_passed(leicestershire_build)
-    totals = dict(_query(leicestershire_build, """
+    totals = dict(leicestershire_build.rows("""
         select stage_key, sum(entries) from mart_monthly_stage_counts group by stage_key
     """))
     # no QA trigger and no stage 5: CAFCASS is a concurrent 'cafcass' step; stages 2-4 unchanged
@@ -144,7 +128,7 @@ def test_leicestershire_build_passes_on_the_same_data(leicestershire_build):
     assert totals["cafcass"] == 0
     assert (totals["stage_2"], totals["stage_3"], totals["stage_4"]) == (23, 25, 12)
     assert totals["stage_1"] < 201
-    (protocol,), = _query(leicestershire_build, "select protocol_code from build_info")
+    (protocol,), = leicestershire_build.rows("select protocol_code from build_info")
     assert protocol == "leicestershire"
 
 
@@ -159,7 +143,7 @@ def test_rotherham_activity_after_the_as_at_date_is_ignored(rotherham_build, rot
     finally:
         con.close()
     assert later_raw > 0, "the fixture has August 2017 activity"
-    (latest,), = _query(rotherham_build, """
+    (latest,), = rotherham_build.rows("""
         select greatest(
             (select max(raised_on) from fct_challenges),
             (select max(entered_on) from fct_stage_episodes),
