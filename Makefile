@@ -71,6 +71,7 @@ test-fast: install ## the tests without the browser
 
 lint: install ## ruff for Python, sqlfluff (dbt templater, duckdb dialect) for the dbt models
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	@tmp=$$(mktemp -d) && $(BIN)/python -c "import duckdb, sys; duckdb.connect(sys.argv[1]).close()" $$tmp/raw.duckdb && \
 	IROQA_BUILD_PATH=$$tmp/lint.duckdb IROQA_RAW_DB=$$tmp/raw.duckdb IROQA_PSEUDONYM_KEY=$(LINT_PSEUDONYM_KEY) \
 		$(BIN)/sqlfluff lint dbt_project/models \

@@ -84,10 +84,14 @@ def _watch_live_build() -> None:
     if status.state in ("building", "starting") or (status.running and status.pending):
         st.caption(":material/sync: Updating…")
     elif status.state == "backing_off" or (status.last_error and status.consecutive_failures):
-        st.caption(":material/warning: The last update failed; the figures shown are from the last good build.")
+        st.caption(
+            ":material/warning: The last update failed; the figures shown are from the last good build."
+        )
     elif current is not None:
-        st.caption(f"Figures as built {ui.short_date(date.fromisoformat(current.built_at[:10]))} "
-                   f"{current.built_at[11:16]} UTC")
+        st.caption(
+            f"Figures as built {ui.short_date(date.fromisoformat(current.built_at[:10]))} "
+            f"{current.built_at[11:16]} UTC"
+        )
     if current_id != shown:
         st.session_state["_shown_build_id"] = current_id
         st.rerun(scope="app")

@@ -22,8 +22,14 @@ THEMES = ("care_plan_quality", "pep_outstanding", "statutory_visits", "health_as
 EVENT_TYPES = ("response", "escalated", "response", "note", "resolved")
 
 
-def synthesise(folder: Path, *, events: int, challenges: int | None = None, children: int | None = None,
-               bad_every: int = 0) -> dict[str, Path]:
+def synthesise(
+    folder: Path,
+    *,
+    events: int,
+    challenges: int | None = None,
+    children: int | None = None,
+    bad_every: int = 0,
+) -> dict[str, Path]:
     """Write canonical CSV extracts with ``events`` challenge events (and proportionate challenges
     and children). ``bad_every`` > 0 makes every n-th event row invalid (a bad date)."""
     challenges = challenges or max(1, events // 5)
@@ -34,7 +40,9 @@ def synthesise(folder: Path, *, events: int, challenges: int | None = None, chil
     kids = pl.DataFrame({"i": pl.int_range(0, children, eager=True)}).select(
         pl.format("C{}", pl.col("i")).alias("child_id"),
         pl.when(pl.col("i") % 3 == 0).then(pl.lit("cp")).otherwise(pl.lit("lac")).alias("legal_status"),
-        (pl.lit(date(2008, 1, 1)) + pl.duration(days=pl.col("i") % 5000)).dt.strftime("%d/%m/%Y").alias("date_of_birth"),
+        (pl.lit(date(2008, 1, 1)) + pl.duration(days=pl.col("i") % 5000))
+        .dt.strftime("%d/%m/%Y")
+        .alias("date_of_birth"),
         pl.lit(None, dtype=pl.String).alias("gender"),
         pl.format("W{}", pl.col("i") % 500).alias("allocated_worker_id"),
     )
@@ -50,16 +58,20 @@ def synthesise(folder: Path, *, events: int, challenges: int | None = None, chil
         pl.when(pl.col("i") % 2 == 0).then(pl.lit("informal")).otherwise(pl.lit("formal")).alias("route"),
         (pl.col("i") % 2).cast(pl.String).alias("entry_stage"),
         pl.concat_str([pl.lit(THEMES[0]), pl.lit(THEMES[1])], separator=";").alias("themes"),
-        pl.format("Concern number {} about the care plan, with some words to make it realistic.", pl.col("i")).alias("concern"),
+        pl.format(
+            "Concern number {} about the care plan, with some words to make it realistic.", pl.col("i")
+        ).alias("concern"),
         pl.format("W{}", pl.col("i") % 500).alias("raised_with_worker_id"),
     )
     ev = pl.DataFrame({"i": pl.int_range(0, events, eager=True)}).select(
         pl.format("E{}", pl.col("i")).alias("event_id"),
         pl.format("CH{}", pl.col("i") % challenges).alias("challenge_id"),
-        (pl.col("i") % len(EVENT_TYPES)).replace_strict(dict(enumerate(EVENT_TYPES)), return_dtype=pl.String)
+        (pl.col("i") % len(EVENT_TYPES))
+        .replace_strict(dict(enumerate(EVENT_TYPES)), return_dtype=pl.String)
         .alias("event_type"),
         (pl.lit(base) + pl.duration(days=(pl.col("i") % challenges) % 1400 + pl.col("i") // challenges))
-        .dt.strftime("%d/%m/%Y").alias("event_on"),
+        .dt.strftime("%d/%m/%Y")
+        .alias("event_on"),
         (1 + pl.col("i") % 4).cast(pl.String).alias("stage"),
         pl.format("W{}", pl.col("i") % 500).alias("actor_worker_id"),
         pl.lit(None, dtype=pl.String).alias("assigned_to_worker_id"),
@@ -72,7 +84,8 @@ def synthesise(folder: Path, *, events: int, challenges: int | None = None, chil
     if bad_every:
         ev = ev.with_columns(
             event_on=pl.when(pl.int_range(0, pl.len()) % bad_every == bad_every - 1)
-            .then(pl.lit("31/02/2024")).otherwise(pl.col("event_on"))
+            .then(pl.lit("31/02/2024"))
+            .otherwise(pl.col("event_on"))
         )
     files = {
         "children": folder / "children.csv",
@@ -96,14 +109,24 @@ def run(events: int, keep: bool = False, bad_every: int = 0) -> dict:
         made = time.monotonic() - t0
         lines: list[tuple[float, str]] = []
         t1 = time.monotonic()
-        report = ingest_paths(list(files.values()), paths=Paths(work / "home"),
-                              progress=lambda s: lines.append((time.monotonic() - t1, s)),
-                              load_date=date(2026, 1, 1))
+        report = ingest_paths(
+            list(files.values()),
+            paths=Paths(work / "home"),
+            progress=lambda s: lines.append((time.monotonic() - t1, s)),
+            load_date=date(2026, 1, 1),
+        )
         took = time.monotonic() - t1
         rows = report.rows_read
-        out = {"rows": rows, "seconds": took, "rows_per_second": rows / took, "synthesise_seconds": made,
-               "files": {f.file: (f.rows_read, f.accepted, f.rejected) for f in report.files},
-               "report": report, "progress": lines, "work": work}
+        out = {
+            "rows": rows,
+            "seconds": took,
+            "rows_per_second": rows / took,
+            "synthesise_seconds": made,
+            "files": {f.file: (f.rows_read, f.accepted, f.rejected) for f in report.files},
+            "report": report,
+            "progress": lines,
+            "work": work,
+        }
         return out
     finally:
         if not keep:
@@ -120,8 +143,10 @@ def main(argv: list[str] | None = None) -> None:
     for t, line in res["progress"]:
         print(f"  {t:7.2f}s  {line}")
     print(res["report"].summary())
-    print(f"{res['rows']:,} rows in {res['seconds']:.1f}s = {res['rows_per_second']:,.0f} rows/second "
-          f"(synthesising the files took {res['synthesise_seconds']:.1f}s)")
+    print(
+        f"{res['rows']:,} rows in {res['seconds']:.1f}s = {res['rows_per_second']:,.0f} rows/second "
+        f"(synthesising the files took {res['synthesise_seconds']:.1f}s)"
+    )
     if args.keep:
         print(f"files and warehouse kept in {res['work']}")
 

@@ -147,7 +147,9 @@ def _csv_safe(e: pl.Expr) -> pl.Expr:
 def _write_report(p: Paths, run_id: str, rejections: pl.DataFrame) -> Path:
     p.reports_dir.mkdir(parents=True, exist_ok=True)
     target = p.reports_dir / f"ingest-{run_id}-rejections.csv"
-    out = rejections.with_columns(_csv_safe(pl.col(c)).alias(c) for c in ("file_name", "column_name", "message"))
+    out = rejections.with_columns(
+        _csv_safe(pl.col(c)).alias(c) for c in ("file_name", "column_name", "message")
+    )
     buf = io.BytesIO()
     out.write_csv(buf)
     atomic_write_bytes(target, b"\xef\xbb\xbf" + buf.getvalue())  # BOM: Excel opens it as UTF-8
@@ -172,22 +174,37 @@ class _FileJob:
             data = self._bytes()
             if u.kind in ("csv", "xlsx"):
                 if u.entity and not self.force:
-                    prev = raw.previous_load(self.con, self.sha, u.entity, u.sheet if u.sheet_count > 1 else None)
+                    prev = raw.previous_load(
+                        self.con, self.sha, u.entity, u.sheet if u.sheet_count > 1 else None
+                    )
                     if prev:
                         return self._duplicate(prev), None
                 try:
-                    table = read_csv(data, u.display) if u.kind == "csv" else read_xlsx_sheet(data, u.sheet, u.display)
+                    table = (
+                        read_csv(data, u.display)
+                        if u.kind == "csv"
+                        else read_xlsx_sheet(data, u.sheet, u.display)
+                    )
                 except ReadError as exc:
                     read_error = str(exc)
-        if (table is not None and u.kind == "xlsx" and u.entity is None and u.sheet_count > 1
-                and not table.headers):
+        if (
+            table is not None
+            and u.kind == "xlsx"
+            and u.entity is None
+            and u.sheet_count > 1
+            and not table.headers
+        ):
             self.say(f"{u.display}: empty sheet, ignored")
             return None, None
 
         ctx = RuleContext(
-            file_name=u.display, profile=self.prof, load_date=self.load_date,
+            file_name=u.display,
+            profile=self.prof,
+            load_date=self.load_date,
             entity=schema.ENTITIES.get(u.entity) if u.entity else None,
-            read_error=read_error, themes=self.themes, lookup=self.refs,
+            read_error=read_error,
+            themes=self.themes,
+            lookup=self.refs,
             expected={e: names for e, names in self.prof.expected_names().items()},
         )
         if table is not None:
@@ -227,34 +244,53 @@ class _FileJob:
 
     # -- outcomes -----------------------------------------------------------------------------
 
-    def _log_row(self, status: str, rows_read: int, accepted: int, rejected: int, message: str) -> pl.DataFrame:
+    def _log_row(
+        self, status: str, rows_read: int, accepted: int, rejected: int, message: str
+    ) -> pl.DataFrame:
         u = self.unit
-        return raw.frame_for(raw.LOAD_LOG, [{
-            "load_id": self.load_id,
-            "file_name": u.display,
-            "file_path": str(u.path.resolve()) if u.path.exists() else str(u.path),
-            "sheet_name": u.sheet if u.sheet_count > 1 else None,
-            "content_sha256": self.sha,
-            "entity": u.entity,
-            "profile": self.prof.name,
-            "rows_read": rows_read,
-            "rows_accepted": accepted,
-            "rows_rejected": rejected,
-            "status": status,
-            "message": message,
-            "loaded_at": datetime.now(UTC).replace(tzinfo=None),
-        }])
+        return raw.frame_for(
+            raw.LOAD_LOG,
+            [
+                {
+                    "load_id": self.load_id,
+                    "file_name": u.display,
+                    "file_path": str(u.path.resolve()) if u.path.exists() else str(u.path),
+                    "sheet_name": u.sheet if u.sheet_count > 1 else None,
+                    "content_sha256": self.sha,
+                    "entity": u.entity,
+                    "profile": self.prof.name,
+                    "rows_read": rows_read,
+                    "rows_accepted": accepted,
+                    "rows_rejected": rejected,
+                    "status": status,
+                    "message": message,
+                    "loaded_at": datetime.now(UTC).replace(tzinfo=None),
+                }
+            ],
+        )
 
     def _result(self, status, rows_read=0, accepted=0, rejected=0, message="") -> FileResult:
-        return FileResult(file=self.unit.display, entity=self.unit.entity, status=status, rows_read=rows_read,
-                          accepted=accepted, rejected=rejected, message=message, load_id=self.load_id,
-                          path=self.unit.path)
+        return FileResult(
+            file=self.unit.display,
+            entity=self.unit.entity,
+            status=status,
+            rows_read=rows_read,
+            accepted=accepted,
+            rejected=rejected,
+            message=message,
+            load_id=self.load_id,
+            path=self.unit.path,
+        )
 
     def _duplicate(self, prev: tuple) -> FileResult:
         prev_id, prev_at, prev_name = prev
-        msg = (f"same content as {prev_name}, already loaded on {prev_at:%Y-%m-%d %H:%M} UTC "
-               f"(load {prev_id}); nothing to do")
-        self._transaction(lambda: raw.insert_frame(self.con, "load_log", self._log_row("duplicate", 0, 0, 0, msg)))
+        msg = (
+            f"same content as {prev_name}, already loaded on {prev_at:%Y-%m-%d %H:%M} UTC "
+            f"(load {prev_id}); nothing to do"
+        )
+        self._transaction(
+            lambda: raw.insert_frame(self.con, "load_log", self._log_row("duplicate", 0, 0, 0, msg))
+        )
         self.say(f"{self.unit.display}: already loaded, skipped")
         return self._result("duplicate", message=msg)
 
@@ -262,7 +298,10 @@ class _FileJob:
         out = fails.select(
             pl.lit(self.load_id).alias("load_id"),
             pl.lit(self.unit.display).alias("file_name"),
-            "row_number", "column_name", "rule_code", "message",
+            "row_number",
+            "column_name",
+            "rule_code",
+            "message",
         )
         if raw_records is not None:
             out = out.join(raw_records, on="row_number", how="left")
@@ -298,7 +337,8 @@ class _FileJob:
             value_cols = [c for c in src.columns if c != ROW]
             raw_records = src.select(
                 pl.col(ROW).alias("row_number"),
-                pl.struct(value_cols).struct.json_encode().alias("raw_record") if value_cols
+                pl.struct(value_cols).struct.json_encode().alias("raw_record")
+                if value_cols
                 else pl.lit("{}").alias("raw_record"),
             )
         rejected = self._rejections(fails, raw_records)
@@ -314,7 +354,9 @@ class _FileJob:
             parts.append("quarantined " + ", ".join(f"{c} x{n}" for c, n in counts.iter_rows()))
         if ctx.header_map and ctx.header_map.ignored:
             ignored = ctx.header_map.ignored
-            parts.append("ignored columns: " + ", ".join(ignored[:10]) + (" ..." if len(ignored) > 10 else ""))
+            parts.append(
+                "ignored columns: " + ", ".join(ignored[:10]) + (" ..." if len(ignored) > 10 else "")
+            )
         if u.identified_by == "file name" and u.kind == "xlsx":
             parts.append("entity identified by the file name")
         msg = f"loaded {rows.height:,} of {n_read:,} rows" + ("; " + "; ".join(parts) if parts else "")
@@ -333,11 +375,16 @@ class _FileJob:
             self._transaction(write)
         except Exception as exc:  # nothing of the file remains; say so in the log
             why = f"load failed, nothing from this file was loaded: {type(exc).__name__}: {exc}"
-            self._transaction(lambda: raw.insert_frame(
-                self.con, "load_log", self._log_row("rejected", n_read, 0, n_read, why)))
+            self._transaction(
+                lambda: raw.insert_frame(
+                    self.con, "load_log", self._log_row("rejected", n_read, 0, n_read, why)
+                )
+            )
             self.say(f"{u.display}: REJECTED - {why}")
             return self._result("rejected", n_read, 0, n_read, why), None
-        self.say(f"{u.display}: {entity.name}, {n_read:,} rows read, {rows.height:,} loaded, {n_bad:,} quarantined")
+        self.say(
+            f"{u.display}: {entity.name}, {n_read:,} rows read, {rows.height:,} loaded, {n_bad:,} quarantined"
+        )
         return self._result("loaded", n_read, rows.height, n_bad, msg), rejected
 
     def _transaction(self, fn: Callable[[], None]) -> None:

@@ -69,8 +69,13 @@ def parse_timestamp(e: pl.Expr, extra_formats: tuple[str, ...] = ()) -> pl.Expr:
     p = _parts(e)
     text = pl.format(
         "{}-{}-{} {}:{}:{}{}",
-        p["y"], p["m"], p["d"],
-        p["H"].fill_null("00"), p["M"].fill_null("00"), p["S"].fill_null("00"), p["frac"].fill_null(""),
+        p["y"],
+        p["m"],
+        p["d"],
+        p["H"].fill_null("00"),
+        p["M"].fill_null("00"),
+        p["S"].fill_null("00"),
+        p["frac"].fill_null(""),
     )
     out = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False)
     if extra_formats:
@@ -88,8 +93,11 @@ def parse_timestamp(e: pl.Expr, extra_formats: tuple[str, ...] = ()) -> pl.Expr:
 # Whatever they leave goes through the general regex path above.
 FAST_DATE_FORMS = (("%Y-%m-%d", 10, False), ("%d/%m/%Y", 10, False), ("%Y-%m-%d %H:%M:%S", 19, True))
 FAST_TIMESTAMP_FORMS = (
-    ("%Y-%m-%dT%H:%M:%S", 19, True), ("%Y-%m-%d %H:%M:%S", 19, True),
-    ("%Y-%m-%d %H:%M", 16, True), ("%d/%m/%Y %H:%M", 16, True), ("%d/%m/%Y %H:%M:%S", 19, True),
+    ("%Y-%m-%dT%H:%M:%S", 19, True),
+    ("%Y-%m-%d %H:%M:%S", 19, True),
+    ("%Y-%m-%d %H:%M", 16, True),
+    ("%d/%m/%Y %H:%M", 16, True),
+    ("%d/%m/%Y %H:%M:%S", 19, True),
 )
 
 
@@ -146,12 +154,17 @@ def _apply_value_map(e: pl.Expr, vmap: dict[str, str]) -> pl.Expr:
     """Replace values found (normalised) in the map; leave others as typed."""
     if not vmap:
         return e
-    return normalise_code(e).replace_strict(list(vmap), list(vmap.values()), default=e, return_dtype=pl.String)
+    return normalise_code(e).replace_strict(
+        list(vmap), list(vmap.values()), default=e, return_dtype=pl.String
+    )
 
 
-def parse_codes(e: pl.Expr, vmap: dict[str, str] | None = None, labels: dict[str, str] | None = None) -> pl.Expr:
+def parse_codes(
+    e: pl.Expr, vmap: dict[str, str] | None = None, labels: dict[str, str] | None = None
+) -> pl.Expr:
     """';'-separated codes -> ';'-joined normalised codes (empty parts dropped; a label from the
     taxonomy, or a profile's mapped value, becomes its code). Null if nothing is left."""
+
     def one(x: pl.Expr) -> pl.Expr:
         x = x.str.strip_chars()
         if vmap:
@@ -200,7 +213,9 @@ def canonical_text(table: Table, entity: schema.Entity, hm: HeaderMap, profile: 
     return table.data.select(pl.col(ROW), *exprs)
 
 
-def typed_expr(col: schema.Column, profile: Profile, entity: str, labels: dict[str, str] | None = None) -> pl.Expr:
+def typed_expr(
+    col: schema.Column, profile: Profile, entity: str, labels: dict[str, str] | None = None
+) -> pl.Expr:
     e = pl.col(col.name)
     vmap = profile.entities[entity].values.get(col.name)
     match col.type:
@@ -229,8 +244,10 @@ def prepare(table: Table, entity: schema.Entity, hm: HeaderMap, profile: Profile
     temporal = [c for c in entity.columns if c.type in ("date", "timestamp")]
     typed = text.select(
         pl.col(ROW),
-        *(typed_expr(c, profile, entity.name, labels) if c not in temporal else pl.lit(None).alias(c.name)
-          for c in entity.columns),
+        *(
+            typed_expr(c, profile, entity.name, labels) if c not in temporal else pl.lit(None).alias(c.name)
+            for c in entity.columns
+        ),
     )
     if temporal:
         typed = typed.with_columns(

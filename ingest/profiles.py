@@ -230,8 +230,11 @@ def build_profile(data: dict, path: Path | None = None) -> Profile:
             raise _err(path, f"{where}.columns", "expected a mapping of source column -> canonical column")
         for src, target in col_spec.items():
             if target not in ent.column_names:
-                raise _err(path, f"{where}.columns.{src}",
-                           f"{target!r} is not a column of {ent_name}; expected one of {list(ent.column_names)}")
+                raise _err(
+                    path,
+                    f"{where}.columns.{src}",
+                    f"{target!r} is not a column of {ent_name}; expected one of {list(ent.column_names)}",
+                )
             key = norm_name(src)
             if key in columns and columns[key] != target:
                 raise _err(path, f"{where}.columns.{src}", f"already maps to {columns[key]!r}")
@@ -247,15 +250,20 @@ def build_profile(data: dict, path: Path | None = None) -> Profile:
             if col not in ent.column_names:
                 raise _err(path, f"{where}.values.{col}", f"not a column of {ent_name}")
             if not isinstance(vmap, dict):
-                raise _err(path, f"{where}.values.{col}", "expected a mapping of source value -> canonical value")
+                raise _err(
+                    path, f"{where}.values.{col}", "expected a mapping of source value -> canonical value"
+                )
             column = ent.column(col)
             out: dict[str, str] = {}
             for src_val, target in vmap.items():
                 if not isinstance(target, str):
                     raise _err(path, f"{where}.values.{col}.{src_val}", "expected a single value")
                 if column.type == "code" and column.allowed and target.strip().lower() not in column.allowed:
-                    raise _err(path, f"{where}.values.{col}.{src_val}",
-                               f"{target!r} is not allowed; expected one of {list(column.allowed)}")
+                    raise _err(
+                        path,
+                        f"{where}.values.{col}.{src_val}",
+                        f"{target!r} is not allowed; expected one of {list(column.allowed)}",
+                    )
                 out[norm_value(src_val)] = target
             values[col] = out
             value_names[col] = tuple(str(k) for k in vmap)

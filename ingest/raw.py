@@ -74,9 +74,13 @@ def entity_columns(entity: schema.Entity) -> list[tuple[str, str]]:
 def _ensure(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]] | tuple) -> None:
     cols = ", ".join(f"{q(n)} {t}" for n, t in columns)
     con.execute(f"CREATE TABLE IF NOT EXISTS {q(table)} ({cols})")
-    have = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?",
-        [table]).fetchall()}
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?",
+            [table],
+        ).fetchall()
+    }
     for n, t in columns:  # a column added to schema.py later: add it (null in older loads)
         if n not in have:
             con.execute(f"ALTER TABLE {q(table)} ADD COLUMN {q(n)} {t}")

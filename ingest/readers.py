@@ -48,7 +48,11 @@ class Unit:
 
     @property
     def order_key(self) -> int:
-        return schema.LOAD_ORDER.index(self.entity) if self.entity in schema.LOAD_ORDER else len(schema.LOAD_ORDER)
+        return (
+            schema.LOAD_ORDER.index(self.entity)
+            if self.entity in schema.LOAD_ORDER
+            else len(schema.LOAD_ORDER)
+        )
 
 
 @dataclass
@@ -76,13 +80,24 @@ def discover(sources: list[Path], profile: Profile) -> list[Unit]:
         src = Path(src).expanduser()
         if src.is_dir():
             files = sorted(
-                (f for f in src.iterdir() if f.is_file() and f.suffix.lower() in CSV_SUFFIXES + XLSX_SUFFIXES
-                 and not f.name.startswith(("~$", "."))),
+                (
+                    f
+                    for f in src.iterdir()
+                    if f.is_file()
+                    and f.suffix.lower() in CSV_SUFFIXES + XLSX_SUFFIXES
+                    and not f.name.startswith(("~$", "."))
+                ),
                 key=lambda f: f.name.lower(),
             )
             if not files:
-                units.append(Unit(src, src.name or str(src), "empty_folder",
-                                  problem=f"the folder {src} has no .csv or .xlsx files"))
+                units.append(
+                    Unit(
+                        src,
+                        src.name or str(src),
+                        "empty_folder",
+                        problem=f"the folder {src} has no .csv or .xlsx files",
+                    )
+                )
             for f in files:
                 if f.resolve() not in seen:
                     seen.add(f.resolve())
@@ -106,8 +121,15 @@ def _units_for_file(f: Path, profile: Profile) -> list[Unit]:
         try:
             names = fastexcel.read_excel(f.read_bytes()).sheet_names
         except Exception as exc:  # calamine/zip errors: not a real workbook
-            return [Unit(f, f.name, "unreadable", entity=profile.identify(f.stem),
-                         problem=f"{f.name} is not a readable Excel workbook ({_first_line(exc)})")]
+            return [
+                Unit(
+                    f,
+                    f.name,
+                    "unreadable",
+                    entity=profile.identify(f.stem),
+                    problem=f"{f.name} is not a readable Excel workbook ({_first_line(exc)})",
+                )
+            ]
         if not names:
             return [Unit(f, f.name, "unreadable", problem=f"{f.name} has no sheets")]
         out = []
@@ -116,12 +138,28 @@ def _units_for_file(f: Path, profile: Profile) -> list[Unit]:
             if entity is None and len(names) == 1:
                 entity, how = profile.identify(f.stem), "file name"
             display = f.name if len(names) == 1 else f"{f.name}!{sheet}"
-            out.append(Unit(f, display, "xlsx", sheet=sheet, entity=entity,
-                            identified_by=how if entity else "", sheet_count=len(names)))
+            out.append(
+                Unit(
+                    f,
+                    display,
+                    "xlsx",
+                    sheet=sheet,
+                    entity=entity,
+                    identified_by=how if entity else "",
+                    sheet_count=len(names),
+                )
+            )
         return out
-    return [Unit(f, f.name, "unsupported", entity=profile.identify(f.stem),
-                 problem=f"{f.name}: files of type {suffix or '(none)'} are not read; "
-                         "save it as .xlsx or as CSV UTF-8 (.csv)")]
+    return [
+        Unit(
+            f,
+            f.name,
+            "unsupported",
+            entity=profile.identify(f.stem),
+            problem=f"{f.name}: files of type {suffix or '(none)'} are not read; "
+            "save it as .xlsx or as CSV UTF-8 (.csv)",
+        )
+    ]
 
 
 def _first_line(exc: BaseException) -> str:
@@ -133,17 +171,19 @@ def check_utf8(data: bytes, name: str) -> tuple[bytes, str]:
     """The bytes without a UTF-8 BOM and their text, or :class:`ReadError` saying why this is not
     UTF-8 text."""
     if data.startswith(UTF8_BOM):
-        data = data[len(UTF8_BOM):]
+        data = data[len(UTF8_BOM) :]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ReadError(f"{name} is UTF-16 text (Excel's 'Unicode Text'); save it as 'CSV UTF-8'")
     if data.startswith(b"PK\x03\x04"):
-        raise ReadError(f"{name} is a zip file (probably an Excel workbook saved with a .csv name); "
-                        "rename it .xlsx or save it as 'CSV UTF-8'")
+        raise ReadError(
+            f"{name} is a zip file (probably an Excel workbook saved with a .csv name); "
+            "rename it .xlsx or save it as 'CSV UTF-8'"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        byte = data[exc.start: exc.start + 1].hex().upper()
+        byte = data[exc.start : exc.start + 1].hex().upper()
         raise ReadError(
             f"{name} is not UTF-8 text (byte 0x{byte} on line {line}); in Excel use "
             "'Save As' > 'CSV UTF-8 (Comma delimited)'"
@@ -260,5 +300,10 @@ def _finish(headers: list[str | None], header_row: int, df: pl.DataFrame, ragged
     cols = [f"c{i}" for i in range(len(headers))]
     total = df.height
     df = df.filter(~_blank_mask(df, cols)) if cols else df.clear()
-    return Table(headers=headers, header_row=header_row, data=df.select(cols + [ROW]),
-                 ragged_rows=ragged, rows_total=total)
+    return Table(
+        headers=headers,
+        header_row=header_row,
+        data=df.select(cols + [ROW]),
+        ragged_rows=ragged,
+        rows_total=total,
+    )

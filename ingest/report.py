@@ -79,7 +79,7 @@ class IngestReport:
             header = f"  {'file':<{fw}}  {'entity':<{ew}}  {'status':<9}  {'read':>9}  {'loaded':>9}  {'rejected':>9}"
             lines += [header, "  " + "-" * (len(header) - 2)]
             for f in self.files:
-                name = f.file if len(f.file) <= fw else "…" + f.file[-(fw - 1):]
+                name = f.file if len(f.file) <= fw else "…" + f.file[-(fw - 1) :]
                 lines.append(
                     f"  {name:<{fw}}  {(f.entity or '?'):<{ew}}  {f.status:<9}  {f.rows_read:>9,}  "
                     f"{f.accepted:>9,}  {f.rejected:>9,}"
@@ -105,7 +105,9 @@ class IngestReport:
             )
             for code, nrows, _ in counts.head(max_rules).iter_rows():
                 rule = BY_CODE.get(code)
-                lines.append(f"  {code} x {nrows:,} row{'s' if nrows != 1 else ''}: {rule.message if rule else ''}")
+                lines.append(
+                    f"  {code} x {nrows:,} row{'s' if nrows != 1 else ''}: {rule.message if rule else ''}"
+                )
                 ex = rows.filter(pl.col("rule_code") == code).head(examples)
                 for file_name, message in ex.select("file_name", "message").iter_rows():
                     lines.append(f"      {file_name} {message}")

@@ -42,8 +42,10 @@ def bench_pipeline(home: Path, scale: str, end: date) -> None:
     counts = timed(f"demo ({scale})", generate, home / "extracts", scale=scale, seed=7, end=end)
     record("demo rows", f"{sum(counts.values()):>10,} ({', '.join(f'{k} {v:,}' for k, v in counts.items())})")
     report = timed("ingest", ingest_paths, [home / "extracts"], paths=p)
-    record("ingest accepted / rejected rows",
-           f"{sum(f.accepted for f in report.files):,} / {sum(f.rejected for f in report.files):,}")
+    record(
+        "ingest accepted / rejected rows",
+        f"{sum(f.accepted for f in report.files):,} / {sum(f.rejected for f in report.files):,}",
+    )
     timed("dbt build (models + tests), first", build, as_at=end, p=p)
     timed("dbt build (models + tests), again", build, as_at=end, p=p)
 
@@ -74,8 +76,10 @@ def bench_saves(home: Path, n: int) -> None:
         return
     if hasattr(events, "bench_save_latency"):
         out = events.bench_save_latency(n=n)
-        record(f"save latency over {n} saves (median / p95)",
-               f"{out['median_ms']:.1f} ms / {out['p95_ms']:.1f} ms")
+        record(
+            f"save latency over {n} saves (median / p95)",
+            f"{out['median_ms']:.1f} ms / {out['p95_ms']:.1f} ms",
+        )
 
 
 def bench_save_to_visible(home: Path, n: int) -> None:
@@ -103,24 +107,39 @@ def bench_save_to_visible(home: Path, n: int) -> None:
             break
     record("rebuilder warm-up (dbt loaded, project parsed)", f"{time.perf_counter() - started:8.2f} s")
     con = duckdb.connect(str(read_live(p).file), read_only=True)
-    child = con.sql("select child_id from dim_children where legal_status = 'lac' order by child_id limit 1").fetchall()[0][0]
+    child = con.sql(
+        "select child_id from dim_children where legal_status = 'lac' order by child_id limit 1"
+    ).fetchall()[0][0]
     con.close()
     saves, visible = [], []
     for i in range(n):
         started = time.perf_counter()
-        ev = write_event({
-            "action": "raised", "child_id": child, "raised_on": today_uk(), "raised_by_worker_id": "bench",
-            "legal_status": "lac", "context": "lac_review", "route": "formal", "entry_stage": 3,
-            "themes": ["care_plan_quality"], "concern": f"bench {i}", "recorded_by": "bench",
-        }, p)
+        ev = write_event(
+            {
+                "action": "raised",
+                "child_id": child,
+                "raised_on": today_uk(),
+                "raised_by_worker_id": "bench",
+                "legal_status": "lac",
+                "context": "lac_review",
+                "route": "formal",
+                "entry_stage": 3,
+                "themes": ["care_plan_quality"],
+                "concern": f"bench {i}",
+                "recorded_by": "bench",
+            },
+            p,
+        )
         saves.append(time.perf_counter() - started)
         live.request_build(p)
         while True:
             current = read_live(p)
             con = duckdb.connect(str(current.file), read_only=True)
             try:
-                found = con.sql("select count(*) from mart_open_stage_3_4 where challenge_id = $c",
-                                params={"c": ev.challenge_id}).fetchall()[0][0]
+                found = con.sql(
+                    "select count(*) from mart_open_stage_3_4 where challenge_id = $c",
+                    params={"c": ev.challenge_id},
+                ).fetchall()[0][0]
             finally:
                 con.close()
             if found:
@@ -130,16 +149,22 @@ def bench_save_to_visible(home: Path, n: int) -> None:
                 return
             time.sleep(0.1)
         visible.append(time.perf_counter() - started)
-        record(f"save to live build #{i + 1} (save {saves[-1] * 1000:.0f} ms, {current.mode} build)",
-               f"{visible[-1]:8.2f} s")
+        record(
+            f"save to live build #{i + 1} (save {saves[-1] * 1000:.0f} ms, {current.mode} build)",
+            f"{visible[-1]:8.2f} s",
+        )
         time.sleep(1)
     check = live.PAGE_CHECK_SECONDS
 
-    record(f"save to live build over {n} (median / max)",
-           f"{statistics.median(visible):.2f} s / {max(visible):.2f} s")
+    record(
+        f"save to live build over {n} (median / max)",
+        f"{statistics.median(visible):.2f} s / {max(visible):.2f} s",
+    )
     record("  + the dashboard's live check (at most)", f"{check:8.2f} s")
-    record("save to visible (median / max, + a full live check)",
-           f"{statistics.median(visible) + check:.2f} s / {max(visible) + check:.2f} s")
+    record(
+        "save to visible (median / max, + a full live check)",
+        f"{statistics.median(visible) + check:.2f} s / {max(visible) + check:.2f} s",
+    )
     _stop_rebuilder(p)
 
 

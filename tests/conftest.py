@@ -114,7 +114,9 @@ def clone_warehouse(src: Warehouse, home: Path) -> Warehouse:
 
 
 @pytest.fixture
-def scratch_warehouse(demo_warehouse: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
+def scratch_warehouse(
+    demo_warehouse: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Warehouse:
     """A private copy of the demo warehouse, set as ``IROQA_HOME`` for the test."""
     w = clone_warehouse(demo_warehouse, tmp_path / "scratch_home")
     monkeypatch.setenv("IROQA_HOME", str(w.home))

@@ -52,6 +52,7 @@ _PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds"
 #: the selection does not.
 DbtRunner = Callable[[str, list[str], list[str], dict[str, str]], tuple[bool, str]]
 
+
 class BuildError(RuntimeError):
     """The build failed; the live build is unchanged. ``log`` names the full dbt log."""
 
@@ -94,7 +95,9 @@ def _failure_summary(output: str, limit: int = 12) -> str:
     keep = [
         line.strip()
         for line in output.splitlines()
-        if any(k in line for k in ("ERROR", "FAIL ", "Error", "Failure in", "Compilation Error", "Runtime Error"))
+        if any(
+            k in line for k in ("ERROR", "FAIL ", "Error", "Failure in", "Compilation Error", "Runtime Error")
+        )
     ]
     return "\n".join(keep[:limit]) or output.strip()[-2000:]
 
@@ -154,18 +157,30 @@ def inputs_fingerprint(p: Paths, dbt_vars: dict[str, str], env: dict[str, str]) 
 def dbt_args(p: Paths, *, as_at: date, protocol: str, target: str = "dbt_target") -> list[str]:
     """The arguments every dbt command of a build shares (not the command or node selection)."""
     return [
-        "--project-dir", str(settings.DBT_PROJECT_DIR),
-        "--profiles-dir", str(settings.DBT_PROJECT_DIR),
-        "--target-path", str(p.home / target),
-        "--log-path", str(p.logs_dir),
-        "--vars", json.dumps({"as_at": as_at.isoformat(), "protocol": protocol}),
+        "--project-dir",
+        str(settings.DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(settings.DBT_PROJECT_DIR),
+        "--target-path",
+        str(p.home / target),
+        "--log-path",
+        str(p.logs_dir),
+        "--vars",
+        json.dumps({"as_at": as_at.isoformat(), "protocol": protocol}),
     ]
 
 
-def run_dbt_subprocess(command: str, shared: list[str], selection: list[str], env: dict[str, str]) -> tuple[bool, str]:
+def run_dbt_subprocess(
+    command: str, shared: list[str], selection: list[str], env: dict[str, str]
+) -> tuple[bool, str]:
     """dbt in a process of its own (the default: CLI builds, CI)."""
-    proc = subprocess.run([dbt_executable(), command, *shared, *selection], env=env, capture_output=True, text=True,
-                          cwd=settings.DBT_PROJECT_DIR)
+    proc = subprocess.run(
+        [dbt_executable(), command, *shared, *selection],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.DBT_PROJECT_DIR,
+    )
     return proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -202,8 +217,11 @@ class WarmDbt:
         def collect(event) -> None:
             info = getattr(event, "info", None)
             if info is not None and info.level in ("info", "warn", "error") and info.msg:
-                lines.append(f"{info.ts.ToDatetime():%H:%M:%S}  {info.msg}" if hasattr(info.ts, "ToDatetime")
-                             else info.msg)
+                lines.append(
+                    f"{info.ts.ToDatetime():%H:%M:%S}  {info.msg}"
+                    if hasattr(info.ts, "ToDatetime")
+                    else info.msg
+                )
 
         cwd = os.getcwd()
         os.chdir(settings.DBT_PROJECT_DIR)
@@ -232,7 +250,9 @@ class WarmDbt:
     def parse(self, shared: list[str], env: dict[str, str]) -> None:
         """Parse the project now unless the manifest in hand is still valid (``warm_up``)."""
         code, env_names = code_fingerprint()
-        key = hashlib.sha256(json.dumps([code, shared, {k: env.get(k) for k in sorted(env_names)}]).encode()).hexdigest()
+        key = hashlib.sha256(
+            json.dumps([code, shared, {k: env.get(k) for k in sorted(env_names)}]).encode()
+        ).hexdigest()
         if self._manifest is not None and key == self._key:
             return
         result, output = self._invoke(["parse", *shared], env)
@@ -242,14 +262,17 @@ class WarmDbt:
         self._manifest, self._key = result.result, key
         self.parses += 1
 
-    def __call__(self, command: str, shared: list[str], selection: list[str], env: dict[str, str]) -> tuple[bool, str]:
+    def __call__(
+        self, command: str, shared: list[str], selection: list[str], env: dict[str, str]
+    ) -> tuple[bool, str]:
         try:
             self.parse(shared, env)
         except BuildError as exc:
             return False, str(exc)
         self.builds += 1
-        result, output = self._invoke([command, *shared, *selection, "--no-write-json"], env,
-                                      manifest=self._manifest)
+        result, output = self._invoke(
+            [command, *shared, *selection, "--no-write-json"], env, manifest=self._manifest
+        )
         return bool(result.success), output
 
 
@@ -294,8 +317,12 @@ def build(
         building = p.builds_dir / "building.duckdb"
         _remove(building)
         env = dbt_env(p, building)
-        shared = dbt_args(p, as_at=as_at, protocol=protocol,
-                          target="dbt_target" if runner is run_dbt_subprocess else "dbt_target_warm")
+        shared = dbt_args(
+            p,
+            as_at=as_at,
+            protocol=protocol,
+            target="dbt_target" if runner is run_dbt_subprocess else "dbt_target_warm",
+        )
         inputs = inputs_fingerprint(p, {"as_at": as_at.isoformat(), "protocol": protocol}, env)
         selection = [] if unit_tests else ["--exclude", "test_type:unit"]
         mode = "full"

@@ -41,8 +41,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from ingest.demo import generate
 
     started = time.monotonic()
-    counts = generate(Path(args.out), scale=args.scale, seed=args.seed, end=args.end, fmt=args.format,
-                      progress=_progress)
+    counts = generate(
+        Path(args.out), scale=args.scale, seed=args.seed, end=args.end, fmt=args.format, progress=_progress
+    )
     total = sum(counts.values())
     for entity, n in counts.items():
         print(f"{entity:<18}{n:>12,}")
@@ -60,8 +61,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return 2
     started = time.monotonic()
     try:
-        report = ingest_paths([Path(p) for p in args.paths], profile=args.profile, progress=_progress,
-                              force=args.force)
+        report = ingest_paths(
+            [Path(p) for p in args.paths], profile=args.profile, progress=_progress, force=args.force
+        )
     except ProfileError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -79,8 +81,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     live = result.live
-    print(f"Build {live.build_id} is live (as at {live.as_at}, protocol {live.protocol}) "
-          f"in {result.seconds:.1f}s: {live.path}")
+    print(
+        f"Build {live.build_id} is live (as at {live.as_at}, protocol {live.protocol}) "
+        f"in {result.seconds:.1f}s: {live.path}"
+    )
     return 0
 
 
@@ -112,10 +116,17 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.port", str(args.port),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
     ]
     print(f"Serving IRO QA on http://localhost:{args.port} (warehouse {settings.home()})", flush=True)
     return subprocess.call(cmd, env=dict(os.environ))
@@ -133,8 +144,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     events = len(event_files(p)) if p.events_dir.exists() else 0
     print(f"app events     : {events}")
     if live:
-        print(f"live build     : {live.build_id} as at {live.as_at}, protocol {live.protocol}, "
-              f"built {live.built_at} in {live.seconds}s")
+        print(
+            f"live build     : {live.build_id} as at {live.as_at}, protocol {live.protocol}, "
+            f"built {live.built_at} in {live.seconds}s"
+        )
     else:
         print("live build     : none yet (run `iroqa build`)")
     return 0
@@ -195,9 +208,13 @@ def _demo_accounts(p: settings.Paths) -> int:
         return 1
     con = duckdb.connect(str(live.file), read_only=True)
     try:
-        teams = [r[0] for r in con.sql(
-            "select c.team_id from mart_open_stage_3_4 m join fct_challenges c using (challenge_id) "
-            "where c.team_id is not null group by all order by count(*) desc, c.team_id limit 2").fetchall()]
+        teams = [
+            r[0]
+            for r in con.sql(
+                "select c.team_id from mart_open_stage_3_4 m join fct_challenges c using (challenge_id) "
+                "where c.team_id is not null group by all order by count(*) desc, c.team_id limit 2"
+            ).fetchall()
+        ]
         worker = con.sql(
             "select c.iro_worker_id from mart_open_stage_3_4 m join fct_challenges c using (challenge_id) "
             "where c.iro_worker_id is not null group by all order by count(*) desc, c.iro_worker_id limit 1"
@@ -211,8 +228,11 @@ def _demo_accounts(p: settings.Paths) -> int:
     print("Created demo accounts (passwords shown once, stored only as hashes):")
     for username, password in created.items():
         role = users.DEMO_ACCOUNTS[username][0]
-        extra = f" teams {','.join(teams)}" if role == "asm" else (
-            f" worker id {worker[0][0]}" if role == "iro" and worker else "")
+        extra = (
+            f" teams {','.join(teams)}"
+            if role == "asm"
+            else (f" worker id {worker[0][0]}" if role == "iro" and worker else "")
+        )
         print(f"  {username:<14} {role:<16} password: {password}{extra}")
         _audit_admin("add", username, role=role, demo=True)
     return 0
@@ -231,8 +251,10 @@ def cmd_users(args: argparse.Namespace) -> int:
                 return 0
             print(f"{'username':<24}{'role':<17}{'status':<10}{'worker id':<12}{'teams':<24}name")
             for u in rows:
-                print(f"{u.username:<24}{u.role:<17}{'disabled' if u.disabled else 'active':<10}"
-                      f"{u.worker_id or '-':<12}{','.join(u.teams) or '-':<24}{u.display_name}")
+                print(
+                    f"{u.username:<24}{u.role:<17}{'disabled' if u.disabled else 'active':<10}"
+                    f"{u.worker_id or '-':<12}{','.join(u.teams) or '-':<24}{u.display_name}"
+                )
             return 0
         if args.users_command == "demo-admin":
             password = users.ensure_demo_admin(p)
@@ -240,9 +262,13 @@ def cmd_users(args: argparse.Namespace) -> int:
                 print("Users already exist: no demo administrator created.")
                 return 0
             _audit_admin("add", users.DEMO_ADMIN, role="admin", demo=True)
-            print(f"Created the demo administrator. Sign in as '{users.DEMO_ADMIN}' with password: {password}")
-            print("This password is shown once and stored only as a hash. Change it with "
-                  f"`iroqa users passwd {users.DEMO_ADMIN}`.")
+            print(
+                f"Created the demo administrator. Sign in as '{users.DEMO_ADMIN}' with password: {password}"
+            )
+            print(
+                "This password is shown once and stored only as a hash. Change it with "
+                f"`iroqa users passwd {users.DEMO_ADMIN}`."
+            )
             return 0
         if args.users_command == "demo-accounts":
             return _demo_accounts(p)
@@ -251,18 +277,36 @@ def cmd_users(args: argparse.Namespace) -> int:
             if users.get_user(p, username) is not None:
                 raise users.UserError(f"there is already a user called {username!r}")
             password, generated = _read_new_password(args, username)
-            user = users.add_user(p, username, role=args.role, password=password, display_name=args.name or "",
-                                  teams=_split_teams(args.teams) or (), worker_id=args.worker_id,
-                                  email=args.email)
-            _audit_admin("add", user.username, role=user.role, teams=list(user.teams), worker_id=user.worker_id)
+            user = users.add_user(
+                p,
+                username,
+                role=args.role,
+                password=password,
+                display_name=args.name or "",
+                teams=_split_teams(args.teams) or (),
+                worker_id=args.worker_id,
+                email=args.email,
+            )
+            _audit_admin(
+                "add", user.username, role=user.role, teams=list(user.teams), worker_id=user.worker_id
+            )
             print(f"Added {user.username} ({user.role_label}).")
             if generated:
                 print(f"Password (shown once): {password}")
             _warn_scope(user)
         elif args.users_command == "set":
-            user = users.update_user(p, username, role=args.role, display_name=args.name,
-                                     teams=_split_teams(args.teams), worker_id=args.worker_id, email=args.email)
-            _audit_admin("set", user.username, role=user.role, teams=list(user.teams), worker_id=user.worker_id)
+            user = users.update_user(
+                p,
+                username,
+                role=args.role,
+                display_name=args.name,
+                teams=_split_teams(args.teams),
+                worker_id=args.worker_id,
+                email=args.email,
+            )
+            _audit_admin(
+                "set", user.username, role=user.role, teams=list(user.teams), worker_id=user.worker_id
+            )
             print(f"Updated {user.username} ({user.role_label}).")
             _warn_scope(user)
         elif args.users_command == "passwd":
@@ -312,8 +356,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
         if ok:
             print(f"Audit log intact: {h['seq']} records; head hash {h['hash']}")
             return 0
-        print(f"Audit log damaged or altered: the first bad record is line {bad} of {audit.log_file(p)}",
-              file=sys.stderr)
+        print(
+            f"Audit log damaged or altered: the first bad record is line {bad} of {audit.log_file(p)}",
+            file=sys.stderr,
+        )
         return 1
     df = audit.read(p)
     if args.out:
@@ -327,9 +373,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def _add_users_and_audit_parsers(sub) -> None:
     from warehouse.access import ROLES
 
-    u = sub.add_parser("users", help="manage local user accounts (users.json in the warehouse home)",
-                       description="Add, change and disable IRO QA users. Passwords are stored only as "
-                       "argon2id hashes; nothing here prints a hash. Every change is audited.")
+    u = sub.add_parser(
+        "users",
+        help="manage local user accounts (users.json in the warehouse home)",
+        description="Add, change and disable IRO QA users. Passwords are stored only as "
+        "argon2id hashes; nothing here prints a hash. Every change is audited.",
+    )
     us = u.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     add = us.add_parser("add", help="add a user")
     add.add_argument("username")
@@ -353,13 +402,17 @@ def _add_users_and_audit_parsers(sub) -> None:
     pw = pa.add_mutually_exclusive_group()
     pw.add_argument("--password-stdin", action="store_true")
     pw.add_argument("--generate", action="store_true")
-    for name, text in (("disable", "disable a user (their sessions end at their next click)"),
-                       ("enable", "enable a disabled user"),
-                       ("unlock", "clear a user's failed sign-in count")):
+    for name, text in (
+        ("disable", "disable a user (their sessions end at their next click)"),
+        ("enable", "enable a disabled user"),
+        ("unlock", "clear a user's failed sign-in count"),
+    ):
         x = us.add_parser(name, help=text)
         x.add_argument("username")
     us.add_parser("list", help="list users (never prints password hashes)")
-    us.add_parser("demo-admin", help="create the demo administrator if there are no users; print its password once")
+    us.add_parser(
+        "demo-admin", help="create the demo administrator if there are no users; print its password once"
+    )
     us.add_parser(
         "demo-accounts",
         help="demo only: one account per other role (real demo teams / IRO) if the users file is new; "
@@ -367,8 +420,11 @@ def _add_users_and_audit_parsers(sub) -> None:
     )
     u.set_defaults(func=cmd_users)
 
-    a = sub.add_parser("audit", help="verify or export the audit log",
-                       description="The audit log is append-only and hash-chained; verify checks the chain.")
+    a = sub.add_parser(
+        "audit",
+        help="verify or export the audit log",
+        description="The audit log is append-only and hash-chained; verify checks the chain.",
+    )
     ac = a.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     ac.add_parser("verify", help="check the hash chain; prints the head hash to keep elsewhere")
     ex = ac.add_parser("export", help="write the audit log as CSV")
@@ -385,41 +441,68 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    d = sub.add_parser("demo", help="write realistic synthetic extracts (no real people)",
-                       description="Write synthetic case-system extracts in the canonical layout.")
+    d = sub.add_parser(
+        "demo",
+        help="write realistic synthetic extracts (no real people)",
+        description="Write synthetic case-system extracts in the canonical layout.",
+    )
     d.add_argument("--out", required=True, help="folder to write the extract files into")
-    d.add_argument("--scale", default="la", choices=["tiny", "la", "region", "national"],
-                   help="tiny: a few dozen challenges; la: one authority over several years "
-                   "(tens of thousands of events); region: ~10x la; national: millions of events")
+    d.add_argument(
+        "--scale",
+        default="la",
+        choices=["tiny", "la", "region", "national"],
+        help="tiny: a few dozen challenges; la: one authority over several years "
+        "(tens of thousands of events); region: ~10x la; national: millions of events",
+    )
     d.add_argument("--seed", type=int, default=7, help="random seed (same seed, same data)")
     d.add_argument("--end", type=_date, default=None, help="last date of the data (default today)")
     d.add_argument("--format", default="csv", choices=["csv", "xlsx"], help="file format")
     d.set_defaults(func=cmd_demo)
 
-    i = sub.add_parser("ingest", help="load extract files or folders into the raw store",
-                       description="Validate and load CSV/XLSX extracts. Rejected files and rows are "
-                       "reported with file, row and column; accepted rows load in one transaction per "
-                       "file; a file already loaded is skipped.")
+    i = sub.add_parser(
+        "ingest",
+        help="load extract files or folders into the raw store",
+        description="Validate and load CSV/XLSX extracts. Rejected files and rows are "
+        "reported with file, row and column; accepted rows load in one transaction per "
+        "file; a file already loaded is skipped.",
+    )
     i.add_argument("paths", nargs="+", help="extract files (.csv, .xlsx) or folders of them")
-    i.add_argument("--profile", default="canonical",
-                   help="column-mapping profile: canonical, mosaic, liquidlogic (ingest/profiles/*.yml)")
-    i.add_argument("--force", action="store_true",
-                   help="load files again even if the same content was loaded before (e.g. after loading "
-                   "the challenges that their events were quarantined for)")
+    i.add_argument(
+        "--profile",
+        default="canonical",
+        help="column-mapping profile: canonical, mosaic, liquidlogic (ingest/profiles/*.yml)",
+    )
+    i.add_argument(
+        "--force",
+        action="store_true",
+        help="load files again even if the same content was loaded before (e.g. after loading "
+        "the challenges that their events were quarantined for)",
+    )
     i.set_defaults(func=cmd_ingest)
 
-    b = sub.add_parser("build", help="build the marts with dbt into a new build and make it live",
-                       description="Run the dbt build (models and tests) into a new warehouse file. "
-                       "Only a build that passes is made live.")
-    b.add_argument("--as-at", type=_date, default=None,
-                   help="compute overdue flags as at this date (default today); reproduces a past month")
-    b.add_argument("--protocol", default=None,
-                   help="escalation protocol (default $IROQA_PROTOCOL or leicestershire)")
+    b = sub.add_parser(
+        "build",
+        help="build the marts with dbt into a new build and make it live",
+        description="Run the dbt build (models and tests) into a new warehouse file. "
+        "Only a build that passes is made live.",
+    )
+    b.add_argument(
+        "--as-at",
+        type=_date,
+        default=None,
+        help="compute overdue flags as at this date (default today); reproduces a past month",
+    )
+    b.add_argument(
+        "--protocol", default=None, help="escalation protocol (default $IROQA_PROTOCOL or leicestershire)"
+    )
     b.set_defaults(func=cmd_build)
 
-    q = sub.add_parser("query", help="run read-only SQL against the live marts, print CSV",
-                       description="Run one read-only SQL statement against the live build and print "
-                       "CSV, e.g. iroqa query \"select count(*) from fct_challenges\"")
+    q = sub.add_parser(
+        "query",
+        help="run read-only SQL against the live marts, print CSV",
+        description="Run one read-only SQL statement against the live build and print "
+        'CSV, e.g. iroqa query "select count(*) from fct_challenges"',
+    )
     q.add_argument("sql", help="the SQL statement")
     q.set_defaults(func=cmd_query)
 

@@ -30,10 +30,22 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "docs.duckdb"
         shutil.copyfile(live.file, copy)
-        cmd = [dbt_executable(), "docs", "generate", "--static",
-               "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROJECT_DIR),
-               "--target-path", str(Path(tmp) / "target"), "--log-path", str(Path(tmp) / "logs"),
-               "--vars", f'{{"as_at": "{live.as_at}", "protocol": "{live.protocol}"}}']
+        cmd = [
+            dbt_executable(),
+            "docs",
+            "generate",
+            "--static",
+            "--project-dir",
+            str(settings.DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(settings.DBT_PROJECT_DIR),
+            "--target-path",
+            str(Path(tmp) / "target"),
+            "--log-path",
+            str(Path(tmp) / "logs"),
+            "--vars",
+            f'{{"as_at": "{live.as_at}", "protocol": "{live.protocol}"}}',
+        ]
         # the static page embeds every model's compiled SQL: never the real pseudonym key in it
         env = dbt_env(p, copy) | {"IROQA_PSEUDONYM_KEY": DOCS_PSEUDONYM_KEY}
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=settings.DBT_PROJECT_DIR)

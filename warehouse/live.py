@@ -342,8 +342,12 @@ class _Rebuilder:
         if LINGER_SECONDS <= 0 or (retire is not None and retire()):
             return False
         deadline = time.monotonic() + LINGER_SECONDS
-        self.save(state="idle", waiting_until=datetime.fromtimestamp(time.time() + LINGER_SECONDS, UTC)
-                  .isoformat(timespec="seconds"))
+        self.save(
+            state="idle",
+            waiting_until=datetime.fromtimestamp(time.time() + LINGER_SECONDS, UTC).isoformat(
+                timespec="seconds"
+            ),
+        )
         while time.monotonic() < deadline:
             if self.pending_token():
                 return True

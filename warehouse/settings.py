@@ -64,8 +64,14 @@ class Paths:
         return self.home / "demo_extracts"
 
     def ensure(self) -> Paths:
-        for d in (self.home, self.events_dir, self.events_tmp_dir, self.builds_dir,
-                  self.logs_dir, self.reports_dir):
+        for d in (
+            self.home,
+            self.events_dir,
+            self.events_tmp_dir,
+            self.builds_dir,
+            self.logs_dir,
+            self.reports_dir,
+        ):
             d.mkdir(parents=True, exist_ok=True)
         return self
 

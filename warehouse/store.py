@@ -31,7 +31,9 @@ class LockTimeout(RuntimeError):
 
 
 @contextlib.contextmanager
-def exclusive_lock(p: Paths | None = None, *, purpose: str = "", timeout: float | None = None) -> Iterator[None]:
+def exclusive_lock(
+    p: Paths | None = None, *, purpose: str = "", timeout: float | None = None
+) -> Iterator[None]:
     """Hold the warehouse's one lock (serialises ingest and builds across processes).
 
     ``timeout=None`` waits for as long as it takes; otherwise raises :class:`LockTimeout`.

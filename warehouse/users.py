@@ -197,8 +197,10 @@ def text_problem(value: str, what: str) -> str | None:
         return f"{what[:1].upper() + what[1:]} must be at most {MAX_TEXT_LENGTH} characters (this is {len(value):,})."
     for ch in value:
         if ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn"):
-            return (f"{what[:1].upper() + what[1:]} contains an invisible control character "
-                    f"(U+{ord(ch):04X}); retype it.")
+            return (
+                f"{what[:1].upper() + what[1:]} contains an invisible control character "
+                f"(U+{ord(ch):04X}); retype it."
+            )
     return None
 
 
@@ -356,7 +358,11 @@ def add_user(
     p = p or default_paths()
     u = _check_username(username)
     _check_role(role)
-    for value, what in ((display_name, "the display name"), (worker_id, "the worker id"), (email, "the email")):
+    for value, what in (
+        (display_name, "the display name"),
+        (worker_id, "the worker id"),
+        (email, "the email"),
+    ):
         _check_text((value or "").strip(), what)
     check_password_policy(password, u)
     now = _now_iso()
@@ -364,8 +370,13 @@ def add_user(
         if u in data["users"]:
             raise UserError(f"there is already a user called {u!r}")
         rec = data["users"][u] = _new_record(
-            u, role=role, password=password, now=now, display_name=(display_name or "").strip(),
-            teams=_check_teams(teams), worker_id=(worker_id or "").strip() or None,
+            u,
+            role=role,
+            password=password,
+            now=now,
+            display_name=(display_name or "").strip(),
+            teams=_check_teams(teams),
+            worker_id=(worker_id or "").strip() or None,
             email=(email or "").strip().lower() or None,
         )
     return _user_from_record(rec)
@@ -545,8 +556,9 @@ def account_problems(
     return out
 
 
-def lockout_problem(p: Paths | None, actor: str, target: str, *, role: str | None = None,
-                    disable: bool = False) -> str | None:
+def lockout_problem(
+    p: Paths | None, actor: str, target: str, *, role: str | None = None, disable: bool = False
+) -> str | None:
     """Why disabling ``target`` or changing their role to ``role`` would lock everyone out of
     user administration: an administrator may not disable themselves, and the last enabled
     administrator may neither be disabled nor lose the admin role."""
@@ -616,7 +628,11 @@ def ensure_demo_accounts(
         for username, (role, name) in DEMO_ACCOUNTS.items():
             password = generate_password()
             data["users"][username] = _new_record(
-                username, role=role, password=password, now=now, display_name=name,
+                username,
+                role=role,
+                password=password,
+                now=now,
+                display_name=name,
                 teams=teams if role == "asm" else [],
                 worker_id=(iro_worker_id or None) if role == "iro" else None,
             )

@@ -79,7 +79,11 @@ shown = rows.select(
     pl.col("detail").alias("Detail"),
     pl.col("session").alias("Session"),
 )
-period = ui.short_date(start) + (f" to {ui.short_date(end)}" if end and end != start else "") if start else "all dates"
+period = (
+    ui.short_date(start) + (f" to {ui.short_date(end)}" if end and end != start else "")
+    if start
+    else "all dates"
+)
 if shown.is_empty():
     ui.empty(f"No audit records match these filters ({period}).")
 else:

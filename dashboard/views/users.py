@@ -68,8 +68,10 @@ def admin_action(op: str, target: str, change: Callable[[], object], **detail: o
     try:
         users.record_admin(current, op, target, session=tag, **detail)
     except audit.AuditError:
-        st.error("IRO QA cannot write its audit log just now, so nothing was changed. Tell your IRO QA "
-                 "administrator (the audit folder may be full or read-only).")
+        st.error(
+            "IRO QA cannot write its audit log just now, so nothing was changed. Tell your IRO QA "
+            "administrator (the audit folder may be full or read-only)."
+        )
         return False
     try:
         change()
@@ -127,8 +129,17 @@ listing = pl.DataFrame(
         for u in accounts
     ],
     schema=dict.fromkeys(
-        ("Username", "Display name", "Role", "Teams", "Worker id", "Email", "Status",
-         "Last sign-in (UTC)", "Created"),
+        (
+            "Username",
+            "Display name",
+            "Role",
+            "Teams",
+            "Worker id",
+            "Email",
+            "Status",
+            "Last sign-in (UTC)",
+            "Created",
+        ),
         pl.String,
     ),
 )
@@ -149,33 +160,55 @@ change_tab, add_tab = st.tabs(["Change a user", "Add a user"])
 # --- add ---------------------------------------------------------------------------------------------
 with add_tab, st.form("users_add", clear_on_submit=False):
     slots: dict = {}
-    username = st.text_input("Username", key="add_username", max_chars=128,
-                             help="Lower-case letters, digits and . _ @ + -")
+    username = st.text_input(
+        "Username", key="add_username", max_chars=128, help="Lower-case letters, digits and . _ @ + -"
+    )
     slots["username"] = st.empty()
     display_name = st.text_input("Display name", key="add_display_name")
     slots["display_name"] = st.empty()
-    email = st.text_input("Email (to match sign-ins through the council's identity provider)", key="add_email")
+    email = st.text_input(
+        "Email (to match sign-ins through the council's identity provider)", key="add_email"
+    )
     slots["email"] = st.empty()
-    role = st.selectbox("Role", ROLES, format_func=ROLE_LABELS.get, key="add_role", index=None,
-                        placeholder="Choose a role")
+    role = st.selectbox(
+        "Role", ROLES, format_func=ROLE_LABELS.get, key="add_role", index=None, placeholder="Choose a role"
+    )
     slots["role"] = st.empty()
-    teams_text = st.text_input("Teams (team ids, comma-separated: an Assistant Service Manager's teams)",
-                               key="add_teams")
+    teams_text = st.text_input(
+        "Teams (team ids, comma-separated: an Assistant Service Manager's teams)", key="add_teams"
+    )
     slots["teams"] = st.empty()
     worker_id = st.text_input("Worker id (an IRO's case-system worker id)", key="add_worker_id")
     slots["worker_id"] = st.empty()
-    pw1 = st.text_input("Password (leave both empty to generate one, shown once)", type="password",
-                        key="add_password", max_chars=users.MAX_PASSWORD_LENGTH, autocomplete="new-password")
-    pw2 = st.text_input("Password again", type="password", key="add_password_again",
-                        max_chars=users.MAX_PASSWORD_LENGTH, autocomplete="new-password")
+    pw1 = st.text_input(
+        "Password (leave both empty to generate one, shown once)",
+        type="password",
+        key="add_password",
+        max_chars=users.MAX_PASSWORD_LENGTH,
+        autocomplete="new-password",
+    )
+    pw2 = st.text_input(
+        "Password again",
+        type="password",
+        key="add_password_again",
+        max_chars=users.MAX_PASSWORD_LENGTH,
+        autocomplete="new-password",
+    )
     slots["password"] = st.empty()
     add_clicked = st.form_submit_button("Add user", type="primary")
 
 if add_clicked:
     teams = split_teams(teams_text)
     problems = users.account_problems(
-        None, username=username, role=role or "", display_name=display_name, teams=teams,
-        worker_id=worker_id, email=email, known_teams=known_teams, new=True,
+        None,
+        username=username,
+        role=role or "",
+        display_name=display_name,
+        teams=teams,
+        worker_id=worker_id,
+        email=email,
+        known_teams=known_teams,
+        new=True,
     )
     if (problem := password_problem(pw1, pw2, users.normalise_username(username))) is not None:
         problems["password"] = problem
@@ -187,16 +220,34 @@ if add_clicked:
         password = pw1 or users.generate_password()
         made: list[users.User] = []
         if admin_action(
-            "add", name,
-            lambda: made.append(users.add_user(
-                None, name, role=role, password=password, display_name=display_name, teams=teams,
-                worker_id=worker_id, email=email,
-            )),
-            role=role, teams=sorted(set(teams)), worker_id=worker_id.strip() or None,
+            "add",
+            name,
+            lambda: made.append(
+                users.add_user(
+                    None,
+                    name,
+                    role=role,
+                    password=password,
+                    display_name=display_name,
+                    teams=teams,
+                    worker_id=worker_id,
+                    email=email,
+                )
+            ),
+            role=role,
+            teams=sorted(set(teams)),
+            worker_id=worker_id.strip() or None,
             generated_password=not pw1,
         ):
-            for k in ("add_username", "add_display_name", "add_email", "add_teams", "add_worker_id",
-                      "add_password", "add_password_again"):
+            for k in (
+                "add_username",
+                "add_display_name",
+                "add_email",
+                "add_teams",
+                "add_worker_id",
+                "add_password",
+                "add_password_again",
+            ):
                 st.session_state.pop(k, None)
             st.session_state.pop("add_role", None)
             done(f"Added {name}.", password=None if pw1 else password, account=made[0])
@@ -221,11 +272,17 @@ with change_tab:
             slots["display_name"] = st.empty()
             s_email = st.text_input("Email", value=target.email or "", key=f"set_email_{k}")
             slots["email"] = st.empty()
-            s_role = st.selectbox("Role", ROLES, format_func=ROLE_LABELS.get, key=f"set_role_{k}",
-                                  index=ROLES.index(target.role) if target.role in ROLES else None)
+            s_role = st.selectbox(
+                "Role",
+                ROLES,
+                format_func=ROLE_LABELS.get,
+                key=f"set_role_{k}",
+                index=ROLES.index(target.role) if target.role in ROLES else None,
+            )
             slots["role"] = st.empty()
-            s_teams = st.text_input("Teams (team ids, comma-separated)", value=", ".join(target.teams),
-                                    key=f"set_teams_{k}")
+            s_teams = st.text_input(
+                "Teams (team ids, comma-separated)", value=", ".join(target.teams), key=f"set_teams_{k}"
+            )
             slots["teams"] = st.empty()
             s_worker = st.text_input("Worker id", value=target.worker_id or "", key=f"set_worker_id_{k}")
             slots["worker_id"] = st.empty()
@@ -235,8 +292,15 @@ with change_tab:
             # teams already on the account stay acceptable even if the live build no longer has them
             known = None if known_teams is None else [*known_teams, *target.teams]
             problems = users.account_problems(
-                None, username=target.username, role=s_role or "", display_name=s_display, teams=teams,
-                worker_id=s_worker, email=s_email, known_teams=known, new=False,
+                None,
+                username=target.username,
+                role=s_role or "",
+                display_name=s_display,
+                teams=teams,
+                worker_id=s_worker,
+                email=s_email,
+                known_teams=known,
+                new=False,
             )
             lock = users.lockout_problem(None, me.username, target.username, role=s_role)
             if lock:
@@ -246,13 +310,24 @@ with change_tab:
             else:
                 changed: list[users.User] = []
                 if admin_action(
-                    "set", target.username,
-                    lambda: changed.append(users.update_user(
-                        None, target.username, role=s_role, display_name=s_display, teams=teams,
-                        worker_id=s_worker, email=s_email,
-                    )),
-                    role=s_role, teams=sorted(set(teams)), worker_id=s_worker.strip() or None,
-                    display_name=s_display.strip(), email=s_email.strip().lower() or None,
+                    "set",
+                    target.username,
+                    lambda: changed.append(
+                        users.update_user(
+                            None,
+                            target.username,
+                            role=s_role,
+                            display_name=s_display,
+                            teams=teams,
+                            worker_id=s_worker,
+                            email=s_email,
+                        )
+                    ),
+                    role=s_role,
+                    teams=sorted(set(teams)),
+                    worker_id=s_worker.strip() or None,
+                    display_name=s_display.strip(),
+                    email=s_email.strip().lower() or None,
                 ):
                     done(f"Updated {target.username}.", account=changed[0])
 
@@ -269,18 +344,27 @@ with change_tab:
                 st.error(lock)
             elif admin_action("disable", target.username, lambda: users.disable_user(None, target.username)):
                 done(f"Disabled {target.username}; their open sessions end at their next click.")
-        if row.button("Clear failed sign-ins", key=f"unlock_{k}", icon=":material/restart_alt:") and admin_action(
-            "unlock", target.username, lambda: users.unlock_user(None, target.username)
-        ):
+        if row.button(
+            "Clear failed sign-ins", key=f"unlock_{k}", icon=":material/restart_alt:"
+        ) and admin_action("unlock", target.username, lambda: users.unlock_user(None, target.username)):
             done(f"Cleared the failed sign-in count for {target.username}.")
 
         with st.form(f"users_passwd_{k}", clear_on_submit=True):
             st.markdown("**Reset the password**")
-            r1 = st.text_input("New password (leave both empty to generate one, shown once)", type="password",
-                               key=f"passwd_{k}", max_chars=users.MAX_PASSWORD_LENGTH,
-                               autocomplete="new-password")
-            r2 = st.text_input("New password again", type="password", key=f"passwd_again_{k}",
-                               max_chars=users.MAX_PASSWORD_LENGTH, autocomplete="new-password")
+            r1 = st.text_input(
+                "New password (leave both empty to generate one, shown once)",
+                type="password",
+                key=f"passwd_{k}",
+                max_chars=users.MAX_PASSWORD_LENGTH,
+                autocomplete="new-password",
+            )
+            r2 = st.text_input(
+                "New password again",
+                type="password",
+                key=f"passwd_again_{k}",
+                max_chars=users.MAX_PASSWORD_LENGTH,
+                autocomplete="new-password",
+            )
             pw_slot = st.empty()
             reset_clicked = st.form_submit_button("Reset password")
         if reset_clicked:
@@ -290,7 +374,9 @@ with change_tab:
             else:
                 new_password = r1 or users.generate_password()
                 if admin_action(
-                    "passwd", target.username, lambda: users.set_password(None, target.username, new_password),
+                    "passwd",
+                    target.username,
+                    lambda: users.set_password(None, target.username, new_password),
                     generated_password=not r1,
                 ):
                     done(

@@ -37,7 +37,9 @@ def main() -> None:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["holiday_date", "holiday_name"])
         writer.writerows(rows)
-    print(f"wrote {len(rows)} bank holidays ({FIRST_YEAR}-{LAST_YEAR}, holidays {holidays.__version__}) to {args.out}")
+    print(
+        f"wrote {len(rows)} bank holidays ({FIRST_YEAR}-{LAST_YEAR}, holidays {holidays.__version__}) to {args.out}"
+    )
 
 
 if __name__ == "__main__":

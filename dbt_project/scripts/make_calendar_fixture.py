@@ -48,14 +48,22 @@ def main() -> None:
         working = d.weekday() < 5 and d not in bank_holidays
         number += working
         if any(start <= d <= end for start, end in WINDOWS):
-            rows.append((d.isoformat(), str(working).lower(), number, number + (0 if working else 1),
-                         date(d.year, d.month, 1).isoformat()))
+            rows.append(
+                (
+                    d.isoformat(),
+                    str(working).lower(),
+                    number,
+                    number + (0 if working else 1),
+                    date(d.year, d.month, 1).isoformat(),
+                )
+            )
         d += timedelta(days=1)
     out = PROJECT / "tests" / "fixtures" / "calendar_windows.csv"
     with out.open("w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["date_day", "is_working_day", "working_day_number", "day_zero_working_day_number",
-                    "month_start"])
+        w.writerow(
+            ["date_day", "is_working_day", "working_day_number", "day_zero_working_day_number", "month_start"]
+        )
         w.writerows(rows)
     print(f"wrote {len(rows)} days to {out}")
 

@@ -69,7 +69,9 @@ def _load() -> tuple[Rule, ...]:
                 raise ImportError(f"rule module {name} has no {attr}")
         if mod.LEVEL not in ("file", "row"):
             raise ImportError(f"rule module {name}: LEVEL must be 'file' or 'row', not {mod.LEVEL!r}")
-        rules.append(Rule(mod.CODE, mod.LEVEL, mod.MESSAGE, tuple(mod.FIELDS), mod, bool(getattr(mod, "GATE", False))))
+        rules.append(
+            Rule(mod.CODE, mod.LEVEL, mod.MESSAGE, tuple(mod.FIELDS), mod, bool(getattr(mod, "GATE", False)))
+        )
     codes = [r.code for r in rules]
     if len(set(codes)) != len(codes):
         raise ImportError(f"duplicate rule codes: {sorted(c for c in codes if codes.count(c) > 1)}")

@@ -61,7 +61,7 @@ class RuleContext:
         if self.entity is None:
             return []
         prefix = self.entity.name + "."
-        return [f[len(prefix):] for f in fields if f.startswith(prefix)]
+        return [f[len(prefix) :] for f in fields if f.startswith(prefix)]
 
     def pair(self, column: str) -> pl.DataFrame:
         """``_source_row``, ``text`` (as typed) and ``value`` (parsed) for one column."""
@@ -84,8 +84,9 @@ def no_failures() -> pl.DataFrame:
 
 
 def file_failure(message: str, column: str | None = None) -> pl.DataFrame:
-    return pl.DataFrame({"row_number": [None], "column_name": [column], "message": [message]},
-                        schema=FAILURE_SCHEMA)
+    return pl.DataFrame(
+        {"row_number": [None], "column_name": [column], "message": [message]}, schema=FAILURE_SCHEMA
+    )
 
 
 def shown(e: pl.Expr, limit: int = 60) -> pl.Expr:
@@ -139,7 +140,11 @@ def unreadable_temporal(ctx: RuleContext, fields: tuple[str, ...], forms: str, n
         detail = (
             pl.when(date_shape(pl.col("text")))
             .then(pl.format(f"{{}} is not a real {noun}", shown(pl.col("text"))))
-            .otherwise(pl.format(f"{{}} is not a {noun} (expected {{}})", shown(pl.col("text")), pl.lit(forms)))
+            .otherwise(
+                pl.format(f"{{}} is not a {noun} (expected {{}})", shown(pl.col("text")), pl.lit(forms))
+            )
         )
-        failures.append(row_failures(p, pl.col("text").is_not_null() & pl.col("value").is_null(), column, detail))
+        failures.append(
+            row_failures(p, pl.col("text").is_not_null() & pl.col("value").is_null(), column, detail)
+        )
     return concat(failures)

@@ -36,14 +36,21 @@ def check(ctx: RuleContext) -> pl.DataFrame:
         if len(idxs) > 1:
             header = ctx.headers[idxs[0]]
             where = ", ".join(column_letter(i) for i in idxs)
-            failures.append(file_failure(
-                f"column {shown_text(header)} appears {len(idxs)} times (columns {where}); "
-                "remove or rename the extra ones", header))
+            failures.append(
+                file_failure(
+                    f"column {shown_text(header)} appears {len(idxs)} times (columns {where}); "
+                    "remove or rename the extra ones",
+                    header,
+                )
+            )
     if ctx.header_map is not None:
         for target, headers in ctx.header_map.conflicts.items():
             if len({h.strip().lower() for h in headers}) > 1:
                 names = " and ".join(shown_text(h) for h in headers)
-                failures.append(file_failure(
-                    f"columns {names} both mean {target} (profile {ctx.profile.name}); keep only one",
-                    target))
+                failures.append(
+                    file_failure(
+                        f"columns {names} both mean {target} (profile {ctx.profile.name}); keep only one",
+                        target,
+                    )
+                )
     return concat(failures)

@@ -27,7 +27,10 @@ def check(ctx: RuleContext) -> pl.DataFrame:
             mask = pl.col("value") > pl.lit(ctx.load_date)
         else:
             mask = pl.col("value") >= pl.lit(end_of_day)
-        detail = pl.format("{} is after the day of the load ({})",
-                           pl.col("value").cast(pl.String), pl.lit(ctx.load_date.isoformat()))
+        detail = pl.format(
+            "{} is after the day of the load ({})",
+            pl.col("value").cast(pl.String),
+            pl.lit(ctx.load_date.isoformat()),
+        )
         failures.append(row_failures(p, mask, column, detail))
     return concat(failures)

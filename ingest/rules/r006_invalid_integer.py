@@ -21,5 +21,7 @@ def check(ctx: RuleContext) -> pl.DataFrame:
         extra = f" (or, in {ctx.profile.name} extracts: {', '.join(spelt)})" if spelt else ""
         p = ctx.pair(column)
         detail = pl.format("{} is not a whole number{}", shown(pl.col("text")), pl.lit(extra))
-        failures.append(row_failures(p, pl.col("text").is_not_null() & pl.col("value").is_null(), column, detail))
+        failures.append(
+            row_failures(p, pl.col("text").is_not_null() & pl.col("value").is_null(), column, detail)
+        )
     return concat(failures)

@@ -18,6 +18,10 @@ def check(ctx: RuleContext) -> pl.DataFrame:
     failures = []
     for column in ctx.columns_checked(FIELDS):
         p = ctx.pair(column)
-        detail = pl.format("{} is not yes or no (expected true/false, yes/no, y/n or 1/0)", shown(pl.col("text")))
-        failures.append(row_failures(p, pl.col("text").is_not_null() & pl.col("value").is_null(), column, detail))
+        detail = pl.format(
+            "{} is not yes or no (expected true/false, yes/no, y/n or 1/0)", shown(pl.col("text"))
+        )
+        failures.append(
+            row_failures(p, pl.col("text").is_not_null() & pl.col("value").is_null(), column, detail)
+        )
     return concat(failures)

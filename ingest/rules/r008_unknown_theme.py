@@ -42,7 +42,8 @@ def check(ctx: RuleContext) -> pl.DataFrame:
         )
         detail = pl.format(
             "unknown theme code {}; the codes are in dbt_project/seeds/themes.csv ({} codes)",
-            pl.col("shown"), pl.lit(str(len(allowed))),
+            pl.col("shown"),
+            pl.lit(str(len(allowed))),
         )
         failures.append(row_failures(per_row, pl.lit(True), column, detail))
     return concat(failures)

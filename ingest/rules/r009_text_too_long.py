@@ -20,6 +20,8 @@ def check(ctx: RuleContext) -> pl.DataFrame:
         limit = ctx.entity.column(column).max_length
         p = ctx.pair(column)
         n = pl.col("text").str.len_chars()
-        detail = pl.format("text is {} characters long; the limit is {}", n.cast(pl.String), pl.lit(str(limit)))
+        detail = pl.format(
+            "text is {} characters long; the limit is {}", n.cast(pl.String), pl.lit(str(limit))
+        )
         failures.append(row_failures(p, n > limit, column, detail))
     return concat(failures)

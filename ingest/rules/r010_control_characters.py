@@ -30,7 +30,8 @@ def check(ctx: RuleContext) -> pl.DataFrame:
         at = pl.col("text").str.find(CONTROL_CHARS)
         detail = pl.format(
             "{} contains a control character at position {} (shown as \ufffd)",
-            shown(pl.col("text")), (at + 1).cast(pl.String),
+            shown(pl.col("text")),
+            (at + 1).cast(pl.String),
         )
         failures.append(row_failures(p, pl.col("text").str.contains(CONTROL_CHARS), column, detail))
     return concat(failures)

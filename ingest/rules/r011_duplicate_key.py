@@ -21,15 +21,15 @@ def check(ctx: RuleContext) -> pl.DataFrame:
     if ctx.typed is None or ctx.entity is None:
         return no_failures()
     key = list(ctx.entity.key)
-    keyed = ctx.typed.select(pl.col(ROW), *key).filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+    keyed = ctx.typed.select(pl.col(ROW), *key).filter(
+        pl.all_horizontal(pl.col(k).is_not_null() for k in key)
+    )
     duplicated = pl.col(key[0]).is_duplicated() if len(key) == 1 else pl.struct(key).is_duplicated()
     keyed = keyed.filter(duplicated)  # hashing pass first; grouping only the few duplicates
     if keyed.height == 0:
         return no_failures()
     groups = (
-        keyed.group_by(key)
-        .agg(pl.col(ROW).sort().alias("rows"), pl.len().alias("n"))
-        .filter(pl.col("n") > 1)
+        keyed.group_by(key).agg(pl.col(ROW).sort().alias("rows"), pl.len().alias("n")).filter(pl.col("n") > 1)
     )
     if groups.height == 0:
         return no_failures()
@@ -38,7 +38,16 @@ def check(ctx: RuleContext) -> pl.DataFrame:
         [pl.format("{} {}", pl.lit(k), pl.col(k).cast(pl.String)) for k in key], separator=", "
     )
     rows = pl.col("rows").list.head(SHOW_ROWS).cast(pl.List(pl.String)).list.join(", ")
-    more = pl.when(pl.col("n") > SHOW_ROWS).then(pl.format(" and {} more", (pl.col("n") - SHOW_ROWS).cast(pl.String))).otherwise(pl.lit(""))
-    detail = pl.format("{} appears {} times in this file (rows {}{}); none of them is loaded",
-                       shown_key, pl.col("n").cast(pl.String), rows, more)
+    more = (
+        pl.when(pl.col("n") > SHOW_ROWS)
+        .then(pl.format(" and {} more", (pl.col("n") - SHOW_ROWS).cast(pl.String)))
+        .otherwise(pl.lit(""))
+    )
+    detail = pl.format(
+        "{} appears {} times in this file (rows {}{}); none of them is loaded",
+        shown_key,
+        pl.col("n").cast(pl.String),
+        rows,
+        more,
+    )
     return row_failures(dups, pl.lit(True), ", ".join(key), detail)

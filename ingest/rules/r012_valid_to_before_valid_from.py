@@ -17,6 +17,9 @@ def check(ctx: RuleContext) -> pl.DataFrame:
     if ctx.typed is None or len(ctx.columns_checked(FIELDS)) < 2:
         return no_failures()
     df = ctx.typed.select(ROW, "valid_from", "valid_to")
-    detail = pl.format("valid_to {} is before valid_from {}",
-                       pl.col("valid_to").cast(pl.String), pl.col("valid_from").cast(pl.String))
+    detail = pl.format(
+        "valid_to {} is before valid_from {}",
+        pl.col("valid_to").cast(pl.String),
+        pl.col("valid_from").cast(pl.String),
+    )
     return row_failures(df, pl.col("valid_to") < pl.col("valid_from"), "valid_to", detail)

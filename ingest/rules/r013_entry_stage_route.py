@@ -22,8 +22,17 @@ def check(ctx: RuleContext) -> pl.DataFrame:
     mask = ((route == "informal") & (stage != 0)) | ((route == "formal") & (stage < 1))
     detail = (
         pl.when(route == "informal")
-        .then(pl.format("entry_stage {} but route is informal (a Positive Challenge is stage 0)", stage.cast(pl.String)))
-        .otherwise(pl.format("entry_stage {} but route is formal (a Formal Escalation enters at stage 1 or above)",
-                             stage.cast(pl.String)))
+        .then(
+            pl.format(
+                "entry_stage {} but route is informal (a Positive Challenge is stage 0)",
+                stage.cast(pl.String),
+            )
+        )
+        .otherwise(
+            pl.format(
+                "entry_stage {} but route is formal (a Formal Escalation enters at stage 1 or above)",
+                stage.cast(pl.String),
+            )
+        )
     )
     return row_failures(df, mask, "entry_stage", detail)

@@ -20,6 +20,8 @@ def check(ctx: RuleContext) -> pl.DataFrame:
     for column in ctx.columns_checked(FIELDS):
         p = ctx.pair(column)
         v = pl.col("value")
-        detail = pl.format("stage {} is outside {}..{}", v.cast(pl.String), pl.lit(str(LOW)), pl.lit(str(HIGH)))
+        detail = pl.format(
+            "stage {} is outside {}..{}", v.cast(pl.String), pl.lit(str(LOW)), pl.lit(str(HIGH))
+        )
         failures.append(row_failures(p, (v < LOW) | (v > HIGH), column, detail))
     return concat(failures)

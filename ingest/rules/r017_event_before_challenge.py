@@ -18,10 +18,15 @@ def check(ctx: RuleContext) -> pl.DataFrame:
     if ctx.typed is None or ctx.lookup is None or not ctx.columns_checked(FIELDS):
         return no_failures()
     raised = ctx.lookup("challenges", ("raised_on",)).select(
-        pl.col("challenge_id").alias("_id"), pl.col("raised_on").alias("_raised_on"))
-    df = ctx.typed.select(ROW, pl.col("challenge_id").alias("_id"), "event_on").join(raised, on="_id", how="inner")
+        pl.col("challenge_id").alias("_id"), pl.col("raised_on").alias("_raised_on")
+    )
+    df = ctx.typed.select(ROW, pl.col("challenge_id").alias("_id"), "event_on").join(
+        raised, on="_id", how="inner"
+    )
     detail = pl.format(
         "event_on {} is before challenge {} was raised ({})",
-        pl.col("event_on").cast(pl.String), shown(pl.col("_id")), pl.col("_raised_on").cast(pl.String),
+        pl.col("event_on").cast(pl.String),
+        shown(pl.col("_id")),
+        pl.col("_raised_on").cast(pl.String),
     )
     return row_failures(df, pl.col("event_on") < pl.col("_raised_on"), "event_on", detail)

@@ -18,6 +18,7 @@ def check(ctx: RuleContext) -> pl.DataFrame:
     if not ctx.ragged_rows or ctx.headers is None:
         return no_failures()
     df = pl.DataFrame({ROW: ctx.ragged_rows}, schema={ROW: pl.Int64})
-    detail = pl.lit(f"the row has more values than the {len(ctx.headers)} column headers "
-                    "(an unquoted comma in a value?)")
+    detail = pl.lit(
+        f"the row has more values than the {len(ctx.headers)} column headers (an unquoted comma in a value?)"
+    )
     return row_failures(df, pl.lit(True), "*", detail)

@@ -25,6 +25,10 @@ def check(ctx: RuleContext) -> pl.DataFrame:
     detail = (
         pl.when(pl.col("stage").is_null())
         .then(pl.lit("an escalated event must give the stage it escalated to"))
-        .otherwise(pl.format("an escalated event must go to stage 1 or above, not {}", pl.col("stage").cast(pl.String)))
+        .otherwise(
+            pl.format(
+                "an escalated event must go to stage 1 or above, not {}", pl.col("stage").cast(pl.String)
+            )
+        )
     )
     return row_failures(df, mask, "stage", detail)

@@ -329,8 +329,15 @@ def test_oidc_identity_cookie_as_streamlit_writes_and_reads_it_maps_to_the_user(
     assert user_info["is_logged_in"] is True and "origin" not in user_info
 
     monkeypatch.setenv("IROQA_AUTH_MODE", "oidc")
-    users.add_user(home, "jsmith", role="asm", password=PASSWORD, teams=["T1"], display_name="Jo Smith",
-                   email="jo.smith@council.example")
+    users.add_user(
+        home,
+        "jsmith",
+        role="asm",
+        password=PASSWORD,
+        teams=["T1"],
+        display_name="Jo Smith",
+        email="jo.smith@council.example",
+    )
     at = AppTest.from_function(_app, default_timeout=30)
     at.user = user_info
     at.run()

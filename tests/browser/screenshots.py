@@ -68,16 +68,26 @@ def add_accounts(home: Path, case_id: str) -> None:
     p = Paths(home)
     con = duckdb.connect(str(read_live(p).file), read_only=True)
     try:
-        row = con.sql("select iro_worker_id from fct_challenges where challenge_id = $c",
-                      params={"c": case_id}).fetchall()
+        row = con.sql(
+            "select iro_worker_id from fct_challenges where challenge_id = $c", params={"c": case_id}
+        ).fetchall()
     finally:
         con.close()
     iro = row[0][0] if row and row[0][0] else None
-    for name, role, worker in (("screens-leader", "leadership", None), ("screens-iro", "iro", iro),
-                               ("screens-admin", "admin", None)):
+    for name, role, worker in (
+        ("screens-leader", "leadership", None),
+        ("screens-iro", "iro", iro),
+        ("screens-admin", "admin", None),
+    ):
         if users.get_user(p, name) is None:
-            users.add_user(p, name, role=role, password=PASSWORD, worker_id=worker,
-                           display_name=name.replace("screens-", "").title())
+            users.add_user(
+                p,
+                name,
+                role=role,
+                password=PASSWORD,
+                worker_id=worker,
+                display_name=name.replace("screens-", "").title(),
+            )
 
 
 def demo_home(scale: str) -> Path:
@@ -138,7 +148,9 @@ def capture(base_url: str, case_id: str, out: Path, sizes=SIZES, full_page: bool
                     written.append(target)
                     print(f"{_show(target)}  ({time.monotonic() - started:.1f}s)", flush=True)
                 if account == "screens-leader":
-                    _drilldown(page, base_url, out / f"meeting-drilldown-{width}x{height}.png", full_page, account)
+                    _drilldown(
+                        page, base_url, out / f"meeting-drilldown-{width}x{height}.png", full_page, account
+                    )
                     written.append(out / f"meeting-drilldown-{width}x{height}.png")
                 ctx.close()
     return written

@@ -102,9 +102,9 @@ def test_filters_carry_across_pages(page, app_url):
 
 
 def test_drill_down_from_the_meeting_to_a_case(page, app_url, demo_warehouse):
-    first = demo_warehouse.query("select case_ref from mart_open_stage_3_4 order by urgency_rank limit 1").item(
-        0, 0
-    )
+    first = demo_warehouse.query(
+        "select case_ref from mart_open_stage_3_4 order by urgency_rank limit 1"
+    ).item(0, 0)
     goto(page, app_url + "/meeting")
     select_first_row(page)
     no_exception(page)

@@ -18,7 +18,8 @@ ASM_PASSWORD = "an assistant service manager's password"
 
 @pytest.fixture(scope="module")
 def asm_teams(demo_warehouse) -> list[str]:
-    teams = demo_warehouse.query("select c.team_id from mart_open_stage_3_4 m join fct_challenges c using (challenge_id) "
+    teams = demo_warehouse.query(
+        "select c.team_id from mart_open_stage_3_4 m join fct_challenges c using (challenge_id) "
         "group by all order by count(*) desc, c.team_id limit 2",
     )["team_id"].to_list()
     if users.get_user(demo_warehouse.paths, ASM) is None:

@@ -140,7 +140,9 @@ def test_the_list_shows_every_user_with_last_sign_in_and_no_secrets(home):
     at = page("users")
     listing = at.dataframe[0].value
     assert list(listing["Username"]) == ["boss", "jsmith"]
-    assert {"Display name", "Role", "Teams", "Worker id", "Status", "Last sign-in (UTC)"} <= set(listing.columns)
+    assert {"Display name", "Role", "Teams", "Worker id", "Status", "Last sign-in (UTC)"} <= set(
+        listing.columns
+    )
     row = listing[listing["Username"] == "jsmith"].iloc[0]
     assert row["Teams"] == "T1" and row["Status"] == "active" and row["Last sign-in (UTC)"]
     assert "argon2" not in " ".join(map(str, listing.to_numpy().ravel()))
@@ -157,8 +159,14 @@ def test_add_with_a_generated_password_shown_once(home):
     assert not at.code, "the password is shown once"
     [(actor, detail)] = admin_records(home)
     assert actor == "boss"
-    assert detail == {"op": "add", "target": "newiro", "role": "iro", "teams": [], "worker_id": "W42",
-                      "generated_password": True}
+    assert detail == {
+        "op": "add",
+        "target": "newiro",
+        "role": "iro",
+        "teams": [],
+        "worker_id": "W42",
+        "generated_password": True,
+    }
     assert password not in audit.log_file(home).read_text()
     assert audit.read(home).filter(pl.col("action") == "user_admin")["session"][0], "tied to the session"
 
@@ -242,7 +250,9 @@ def test_set_role_teams_worker_id(home):
     u = users.get_user(home, "jsmith")
     assert (u.role, u.teams, u.worker_id, u.display_name) == ("iro", (), "W7", "Jo <b>Smith</b>")
     [(actor, detail)] = admin_records(home)
-    assert actor == "boss" and detail["op"] == "set" and detail["role"] == "iro" and detail["worker_id"] == "W7"
+    assert (
+        actor == "boss" and detail["op"] == "set" and detail["role"] == "iro" and detail["worker_id"] == "W7"
+    )
 
 
 def test_set_warns_when_the_account_will_see_nothing(home):
@@ -277,7 +287,11 @@ def test_disable_enable_unlock_and_reset_password(home):
     at = button(at, "Reset password").click().run()
     assert not at.code and users.authenticate(home, "jsmith", "typed password 123") is not None
     assert [(a, d["op"]) for a, d in admin_records(home)] == [
-        ("boss", "disable"), ("boss", "enable"), ("boss", "unlock"), ("boss", "passwd"), ("boss", "passwd")
+        ("boss", "disable"),
+        ("boss", "enable"),
+        ("boss", "unlock"),
+        ("boss", "passwd"),
+        ("boss", "passwd"),
     ]
     assert new not in audit.log_file(home).read_text()
 
@@ -364,8 +378,15 @@ def test_audit_page_filters_by_user_action_and_date(home):
     shown = at.dataframe[0].value
     assert list(shown["Action"]) == ["export"] and list(shown["User"]) == ["jsmith"]
     views = [json.loads(d) for d in audit.read(home).filter(pl.col("action") == "page_view")["detail"]]
-    assert {"page": "Audit log", "filters": {"from": old.date().isoformat(),
-            "to": datetime.now(UTC).date().isoformat(), "users": ["jsmith"], "actions": ["export"]}} in views
+    assert {
+        "page": "Audit log",
+        "filters": {
+            "from": old.date().isoformat(),
+            "to": datetime.now(UTC).date().isoformat(),
+            "users": ["jsmith"],
+            "actions": ["export"],
+        },
+    } in views
 
 
 def test_hostile_text_in_the_log_is_shown_only_in_cells(home):

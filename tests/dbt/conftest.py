@@ -24,7 +24,6 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 ROTHERHAM_FIXTURE = REPO_ROOT / "tests" / "fixtures" / "rotherham"
 
 
-
 def load_raw_store(csv_dir: Path, raw_db: Path) -> Path:
     """Load ``csv_dir``'s canonical extracts into a raw store at ``raw_db`` with the real ingest
     module, as a user's ``iroqa ingest`` would (rows that ingest's rules reject never reach dbt).
@@ -71,9 +70,16 @@ class BuildResult:
         ]
 
 
-def run_dbt_build(raw_db: Path, out_dir: Path, *, as_at: str, protocol: str,
-                  select: str | None = None, extra_args: tuple[str, ...] = (),
-                  events_home: Paths | None = None) -> BuildResult:
+def run_dbt_build(
+    raw_db: Path,
+    out_dir: Path,
+    *,
+    as_at: str,
+    protocol: str,
+    select: str | None = None,
+    extra_args: tuple[str, ...] = (),
+    events_home: Paths | None = None,
+) -> BuildResult:
     """Run ``dbt build`` in a subprocess exactly as the warehouse runner does. ``events_home``: a
     warehouse home whose app events the build reads (default: none, only the placeholder file)."""
     build_path = out_dir / f"build-{protocol}-{as_at}.duckdb"
@@ -85,21 +91,28 @@ def run_dbt_build(raw_db: Path, out_dir: Path, *, as_at: str, protocol: str,
     ensure_events_readable(events_home)  # without app events: only the zero-row placeholder file
     key = pseudonym_key(events_home)  # the home's own key, as warehouse.build.dbt_env gives it
     env = dict(os.environ)
-    env.update({
-        "IROQA_PSEUDONYM_KEY": key,
-        "IROQA_EVENTS_DIR": str(events_home.events_dir),
-        "IROQA_BUILD_PATH": str(build_path),
-        "IROQA_RAW_DB": str(raw_db),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_LOG_PATH": str(out_dir / "logs"),
-    })
+    env.update(
+        {
+            "IROQA_PSEUDONYM_KEY": key,
+            "IROQA_EVENTS_DIR": str(events_home.events_dir),
+            "IROQA_BUILD_PATH": str(build_path),
+            "IROQA_RAW_DB": str(raw_db),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DBT_LOG_PATH": str(out_dir / "logs"),
+        }
+    )
     dbt = Path(sys.executable).with_name("dbt")
     cmd = [
-        str(dbt), "build",
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(target_path),
-        "--vars", json.dumps({"as_at": as_at, "protocol": protocol}),
+        str(dbt),
+        "build",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target_path),
+        "--vars",
+        json.dumps({"as_at": as_at, "protocol": protocol}),
         *extra_args,
     ]
     if select:

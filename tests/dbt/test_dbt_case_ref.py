@@ -36,7 +36,9 @@ def test_case_ref_is_the_keyed_pseudonym_of_warehouse_access(rotherham_build):
     ):
         assert rotherham_build.rows(sql) == [(0,)], sql
     # the key is not in the build file that every reader opens (no view stores it in its SQL)
-    assert not [sql for (sql,) in rotherham_build.rows("select sql from duckdb_views()") if key in (sql or "")]
+    assert not [
+        sql for (sql,) in rotherham_build.rows("select sql from duckdb_views()") if key in (sql or "")
+    ]
     assert key.encode() not in rotherham_build.build_path.read_bytes()
     # another key gives other references: the key is really used
     child_id, case_ref = children[0]
@@ -47,18 +49,38 @@ def _compile(tmp_path: Path, key: str | None) -> subprocess.CompletedProcess:
     raw = tmp_path / "raw.duckdb"
     duckdb.connect(str(raw)).close()
     env = {k: v for k, v in os.environ.items() if k != "IROQA_PSEUDONYM_KEY"}
-    env.update(IROQA_BUILD_PATH=str(tmp_path / "build.duckdb"), IROQA_RAW_DB=str(raw),
-               DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_LOG_PATH=str(tmp_path / "logs"))
+    env.update(
+        IROQA_BUILD_PATH=str(tmp_path / "build.duckdb"),
+        IROQA_RAW_DB=str(raw),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DBT_LOG_PATH=str(tmp_path / "logs"),
+    )
     if key is not None:
         env["IROQA_PSEUDONYM_KEY"] = key
-    cmd = [str(Path(sys.executable).with_name("dbt")), "compile", "--select", "dim_children",
-           "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-           "--target-path", str(tmp_path / "target"), "--vars", json.dumps({"as_at": "2017-07-31"})]
+    cmd = [
+        str(Path(sys.executable).with_name("dbt")),
+        "compile",
+        "--select",
+        "dim_children",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(tmp_path / "target"),
+        "--vars",
+        json.dumps({"as_at": "2017-07-31"}),
+    ]
     return subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
 
 
-@pytest.mark.parametrize(("key", "says"), [(None, "IROQA_PSEUDONYM_KEY is not set"),
-                                           ("not-a-key", "IROQA_PSEUDONYM_KEY is not 64 lower-case hex digits")])
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [
+        (None, "IROQA_PSEUDONYM_KEY is not set"),
+        ("not-a-key", "IROQA_PSEUDONYM_KEY is not 64 lower-case hex digits"),
+    ],
+)
 def test_dbt_refuses_to_compile_case_ref_without_a_valid_key(tmp_path, key, says):
     proc = _compile(tmp_path, key)
     assert proc.returncode != 0

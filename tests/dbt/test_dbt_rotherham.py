@@ -16,8 +16,18 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-MONTHS = [date(2016, 10, 1), date(2016, 11, 1), date(2016, 12, 1), date(2017, 1, 1), date(2017, 2, 1),
-          date(2017, 3, 1), date(2017, 4, 1), date(2017, 5, 1), date(2017, 6, 1), date(2017, 7, 1)]
+MONTHS = [
+    date(2016, 10, 1),
+    date(2016, 11, 1),
+    date(2016, 12, 1),
+    date(2017, 1, 1),
+    date(2017, 2, 1),
+    date(2017, 3, 1),
+    date(2017, 4, 1),
+    date(2017, 5, 1),
+    date(2017, 6, 1),
+    date(2017, 7, 1),
+]
 REPORT = {  # the Rotherham report's table, by stage, October 2016 to July 2017
     "stage_1": [14, 19, 10, 11, 24, 31, 23, 21, 23, 25],
     "stage_2": [1, 2, 2, 0, 3, 2, 5, 4, 3, 1],
@@ -36,7 +46,9 @@ EXPECTED_ISSUES = {  # the fixture's deliberate bad rows: excluded and listed, n
 
 
 def _assert_build_passed(build) -> None:
-    assert build.returncode == 0, "dbt build failed:\n" + "\n".join(build.failures()) + "\n" + build.stdout[-4000:]
+    assert build.returncode == 0, (
+        "dbt build failed:\n" + "\n".join(build.failures()) + "\n" + build.stdout[-4000:]
+    )
     assert not build.failures()
 
 
@@ -74,15 +86,17 @@ def test_rotherham_monthly_counts_match_the_report(rotherham_build):
 
 
 def test_rotherham_totals_are_true_sums_of_the_months(rotherham_build):
-    totals = dict(rotherham_build.rows("""
+    totals = dict(
+        rotherham_build.rows("""
         select stage_key, sum(entries) from mart_monthly_stage_counts group by stage_key
-    """))
+    """)
+    )
     for stage_key, total in TRUE_TOTALS.items():
         assert totals[stage_key] == total == sum(REPORT[stage_key])
 
 
 def test_rotherham_most_stage_1s_come_from_inadequate_qa_grades(rotherham_build):
-    (qa, all_stage_1), = rotherham_build.rows("""
+    ((qa, all_stage_1),) = rotherham_build.rows("""
         select count(*) filter (where c.is_qa_triggered), count(*)
         from fct_stage_episodes as e
         inner join fct_challenges as c on e.challenge_id = c.challenge_id
@@ -97,22 +111,31 @@ def test_rotherham_bad_rows_are_listed_not_counted(rotherham_build, rotherham_ra
     # they do) are exactly the issues listed; the two only dbt can detect are always there.
     con = duckdb.connect(str(rotherham_raw_db), read_only=True)
     try:
-        in_raw = {r[0] for r in con.sql(
-            "select event_id from challenge_events union all select challenge_id from challenges"
-        ).fetchall()}
+        in_raw = {
+            r[0]
+            for r in con.sql(
+                "select event_id from challenge_events union all select challenge_id from challenges"
+            ).fetchall()
+        }
     finally:
         con.close()
     expected = {issue for issue in EXPECTED_ISSUES if issue[1] in in_raw}
-    assert {("challenge_events", "EV-BAD-2", "stage_backwards"),
-            ("challenge_events", "EV-BAD-3", "cafcass_not_lac")} <= expected
-    issues = set(rotherham_build.rows("""
+    assert {
+        ("challenge_events", "EV-BAD-2", "stage_backwards"),
+        ("challenge_events", "EV-BAD-3", "cafcass_not_lac"),
+    } <= expected
+    issues = set(
+        rotherham_build.rows("""
         select source_table, record_id, issue_code from mart_data_quality_issues
-    """))
+    """)
+    )
     assert issues == expected
 
 
 def test_rotherham_build_info_and_challenge_meeting_list(rotherham_build):
-    (as_at, protocol, stage_count), = rotherham_build.rows("select as_at, protocol_code, stage_count from build_info")
+    ((as_at, protocol, stage_count),) = rotherham_build.rows(
+        "select as_at, protocol_code, stage_count from build_info"
+    )
     assert (as_at, protocol, stage_count) == (date(2017, 7, 31), "rotherham", 5)
     ranks = [r[0] for r in rotherham_build.rows("select urgency_rank from mart_open_stage_3_4 order by 1")]
     assert ranks == list(range(1, len(ranks) + 1)) and ranks
@@ -120,22 +143,24 @@ def test_rotherham_build_info_and_challenge_meeting_list(rotherham_build):
 
 def test_leicestershire_build_passes_on_the_same_data(leicestershire_build):
     _assert_build_passed(leicestershire_build)
-    totals = dict(leicestershire_build.rows("""
+    totals = dict(
+        leicestershire_build.rows("""
         select stage_key, sum(entries) from mart_monthly_stage_counts group by stage_key
-    """))
+    """)
+    )
     # no QA trigger and no stage 5: CAFCASS is a concurrent 'cafcass' step; stages 2-4 unchanged
     assert set(totals) == {"informal", "stage_1", "stage_2", "stage_3", "stage_4", "cafcass"}
     assert totals["cafcass"] == 0
     assert (totals["stage_2"], totals["stage_3"], totals["stage_4"]) == (23, 25, 12)
     assert totals["stage_1"] < 201
-    (protocol,), = leicestershire_build.rows("select protocol_code from build_info")
+    ((protocol,),) = leicestershire_build.rows("select protocol_code from build_info")
     assert protocol == "leicestershire"
 
 
 def test_rotherham_activity_after_the_as_at_date_is_ignored(rotherham_build, rotherham_raw_db):
     con = duckdb.connect(str(rotherham_raw_db), read_only=True)
     try:
-        (later_raw,), = con.sql("""
+        ((later_raw,),) = con.sql("""
             select (select count(*) from challenges where raised_on > date '2017-07-31')
                  + (select count(*) from challenge_events where event_on > date '2017-07-31')
                  + (select count(*) from qa_grades where graded_on > date '2017-07-31')
@@ -143,7 +168,7 @@ def test_rotherham_activity_after_the_as_at_date_is_ignored(rotherham_build, rot
     finally:
         con.close()
     assert later_raw > 0, "the fixture has August 2017 activity"
-    (latest,), = rotherham_build.rows("""
+    ((latest,),) = rotherham_build.rows("""
         select greatest(
             (select max(raised_on) from fct_challenges),
             (select max(entered_on) from fct_stage_episodes),

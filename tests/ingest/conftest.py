@@ -70,16 +70,27 @@ def make_context(
     ent = schema.ENTITIES[entity]
     hm = prof.map_headers(entity, table.headers)
     ctx = RuleContext(
-        file_name=file_name or f"{entity}.csv", profile=prof, load_date=load_date, entity=ent,
-        headers=table.headers, header_map=hm, rows=table.data.height, ragged_rows=table.ragged_rows,
-        themes=theme_codes(), expected=prof.expected_names(),
+        file_name=file_name or f"{entity}.csv",
+        profile=prof,
+        load_date=load_date,
+        entity=ent,
+        headers=table.headers,
+        header_map=hm,
+        rows=table.data.height,
+        ragged_rows=table.ragged_rows,
+        themes=theme_codes(),
+        expected=prof.expected_names(),
     )
     if lookup is not None:
+
         def _lookup(name: str, columns: tuple[str, ...] = ()) -> pl.DataFrame:
             return lookup[name]
+
         ctx.lookup = _lookup
-    if not hm.conflicts and ent.required_columns and all(
-        c in hm.present() or c in prof.entities[entity].defaults for c in ent.required_columns
+    if (
+        not hm.conflicts
+        and ent.required_columns
+        and all(c in hm.present() or c in prof.entities[entity].defaults for c in ent.required_columns)
     ):
         prepared = prepare(table, ent, hm, prof)
         ctx.text, ctx.typed = prepared.text, prepared.typed
@@ -95,6 +106,7 @@ def ctx_for() -> Callable[..., RuleContext]:
 def run_rule() -> Callable[[str, RuleContext], pl.DataFrame]:
     def _run(code: str, ctx: RuleContext) -> pl.DataFrame:
         return BY_CODE[code].check(ctx)
+
     return _run
 
 

@@ -47,6 +47,7 @@ def canonical_copy(tmp_path: Path, examples: Path) -> Path:
 
 # -- the shipped examples ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("profile", ["canonical", "mosaic", "liquidlogic"])
 def test_each_profile_example_loads_cleanly(home, examples, profile):
     report = ingest([examples / profile], profile=profile, paths=home)
@@ -92,7 +93,9 @@ def test_raw_tables_are_typed_from_the_schema(home, examples):
 
 def test_lineage_columns(home, examples):
     report = ingest([examples / "canonical"], paths=home)
-    rows = sql(home, "select child_id, _load_id, _source_file, _source_row from children order by _source_row")
+    rows = sql(
+        home, "select child_id, _load_id, _source_file, _source_row from children order by _source_row"
+    )
     assert rows["_source_row"].to_list() == [2, 3, 4, 5]  # header is row 1
     assert set(rows["_source_file"]) == {"children.csv"}
     children = next(f for f in report.files if f.entity == "children")
@@ -102,6 +105,7 @@ def test_lineage_columns(home, examples):
 
 
 # -- idempotence, load ids, the log -----------------------------------------------------------
+
 
 def test_loading_the_same_files_twice_changes_nothing(home, examples):
     first = ingest([examples / "canonical"], paths=home)
@@ -141,12 +145,17 @@ def test_load_log_columns(home, examples):
     ingest([examples / "canonical" / "teams.csv"], paths=home)
     row = sql(home, "select * from load_log").row(0, named=True)
     assert row["file_name"] == "teams.csv" and row["entity"] == "teams" and row["profile"] == "canonical"
-    assert row["status"] == "loaded" and (row["rows_read"], row["rows_accepted"], row["rows_rejected"]) == (3, 3, 0)
+    assert row["status"] == "loaded" and (row["rows_read"], row["rows_accepted"], row["rows_rejected"]) == (
+        3,
+        3,
+        0,
+    )
     assert len(row["content_sha256"]) == 64 and row["file_path"].endswith("teams.csv")
     assert row["loaded_at"] is not None
 
 
 # -- rejections -------------------------------------------------------------------------------
+
 
 def test_rows_are_quarantined_and_reported(home, tmp_path, examples):
     folder = canonical_copy(tmp_path, examples)
@@ -172,7 +181,10 @@ def test_rows_are_quarantined_and_reported(home, tmp_path, examples):
         lines = list(csv.DictReader(fh))
     assert {r["rule_code"] for r in lines} == {"R002", "R005", "R015", "R016"}
     text = report.summary()
-    assert "R002 x 1 row: Date not valid" in text and "children.csv row 3, date_of_birth: '31/02/2017' is not a real date" in text
+    assert (
+        "R002 x 1 row: Date not valid" in text
+        and "children.csv row 3, date_of_birth: '31/02/2017' is not a real date" in text
+    )
     assert str(report.report_path) in text
 
 
@@ -224,6 +236,7 @@ def test_empty_file_is_rejected(home, tmp_path):
 
 # -- references across files and loads --------------------------------------------------------
 
+
 def test_references_resolve_within_one_call_and_across_calls(home, tmp_path, examples):
     folder = canonical_copy(tmp_path, examples)
     # children in one call ...
@@ -258,11 +271,14 @@ def test_a_later_version_of_a_challenge_is_used_for_dates(home, tmp_path, exampl
 
 # -- atomicity and the lock -------------------------------------------------------------------
 
+
 def test_a_failure_mid_load_leaves_nothing_of_the_file(home, tmp_path, monkeypatch):
     import ingest.loader as loader
 
-    rows = [{"team_id": f"T{i}", "team_name": "A", "service_name": "S", "team_kind": "social_work"}
-            for i in range(250)]
+    rows = [
+        {"team_id": f"T{i}", "team_name": "A", "service_name": "S", "team_kind": "social_work"}
+        for i in range(250)
+    ]
     path = write_csv(tmp_path, "teams.csv", rows)
     monkeypatch.setattr(loader, "BATCH_ROWS", 100)
     real = raw.insert_frame
@@ -310,7 +326,7 @@ HOSTILE = [
     "Robert'); DROP TABLE challenges;--",
     '<script>alert("x")</script> &amp; <b>bold</b>',
     "emoji 🎉👩‍👧 and ünïcödé — “quotes” ‘single’",
-    "=HYPERLINK(\"http://example.invalid\",\"click\")",
+    '=HYPERLINK("http://example.invalid","click")',
     "multi\nline\ttabbed",
     '"quoted", with, commas',
 ]
@@ -348,6 +364,7 @@ def test_hostile_strings_are_stored_exactly_or_quarantined(home, tmp_path, examp
 
 # -- files as people make them ------------------------------------------------------------------
 
+
 def test_csv_with_bom_uk_dates_blank_rows_and_spaces(home, tmp_path):
     text = (
         "\ufeff Child_ID , Legal Status ,Date of birth\r\n"
@@ -370,7 +387,10 @@ def test_file_names_with_dates_and_copies(home, tmp_path, examples):
     (folder / "Teams_2024-03-31.csv").write_bytes((examples / "canonical" / "teams.csv").read_bytes())
     (folder / "children (1).csv").write_bytes((examples / "canonical" / "children.csv").read_bytes())
     report = ingest([folder], paths=home)
-    assert {f.file: f.entity for f in report.files} == {"Teams_2024-03-31.csv": "teams", "children (1).csv": "children"}
+    assert {f.file: f.entity for f in report.files} == {
+        "Teams_2024-03-31.csv": "teams",
+        "children (1).csv": "children",
+    }
 
 
 def make_workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
@@ -393,17 +413,21 @@ def make_workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
 def test_xlsx_sheets_native_dates_and_row_numbers(home, tmp_path):
     from datetime import datetime
 
-    path = make_workbook(tmp_path / "extract.xlsx", {
-        "Children": [
-            [None], [None],  # the header may start lower down: row numbers are the sheet's own
-            ["child_id", "legal_status", "date_of_birth"],
-            ["C1", "lac", datetime(2017, 7, 31)],
-            [None],
-            [12345, "CP", "31/02/2017"],
-        ],
-        "Notes": [["Exported by the case system"]],
-        "Sheet3": [],
-    })
+    path = make_workbook(
+        tmp_path / "extract.xlsx",
+        {
+            "Children": [
+                [None],
+                [None],  # the header may start lower down: row numbers are the sheet's own
+                ["child_id", "legal_status", "date_of_birth"],
+                ["C1", "lac", datetime(2017, 7, 31)],
+                [None],
+                [12345, "CP", "31/02/2017"],
+            ],
+            "Notes": [["Exported by the case system"]],
+            "Sheet3": [],
+        },
+    )
     report = ingest([path], paths=home)
     by = {f.file: f for f in report.files}
     assert set(by) == {"extract.xlsx!Children", "extract.xlsx!Notes"}  # the empty sheet is ignored
@@ -411,15 +435,18 @@ def test_xlsx_sheets_native_dates_and_row_numbers(home, tmp_path):
     ch = by["extract.xlsx!Children"]
     assert (ch.status, ch.accepted, ch.rejected) == ("loaded", 1, 1)
     assert sql(home, "select child_id, date_of_birth, _source_row, _source_file from children").rows() == [
-        ("C1", date(2017, 7, 31), 4, "extract.xlsx!Children")]
+        ("C1", date(2017, 7, 31), 4, "extract.xlsx!Children")
+    ]
     bad = report.rejections.filter(pl.col("rule_code") == "R002").row(0, named=True)
     assert bad["row_number"] == 6 and bad["file_name"] == "extract.xlsx!Children"
     assert json.loads(bad["raw_record"])["child_id"] == "12345"
 
 
 def test_single_sheet_workbook_is_identified_by_file_name(home, tmp_path):
-    path = make_workbook(tmp_path / "teams.xlsx", {"Sheet1": [
-        ["team_id", "team_name", "service_name", "team_kind"], ["T1", "A", "S", "Social Work"]]})
+    path = make_workbook(
+        tmp_path / "teams.xlsx",
+        {"Sheet1": [["team_id", "team_name", "service_name", "team_kind"], ["T1", "A", "S", "Social Work"]]},
+    )
     report = ingest([path], paths=home)
     assert report.files[0].status == "loaded" and report.files[0].file == "teams.xlsx"
     assert sql(home, "select team_kind from teams")["team_kind"][0] == "social_work"

@@ -56,8 +56,10 @@ def test_yaml_scalars_stay_strings(tmp_path):
     [
         ("name: p\nentities:\n  kids: {}\n", "not an entity"),
         ("name: p\nentities:\n  children:\n    columns:\n      PID: kid_id\n", "not a column of children"),
-        ("name: p\nentities:\n  children:\n    values:\n      legal_status:\n        LA: looked_after\n",
-         "'looked_after' is not allowed"),
+        (
+            "name: p\nentities:\n  children:\n    values:\n      legal_status:\n        LA: looked_after\n",
+            "'looked_after' is not allowed",
+        ),
         ("name: p\nentities:\n  children:\n    files: [teams]\n", "already means teams"),
         ("name: p\nentities:\n  children:\n    colums: {}\n", "unknown keys ['colums']"),
         ("name: p\ndate_formats: [dd/mm/yyyy]\n", "strftime"),

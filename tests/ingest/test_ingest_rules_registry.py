@@ -25,5 +25,7 @@ def test_codes_levels_and_fields():
 
 
 def test_rule_modules_are_all_registered():
-    modules = {p.stem for p in (Path(__file__).resolve().parents[2] / "ingest" / "rules").glob("[fr][0-9]*.py")}
+    modules = {
+        p.stem for p in (Path(__file__).resolve().parents[2] / "ingest" / "rules").glob("[fr][0-9]*.py")
+    }
     assert modules == set(RULE_MODULES)

@@ -48,19 +48,52 @@ def _save_some_events(w) -> dict:
     on = DEMO_END - timedelta(days=1)
     new = write_event(
         {
-            "action": "raised", "child_id": child, "raised_on": on, "raised_by_worker_id": "W-TEST",
-            "legal_status": "lac", "context": "lac_review", "route": "formal", "entry_stage": 3,
-            "themes": ["care_plan_quality"], "concern": "events-only build test", "recorded_by": "tester",
+            "action": "raised",
+            "child_id": child,
+            "raised_on": on,
+            "raised_by_worker_id": "W-TEST",
+            "legal_status": "lac",
+            "context": "lac_review",
+            "route": "formal",
+            "entry_stage": 3,
+            "themes": ["care_plan_quality"],
+            "concern": "events-only build test",
+            "recorded_by": "tester",
         },
         w.paths,
     )
     esc_on = max(on, raised)
-    write_event({"action": "escalated", "challenge_id": ch, "event_on": esc_on, "stage": stage + 1,
-                 "recorded_by": "tester"}, w.paths)
-    write_event({"action": "response", "challenge_id": ch, "event_on": esc_on, "stage": stage + 1,
-                 "satisfied": False, "recorded_by": "tester"}, w.paths)
-    write_event({"action": "note", "challenge_id": ch, "event_on": esc_on, "note": "<b>as typed</b>",
-                 "recorded_by": "tester"}, w.paths)
+    write_event(
+        {
+            "action": "escalated",
+            "challenge_id": ch,
+            "event_on": esc_on,
+            "stage": stage + 1,
+            "recorded_by": "tester",
+        },
+        w.paths,
+    )
+    write_event(
+        {
+            "action": "response",
+            "challenge_id": ch,
+            "event_on": esc_on,
+            "stage": stage + 1,
+            "satisfied": False,
+            "recorded_by": "tester",
+        },
+        w.paths,
+    )
+    write_event(
+        {
+            "action": "note",
+            "challenge_id": ch,
+            "event_on": esc_on,
+            "note": "<b>as typed</b>",
+            "recorded_by": "tester",
+        },
+        w.paths,
+    )
     return {"new": new.challenge_id, "existing": ch}
 
 
@@ -99,9 +132,13 @@ def test_an_events_only_build_gives_exactly_what_a_full_build_gives(scratch_ware
             compared += 1
         assert compared >= 20
         # and the events are really in it
-        assert con.sql(
-            "select count(*) from e.main.mart_open_stage_3_4 where challenge_id = $c", params={"c": saved["new"]}
-        ).fetchall()[0][0] == 1
+        assert (
+            con.sql(
+                "select count(*) from e.main.mart_open_stage_3_4 where challenge_id = $c",
+                params={"c": saved["new"]},
+            ).fetchall()[0][0]
+            == 1
+        )
         notes = con.sql(
             "select count(*) from e.main.fct_challenge_events where challenge_id = $c and note = '<b>as typed</b>'",
             params={"c": saved["existing"]},
@@ -118,16 +155,25 @@ def test_anything_but_the_events_changing_makes_a_full_build(scratch_warehouse):
     assert same == w.live.inputs
     # a new pseudonym key changes every case_ref: a full build
     rekeyed = dict(env, IROQA_PSEUDONYM_KEY="f" * 64)
-    assert inputs_fingerprint(w.paths, {"as_at": DEMO_END.isoformat(), "protocol": "leicestershire"}, rekeyed) != same
+    assert (
+        inputs_fingerprint(w.paths, {"as_at": DEMO_END.isoformat(), "protocol": "leicestershire"}, rekeyed)
+        != same
+    )
     assert inputs_fingerprint(w.paths, {"as_at": "2026-10-31", "protocol": "leicestershire"}, env) != same
     assert inputs_fingerprint(w.paths, {"as_at": DEMO_END.isoformat(), "protocol": "rotherham"}, env) != same
     # the events folder and the build's own path are not inputs
     moved = dict(env, IROQA_EVENTS_DIR="/elsewhere", IROQA_BUILD_PATH="/x.duckdb")
-    assert inputs_fingerprint(w.paths, {"as_at": DEMO_END.isoformat(), "protocol": "leicestershire"}, moved) == same
+    assert (
+        inputs_fingerprint(w.paths, {"as_at": DEMO_END.isoformat(), "protocol": "leicestershire"}, moved)
+        == same
+    )
     # a new load into the raw store (ingest rewrote it): a full build
     st = w.paths.raw_db.stat()
     os.utime(w.paths.raw_db, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
-    assert inputs_fingerprint(w.paths, {"as_at": DEMO_END.isoformat(), "protocol": "leicestershire"}, env) != same
+    assert (
+        inputs_fingerprint(w.paths, {"as_at": DEMO_END.isoformat(), "protocol": "leicestershire"}, env)
+        != same
+    )
     result = build(as_at=DEMO_END, p=w.paths, unit_tests=False, events_only=True)
     assert result.mode == "full"
     assert result.live.inputs != same
@@ -166,6 +212,8 @@ def test_the_marts_not_null_constraints_are_enforced_in_the_build(demo_warehouse
     con = duckdb.connect(str(copy))
     try:
         with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
-            con.execute("insert into fct_challenges select * replace (null as case_ref) from fct_challenges limit 1")
+            con.execute(
+                "insert into fct_challenges select * replace (null as case_ref) from fct_challenges limit 1"
+            )
     finally:
         con.close()

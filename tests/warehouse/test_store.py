@@ -69,8 +69,13 @@ def test_atomic_write_replaces_whole_file_and_leaves_no_temporaries(tmp_path):
 def _build(p: settings.Paths, build_id: str) -> LiveBuild:
     f = p.builds_dir / f"{build_id}.duckdb"
     f.write_bytes(b"x")
-    return LiveBuild(build_id=build_id, path=str(f), built_at="2026-11-23T09:00:00+00:00",
-                     as_at="2026-11-23", protocol="leicestershire")
+    return LiveBuild(
+        build_id=build_id,
+        path=str(f),
+        built_at="2026-11-23T09:00:00+00:00",
+        as_at="2026-11-23",
+        protocol="leicestershire",
+    )
 
 
 def test_live_pointer_round_trip_and_missing_file(tmp_path):

@@ -1,5 +1,7 @@
 def test_names_the_missing_column_and_near_misses(ctx_for, run_rule, rows_of):
-    rows = [{("raised_date" if k == "raised_on" else k): v for k, v in r.items()} for r in rows_of("challenges")]
+    rows = [
+        {("raised_date" if k == "raised_on" else k): v for k, v in r.items()} for r in rows_of("challenges")
+    ]
     out = run_rule("F005", ctx_for("challenges", rows))
     assert out.height == 1
     assert out["column_name"][0] == "raised_on"

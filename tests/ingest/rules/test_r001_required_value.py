@@ -4,7 +4,9 @@ def test_empty_required_value_is_reported_with_row_and_column(ctx_for, run_rule,
     rows[2]["themes"] = " ; ;"
     out = run_rule("R001", ctx_for("challenges", rows))
     assert sorted(zip(out["row_number"], out["column_name"], strict=True)) == [
-        (3, "raised_by_worker_id"), (4, "themes")]
+        (3, "raised_by_worker_id"),
+        (4, "themes"),
+    ]
     assert "row 3, raised_by_worker_id: required value missing" in out["message"].to_list()
 
 
@@ -16,6 +18,7 @@ def test_empty_optional_value_is_fine(ctx_for, run_rule, rows_of):
 
 def test_profile_default_fills_an_empty_required_value(tmp_path, run_rule, ctx_for):
     from ingest.profiles import load_profile
+
     path = tmp_path / "p.yml"
     path.write_text("name: p\nentities:\n  teams:\n    defaults:\n      team_kind: social_work\n")
     load_profile(path)

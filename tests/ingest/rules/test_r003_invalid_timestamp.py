@@ -11,9 +11,15 @@ def test_bad_timestamps(ctx_for, run_rule, rows_of):
 
 def test_timestamp_forms(ctx_for, run_rule, rows_of):
     rows = rows_of("challenge_events")[:4]
-    for r, v in zip(rows, ["2024-01-12T10:15:00", "2024-01-12 10:15", "12/01/2024 10:15", "2024-01-12"], strict=True):
+    for r, v in zip(
+        rows, ["2024-01-12T10:15:00", "2024-01-12 10:15", "12/01/2024 10:15", "2024-01-12"], strict=True
+    ):
         r["recorded_at"] = v
     ctx = ctx_for("challenge_events", rows)
     assert run_rule("R003", ctx).height == 0
     assert [t.isoformat() for t in ctx.typed["recorded_at"]] == [
-        "2024-01-12T10:15:00", "2024-01-12T10:15:00", "2024-01-12T10:15:00", "2024-01-12T00:00:00"]
+        "2024-01-12T10:15:00",
+        "2024-01-12T10:15:00",
+        "2024-01-12T10:15:00",
+        "2024-01-12T00:00:00",
+    ]

@@ -6,7 +6,9 @@ def test_dates_after_the_load_date(ctx_for, run_rule, rows_of):
     rows[0]["raised_on"] = "2024-06-30"  # the load date itself is fine
     rows[1]["raised_on"] = "01/07/2024"
     out = run_rule("R004", ctx_for("challenges", rows, load_date=date(2024, 6, 30)))
-    assert out["message"].to_list() == ["row 3, raised_on: 2024-07-01 is after the day of the load (2024-06-30)"]
+    assert out["message"].to_list() == [
+        "row 3, raised_on: 2024-07-01 is after the day of the load (2024-06-30)"
+    ]
 
 
 def test_timestamps_after_the_load_day(ctx_for, run_rule, rows_of):

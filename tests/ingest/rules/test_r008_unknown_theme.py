@@ -12,7 +12,10 @@ def test_unknown_theme_codes_with_suggestions(ctx_for, run_rule, rows_of):
     assert "'pep_outstandng' (did you mean pep_outstanding?)" in out["message"][0]
     assert "row 4, themes: unknown theme code 'weather'" in out["message"][1]
     assert ctx.typed["themes"].to_list()[:3] == [
-        "care_plan_quality;pep_outstandng", "care_plan_quality", "care_plan_quality;weather"]
+        "care_plan_quality;pep_outstandng",
+        "care_plan_quality",
+        "care_plan_quality;weather",
+    ]
 
 
 def test_taxonomy_comes_from_the_dbt_seed():

@@ -5,4 +5,7 @@ def test_control_characters_other_than_tab_and_newlines(ctx_for, run_rule, rows_
     rows[2]["concern"] = "escape\x1b[31m"
     out = run_rule("R010", ctx_for("challenges", rows))
     assert out["row_number"].to_list() == [3, 4]
-    assert out["message"][0] == "row 3, concern: 'nul\ufffdbyte' contains a control character at position 4 (shown as \ufffd)"
+    assert (
+        out["message"][0]
+        == "row 3, concern: 'nul\ufffdbyte' contains a control character at position 4 (shown as \ufffd)"
+    )

@@ -4,7 +4,10 @@ def test_every_copy_of_a_duplicated_key_is_reported(ctx_for, run_rule, rows_of):
     rows.append(dict(rows[0], child_id=" C1001 "))  # trimmed: the same key
     out = run_rule("R011", ctx_for("children", rows))
     assert out["row_number"].to_list() == [2, 6, 7]
-    assert out["message"][0] == "row 2, child_id: child_id C1001 appears 3 times in this file (rows 2, 6, 7); none of them is loaded"
+    assert (
+        out["message"][0]
+        == "row 2, child_id: child_id C1001 appears 3 times in this file (rows 2, 6, 7); none of them is loaded"
+    )
 
 
 def test_composite_key(ctx_for, run_rule, rows_of):
