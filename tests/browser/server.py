@@ -77,8 +77,6 @@ def serve(home: Path, *, port: int | None = None, log: Path | None = None) -> It
         "false",
         "--server.fileWatcherType",
         "none",
-        "--client.toolbarMode",
-        "viewer",
     ]
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
