@@ -55,12 +55,16 @@ demo-users: install ## demo only: the demo admin and one account per role; passw
 
 run: data build demo-users serve ## everything: install, demo data, ingest, build, demo sign-ins, serve on http://localhost:8501
 
-browser-deps: ## install Debian's chromium for the browser tests where it is missing (root only)
-	@if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then \
+browser-deps: ## install Debian's chromium, poppler-utils (pdftoppm) and Pango (weasyprint) for the tests where missing (root only)
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing="$$missing libpango-1.0-0"; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "Installing Debian's chromium for the browser tests..."; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else echo "chromium is missing and this user cannot install it: browser tests will fail under CI=true"; fi; \
+			echo "Installing Debian's$$missing for the tests..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else echo "missing:$$missing and this user cannot install them: browser and PDF tests will fail under CI=true"; fi; \
 	fi
 
 test: install browser-deps lint ## every test: lint, pytest (ingest, dbt build + tests, AppTest pages, browser)

@@ -63,6 +63,7 @@ scope = scope_for(user)
 st.session_state["user"] = user
 st.session_state["scope"] = scope
 auth.sign_out_button(user)
+ui.presentation_mode()
 
 build = data.live()
 st.session_state["_shown_build_id"] = build.build_id if build else None  # what this run shows
