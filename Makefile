@@ -87,7 +87,7 @@ format: install ## apply ruff's formatting
 docs: install ## dbt docs as one static HTML file in docs/dbt/ (offline)
 	$(BIN)/python -m warehouse.docs
 
-bench: install ## benchmarks: demo, ingest, build, page render and save timings; prints figures
+bench: install ## benchmarks: demo, ingest, build, page render, save timings and a room of 30 viewers (tests/load.py); prints figures
 	$(BIN)/python -m tests.bench
 
 screenshots: install browser-deps ## regenerate docs/screenshots/ with headless Chromium

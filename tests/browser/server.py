@@ -83,6 +83,7 @@ def serve(home: Path, *, port: int | None = None, log: Path | None = None) -> It
         cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
     )
     url = f"http://127.0.0.1:{port}"
+    serve.last_pid = proc.pid  # the server's process, for tests/load.py's CPU and memory figures
     try:
         wait_healthy(url, proc)
         yield url
