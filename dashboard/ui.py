@@ -397,9 +397,13 @@ def date_columns(df: pl.DataFrame) -> dict:
 PRESENTATION_KEY = "_iroqa_presentation"
 
 #: Every page: narrower side margins than Streamlit's wide layout (5rem), so the meeting list's
-#: columns fit a 1366-pixel projector without sideways scrolling.
+#: columns fit a 1366-pixel projector without sideways scrolling; and date inputs' day, month and
+#: year boxes at least 24 px, WCAG 2.2's target size (docs/accessibility.md).
 LAYOUT_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-left: 2rem; padding-right: 2rem; }
+[data-testid="stDateInput"] [role="spinbutton"] {
+  min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; justify-content: center;
+}
 </style>"""
 
 #: Presentation mode: larger text for a projected screen (Streamlit sizes its text in rem).
