@@ -35,8 +35,9 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+from accounts.users import auth_dir
 from warehouse.settings import Paths
-from warehouse.users import auth_dir, write_private
+from warehouse.store import write_private
 
 COOKIE = "iroqa_session"
 ROUTE = "/api/session"

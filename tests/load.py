@@ -23,8 +23,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from accounts import users
 from tests.browser.server import CHROMIUM_ARGS, chromium_path, serve
-from warehouse import store, users
+from warehouse import store
 from warehouse.settings import Paths
 
 PASSWORD = "a long password for the load test"

@@ -6,9 +6,9 @@ import json
 import stat
 import time
 
+from accounts import users
 from dashboard import sessions
 from dashboard.auth import AuthConfig, session_end_reason
-from warehouse import users
 from warehouse.settings import Paths
 
 NOW = 1_700_000_000.0  # 2023: before any password set in a test

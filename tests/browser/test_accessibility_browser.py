@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from accounts import users
 from tests.browser.conftest import BROWSER_PASSWORD, BROWSER_USER
 from tests.browser.server import goto_signed_in, wait_for_app
-from warehouse import users
 
 pytestmark = pytest.mark.browser
 

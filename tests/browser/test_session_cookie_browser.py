@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from accounts import users
 from tests.browser.server import serve, sign_in, wait_for_app
-from warehouse import users
 from warehouse.settings import Paths
 
 pytestmark = pytest.mark.browser
