@@ -44,6 +44,7 @@ from ingest import schema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 THEMES_CSV = REPO_ROOT / "dbt_project" / "seeds" / "themes.csv"
+DEMO_EMAIL_DOMAIN = "example.org"  # workers' demo email addresses (docs/demo-data.md)
 
 # --------------------------------------------------------------------------------------------------
 # Scales
@@ -1496,6 +1497,14 @@ def _frames(res: dict, off: _Offsets, spec: Scale, cal: Calendar, themes: Themes
             "valid_from": date_of(staff.frm[wo]),
             "valid_to": date_of(np.minimum(to, e0)).set(pl.Series(to >= e0), None),
         }
+    )
+    # fake work addresses on a reserved domain (RFC 2606), so a demo can never email a real person
+    workers = workers.with_columns(
+        email=pl.col("worker_name").str.to_lowercase().str.replace_all(r"[^a-z0-9]+", ".")
+        + "."
+        + pl.col("worker_id").str.to_lowercase()
+        + "@"
+        + DEMO_EMAIL_DOMAIN
     )
 
     c = res["children"]
