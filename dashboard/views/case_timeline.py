@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, data, ui
+from dashboard import auth, data, notify_ui, ui
 from warehouse.access import PAGE_CASE_TIMELINE
 
 scope = ui.user_scope()
@@ -63,3 +63,4 @@ elif not picked:
     ui.empty("Choose a case above, or select a case in any list on the other pages to see its timeline here.")
 else:
     ui.case_timeline(build, picked, key="case_page")
+    notify_ui.notifications_sent(picked)
