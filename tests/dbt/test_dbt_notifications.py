@@ -70,14 +70,15 @@ def test_leicestershire_stage_three_tells_the_document_s_people(leicestershire_b
         assert {"head_of_service", "team_manager"} <= set(roles.split(";")), roles
 
 
-def test_stage_one_responses_tell_the_iro(rotherham_build: BuildResult) -> None:
+def test_every_response_tells_the_iro(rotherham_build: BuildResult) -> None:
     got = rotherham_build.rows(
-        "select count(*), count(*) filter (where n.recipient_worker_id = c.iro_worker_id) "
+        "select count(distinct n.event_id), "
+        "count(distinct n.event_id) filter (where n.recipient_worker_id = c.iro_worker_id) "
         "from mart_notifications_due as n inner join fct_challenges as c using (challenge_id) "
-        "where n.event_kind = 'response'"
+        "where n.event_kind = 'response' and c.iro_name is not null"
     )
-    total, to_iro = got[0]
-    assert total > 0 and to_iro == total
+    events, to_iro = got[0]
+    assert events > 0 and to_iro == events
 
 
 def test_no_child_id_in_the_mart(leicestershire_build: BuildResult) -> None:
