@@ -110,16 +110,25 @@ events as (
 
 ),
 
+as_at_day as (
+
+    select is_working_day
+    from {{ ref('dim_calendar') }}
+    where date_day = {{ as_at_date() }}
+
+),
+
 open_steps as (
 
-    select *
+    select episodes.*
     from episodes
+    cross join as_at_day
     where
-        is_open
-        and is_current_stage
-        and responded_on is null
-        and response_due_on is not null
-        and (select is_working_day from {{ ref('dim_calendar') }} where date_day = {{ as_at_date() }})
+        as_at_day.is_working_day
+        and episodes.is_open
+        and episodes.is_current_stage
+        and episodes.responded_on is null
+        and episodes.response_due_on is not null
 
 ),
 
@@ -154,19 +163,20 @@ reminders as (
 cap_warnings as (
 
     select
-        challenge_id || ':cap_approaching:' || cast(cap_due_on as varchar) as event_id,
-        challenge_id,
+        fct_challenges.challenge_id || ':cap_approaching:' || cast(fct_challenges.cap_due_on as varchar) as event_id,
+        fct_challenges.challenge_id,
         'cap_approaching' as event_kind,
-        current_stage as stage_number,
+        fct_challenges.current_stage as stage_number,
         {{ as_at_date() }} as event_on,
         cast(null as timestamp) as event_recorded_at,
         'reminder' as event_source
     from fct_challenges
+    cross join as_at_day
     where
-        status = 'open'
-        and cap_due_on is not null
-        and (select is_working_day from {{ ref('dim_calendar') }} where date_day = {{ as_at_date() }})
-        and {{ add_working_days(as_at_date(), var('notify_cap_warning_working_days')) }} = cap_due_on
+        as_at_day.is_working_day
+        and fct_challenges.status = 'open'
+        and fct_challenges.cap_due_on is not null
+        and {{ add_working_days(as_at_date(), var('notify_cap_warning_working_days')) }} = fct_challenges.cap_due_on
 
 ),
 
@@ -215,7 +225,7 @@ event_context as (
             and all_events.event_on between iro_spell.valid_from and iro_spell.valid_until
     qualify row_number() over (
         partition by all_events.event_id
-        order by iro_spell.valid_from desc nulls last, iro_spell.team_id
+        order by iro_spell.valid_from desc nulls last, iro_spell.team_id asc
     ) = 1
 
 ),
@@ -229,7 +239,7 @@ wanted as (
     inner join rules
         on
             event_context.event_kind = rules.event_kind
-            and (rules.stage_number is null or rules.stage_number = event_context.stage_number)
+            and (rules.stage_number is null or event_context.stage_number = rules.stage_number)
 
 ),
 
@@ -246,7 +256,38 @@ direct as (
                 then wanted.responder_worker_id
             when wanted.recipient_role = 'social_worker' then wanted.social_worker_id
             when wanted.recipient_role = 'iro' then wanted.iro_worker_id
-        end as direct_worker_id
+        end as direct_worker_id,
+        -- where to look: the IRO's own team for the IRO service's managers, else the child's
+        case wanted.recipient_role
+            when 'iro_asm' then 'assistant_service_manager'
+            when 'safeguarding_service_manager' then 'service_manager'
+            else wanted.recipient_role
+        end as spell_role,
+        case
+            when wanted.recipient_role in ('iro_asm', 'safeguarding_service_manager')
+                then wanted.iro_team_id
+            else wanted.team_id
+        end as anchor_team_id,
+        case
+            when wanted.recipient_role in ('iro_asm', 'safeguarding_service_manager')
+                then wanted.iro_service_name
+            else wanted.service_name
+        end as anchor_service_name,
+        case
+            when wanted.recipient_role in ('iro_asm', 'safeguarding_service_manager')
+                then wanted.iro_division_name
+            else wanted.division_name
+        end as anchor_division_name,
+        -- how far to look: the team (team manager, social worker), the service (service managers,
+        -- the IRO's assistant service manager), or anywhere, nearest first
+        case wanted.recipient_role
+            when 'team_manager' then 1
+            when 'social_worker' then 1
+            when 'iro_asm' then 2
+            when 'service_manager' then 2
+            when 'safeguarding_service_manager' then 2
+            else 4
+        end as max_level
     from wanted
 
 ),
@@ -257,47 +298,37 @@ searched as (
     select
         direct.event_id,
         direct.recipient_role,
-        worker_spells.worker_id
+        worker_spells.worker_id,
+        worker_spells.valid_from,
+        direct.max_level,
+        case
+            when worker_spells.team_id = direct.anchor_team_id then 1
+            when worker_spells.service_name = direct.anchor_service_name then 2
+            when worker_spells.division_name = direct.anchor_division_name then 3
+            else 4
+        end as search_level
     from direct
     inner join worker_spells
         on
-            worker_spells.role = case direct.recipient_role
-                when 'iro_asm' then 'assistant_service_manager'
-                when 'safeguarding_service_manager' then 'service_manager'
-                else direct.recipient_role
-            end
+            direct.spell_role = worker_spells.role
             and direct.event_on between worker_spells.valid_from and worker_spells.valid_until
     where
         direct.direct_worker_id is null
         and direct.recipient_role not in ('responder', 'iro')
-        and (
-            case
-                when worker_spells.team_id = case when direct.recipient_role in ('iro_asm', 'safeguarding_service_manager') then direct.iro_team_id else direct.team_id end then 1
-                when worker_spells.service_name = case when direct.recipient_role in ('iro_asm', 'safeguarding_service_manager') then direct.iro_service_name else direct.service_name end then 2
-                when worker_spells.division_name = case when direct.recipient_role in ('iro_asm', 'safeguarding_service_manager') then direct.iro_division_name else direct.division_name end then 3
-                else 4
-            end
-        ) <= (
-            case direct.recipient_role
-                when 'team_manager' then 1
-                when 'social_worker' then 1
-                when 'iro_asm' then 2
-                when 'service_manager' then 2
-                when 'safeguarding_service_manager' then 2
-                else 4
-            end
-        )
+
+),
+
+nearest as (
+
+    select
+        event_id,
+        recipient_role,
+        worker_id
+    from searched
+    where search_level <= max_level
     qualify row_number() over (
-        partition by direct.event_id, direct.recipient_role
-        order by
-            case
-                when worker_spells.team_id = case when direct.recipient_role in ('iro_asm', 'safeguarding_service_manager') then direct.iro_team_id else direct.team_id end then 1
-                when worker_spells.service_name = case when direct.recipient_role in ('iro_asm', 'safeguarding_service_manager') then direct.iro_service_name else direct.service_name end then 2
-                when worker_spells.division_name = case when direct.recipient_role in ('iro_asm', 'safeguarding_service_manager') then direct.iro_division_name else direct.division_name end then 3
-                else 4
-            end,
-            worker_spells.valid_from desc,
-            worker_spells.worker_id asc
+        partition by event_id, recipient_role
+        order by search_level asc, valid_from desc, worker_id asc
     ) = 1
 
 ),
@@ -306,12 +337,12 @@ resolved as (
 
     select
         direct.*,
-        coalesce(direct.direct_worker_id, searched.worker_id) as recipient_worker_id
+        coalesce(direct.direct_worker_id, nearest.worker_id) as recipient_worker_id
     from direct
-    left join searched
+    left join nearest
         on
-            direct.event_id = searched.event_id
-            and direct.recipient_role = searched.recipient_role
+            direct.event_id = nearest.event_id
+            and direct.recipient_role = nearest.recipient_role
 
 ),
 
