@@ -86,10 +86,8 @@ class Report:
 
 def _account_emails(p: Paths) -> dict[str, str]:
     """Worker id -> email of an enabled user account (used where the extract has no address)."""
-    try:
-        from warehouse import users
-    except ImportError:  # pragma: no cover - issue 11 moves it
-        from accounts import users  # type: ignore[no-redef]
+    from accounts import users
+
     out: dict[str, str] = {}
     for u in users.list_users(p):
         if u.worker_id and u.email and not getattr(u, "disabled", False):

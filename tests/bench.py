@@ -34,10 +34,10 @@ def timed(name: str, fn, *args, **kwargs):
 
 
 def bench_pipeline(home: Path, scale: str, end: date) -> None:
-    from ingest.demo import generate
-    from ingest.loader import ingest_paths
+    from demo import generate
     from warehouse import settings
     from warehouse.build import build
+    from warehouse.loader import ingest_paths
 
     p = settings.Paths(home).ensure()
     counts = timed(f"demo ({scale})", generate, home / "extracts", scale=scale, seed=7, end=end)
@@ -198,7 +198,7 @@ def bench_save_to_email(home: Path, n: int) -> None:
     with sink.Sink() as smtp:
         env = dict(os.environ, IROQA_SMTP_PORT=str(smtp.port), IROQA_SMTP_HOST="127.0.0.1")
         notifier = subprocess.Popen(
-            [sys.executable, "-m", "warehouse", "notify", "run", "--interval", "0.2"],
+            [sys.executable, "-m", "cli", "notify", "run", "--interval", "0.2"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -76,7 +76,7 @@ def dbt_executable() -> str:
 
 
 def dbt_env(p: Paths, build_file: Path) -> dict[str, str]:
-    from warehouse.access import pseudonym_key  # the key of the marts' case_ref (macros/case_ref.sql)
+    from warehouse.pseudonyms import pseudonym_key  # the key of the marts' case_ref (macros/case_ref.sql)
 
     env = dict(os.environ)
     env.update(
@@ -283,7 +283,8 @@ def _ensure_raw_columns(p: Paths) -> None:
     column is missing, so an up-to-date store is never touched."""
     import duckdb
 
-    from ingest import raw, schema
+    from ingest import schema
+    from warehouse import raw
 
     with duckdb.connect(str(p.raw_db), read_only=True) as con:
         have = {

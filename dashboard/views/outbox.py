@@ -7,10 +7,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from accounts.access import PAGE_AUDIT
 from dashboard import auth, ui
 from notify import outbox
 from warehouse import settings
-from warehouse.access import PAGE_AUDIT
 
 scope = ui.user_scope()
 user = st.session_state.get("user")

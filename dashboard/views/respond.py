@@ -10,10 +10,11 @@ from datetime import timedelta
 
 import streamlit as st
 
+from accounts import audit
+from accounts.access import PAGE_RESPOND
 from dashboard import auth, data, ui
 from notify import responses
-from warehouse import audit, live
-from warehouse.access import PAGE_RESPOND
+from warehouse import live
 from warehouse.events import EventError, today_uk, write_event
 
 scope = ui.user_scope()

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from accounts import users
 from notify import outbox, sink
 from tests.browser.server import serve, sign_in, wait_for_app
 from tests.browser.test_log_browser import pick_theme, settle
 from tests.conftest import Warehouse, clone_warehouse
 from tests.dashboard.conftest import query
-from warehouse import users
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -45,7 +45,7 @@ def loop(demo_warehouse, tmp_path_factory) -> Iterator[tuple[str, Warehouse, str
             IROQA_BASE_URL=url,
         )
         notifier = subprocess.Popen(
-            [sys.executable, "-m", "warehouse", "notify", "run", "--interval", "0.5"],
+            [sys.executable, "-m", "cli", "notify", "run", "--interval", "0.5"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
+from accounts import users
 from notify import sender, sink
 from tests.dashboard.conftest import assert_ok, open_page, texts
 from tests.notify.conftest import ScriptedHandler, config, due_row, publish, switch_on
-from warehouse import settings, users
+from warehouse import settings
 
 PW = "a long enough password for tests"
 

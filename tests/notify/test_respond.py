@@ -11,9 +11,9 @@ import pytest
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
+from accounts import users
 from notify import outbox, sender, sink
 from tests.dashboard.conftest import APP, assert_ok, signed_in
-from warehouse import users
 from warehouse.build import build
 from warehouse.events import today_uk
 
