@@ -88,3 +88,38 @@ def test_no_child_id_in_the_mart(leicestershire_build: BuildResult) -> None:
     assert "case_ref" in cols
     # no child id, and no free text (a concern or note may name the child): nothing to leak
     assert not cols & {"child_id", "note", "concern", "reason", "child_name"}
+
+
+def test_reminders_and_first_overdue_day_as_at_the_build(rotherham_build: BuildResult) -> None:
+    # as at Monday 31 July 2017: a reminder for each open step due on Tuesday 1 August, and an
+    # overdue notice for each open step due on Friday 28 July (its first overdue working day is
+    # the 31st); nothing for steps already answered
+    def due(on: str) -> set[str]:
+        return {
+            r[0]
+            for r in rotherham_build.rows(
+                "select challenge_id from fct_stage_episodes where is_open and is_current_stage "
+                "and responded_on is null and response_due_on = cast(? as date)",
+                [on],
+            )
+        }
+
+    def notified(kind: str) -> set[str]:
+        return {
+            r[0]
+            for r in rotherham_build.rows(
+                "select distinct challenge_id from mart_notifications_due where event_kind = ?", [kind]
+            )
+        }
+
+    assert notified("reminder") == due("2017-08-01")
+    assert notified("overdue") == due("2017-07-28")
+    assert due("2017-08-01") | due("2017-07-28"), "the fixture has steps due around the as-at date"
+    # the responder is the one reminded; the IRO's assistant service manager hears of overdue
+    roles = {
+        r[0]
+        for r in rotherham_build.rows(
+            "select recipient_roles from mart_notifications_due where event_kind = 'overdue'"
+        )
+    }
+    assert any("responder" in r for r in roles)
