@@ -110,8 +110,11 @@ def enqueue(con: sqlite3.Connection, p: Paths, cfg: SmtpConfig) -> Report:
     if outbox.meta(con, "enqueued_build") == live.build_id:
         return rep
     with duckdb.connect(str(live.file), read_only=True) as db:
-        cols = {r[0] for r in db.execute("describe mart_notifications_due").fetchall()}
-        if not cols:
+        if not db.execute(
+            "select count(*) from information_schema.tables where table_name = 'mart_notifications_due'"
+        ).fetchone()[0]:
+            # a build from before notifications existed: nothing is due until the next build
+            rep.errors.append("the live build has no mart_notifications_due: run iroqa build")
             return rep
         cur = db.execute(
             "select * from mart_notifications_due where event_on >= ? order by event_on, event_id",
@@ -326,12 +329,8 @@ def send_once(p: Paths | None = None, cfg: SmtpConfig | None = None) -> Report:
             recover(con)
             rep = enqueue(con, p, cfg)
             sent = deliver(con, cfg)
-            rep.sent, rep.retrying, rep.failed, rep.errors = (
-                sent.sent,
-                sent.retrying,
-                sent.failed,
-                sent.errors,
-            )
+            rep.sent, rep.retrying, rep.failed = sent.sent, sent.retrying, sent.failed
+            rep.errors += sent.errors
             return rep
         finally:
             con.close()

@@ -176,7 +176,9 @@ def test_writer_killed_mid_send_sends_again_with_the_same_message_id(home):
         ctx = multiprocessing.get_context("spawn")
         child = ctx.Process(target=_send_in_child, args=(str(home.home), s.port))
         child.start()
-        deadline = time.monotonic() + 30
+        deadline = (
+            time.monotonic() + 180
+        )  # a spawned child imports duckdb and the app: slow on a loaded machine
         while not handler.messages and time.monotonic() < deadline:
             time.sleep(0.05)
         assert handler.messages, "the child never reached DATA"
@@ -215,3 +217,25 @@ def test_switch_on_is_recorded_once(home):
     con = outbox.connect_writer(home)
     first = outbox.switch(con)
     assert outbox.switch_on(con, datetime(2030, 1, 1, tzinfo=UTC)) == first
+
+
+def test_a_live_build_without_the_mart_sends_nothing_and_says_why(home, smtp_sink):
+    import duckdb
+
+    from warehouse.store import LiveBuild, set_live
+
+    f = home.builds_dir / "old.duckdb"
+    f.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.connect(str(f)).close()
+    set_live(
+        LiveBuild(
+            build_id="old",
+            path=str(f),
+            built_at="2026-11-01T00:00:00+00:00",
+            as_at="2026-11-01",
+            protocol="leicestershire",
+        ),
+        home,
+    )
+    rep = sender.send_once(home, config(smtp_sink.port))
+    assert rep.sent == 0 and "run iroqa build" in rep.errors[0]
