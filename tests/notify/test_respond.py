@@ -83,6 +83,19 @@ def test_responder_answers_from_the_link_and_the_iro_is_told(scratch_warehouse, 
     body = to_iro[0].get_body(("plain",)).get_content()
     assert "http://iroqa.test/respond?n=" in body
     assert row["challenge_id"] not in body and row["recipient_worker_id"] not in body
+    # no case-system id of any child, challenge or worker in any message sent
+    ids = set(w.query("select child_id from dim_children")["child_id"].to_list())
+    ids |= set(
+        w.query("select challenge_id from fct_challenges where record_source <> 'app'")[
+            "challenge_id"
+        ].to_list()
+    )
+    ids |= {row["recipient_worker_id"], row["iro_worker_id"]}
+    assert msgs
+    for m in msgs:
+        whole = m.as_string()
+        leaked = [i for i in ids if i and i in whole]
+        assert not leaked, (m["Subject"], leaked[:3])
 
     # the timeline: who responded, and every notification sent
     at = _app("lead", case=row["challenge_id"])
