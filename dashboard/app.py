@@ -39,6 +39,7 @@ PAGE_KIND = {
     "Teams": PAGE_AGGREGATE,
     "Case timeline": PAGE_CASE_TIMELINE,
     "Log a challenge": PAGE_LOG_FORM,
+    "Good practice": PAGE_LOG_FORM,
     "Users": PAGE_USERS,
     "Audit log": PAGE_AUDIT,
 }
@@ -50,6 +51,9 @@ pages = [
     st.Page("views/teams.py", title="Teams", icon=":material/diversity_3:", url_path="teams"),
     st.Page("views/case_timeline.py", title="Case timeline", icon=":material/timeline:", url_path="case"),
     st.Page("views/log.py", title="Log a challenge", icon=":material/edit_note:", url_path="log"),
+    st.Page(
+        "views/good_practice.py", title="Good practice", icon=":material/thumb_up:", url_path="good-practice"
+    ),
     st.Page("views/users.py", title="Users", icon=":material/manage_accounts:", url_path="users"),
     st.Page("views/audit_log.py", title="Audit log", icon=":material/policy:", url_path="audit"),
 ]

@@ -41,6 +41,7 @@ import numpy as np
 import polars as pl
 
 from ingest import schema
+from ingest.demo_learning import add_learning
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 THEMES_CSV = REPO_ROOT / "dbt_project" / "seeds" / "themes.csv"
@@ -1586,6 +1587,7 @@ def _frames(res: dict, off: _Offsets, spec: Scale, cal: Calendar, themes: Themes
         "challenge_events": events,
         "qa_grades": grades,
     }
+    out = add_learning(out)  # outcomes, pre-CAFCASS meetings, supervision, good practice (issue 13)
     return {name: df.select(schema.ENTITIES[name].column_names) for name, df in out.items()}
 
 

@@ -85,7 +85,7 @@ from_app as (
     from app_events
     left join matched_challenges
         on app_events.challenge_id = matched_challenges.app_challenge_id
-    where app_events.action <> 'raised'
+    where app_events.action not in ('raised', 'good_practice')  -- good practice is not a challenge step
 
 ),
 
