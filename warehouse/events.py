@@ -56,7 +56,11 @@ RAISED = "raised"
 #: ``team_id``, ``themes`` (the good-practice list), ``note`` (what was good), ``raised_by_worker_id``
 #: (the IRO) and optionally ``child_id``. The marts read it apart from challenges.
 GOOD_PRACTICE = "good_practice"
-ACTIONS: tuple[str, ...] = (RAISED, *schema.EVENT_TYPES, GOOD_PRACTICE)
+#: The learning an Assistant Service Manager writes for a quarter's learning report (issue 13): only
+#: ``note`` (the text); ``event_on`` is the quarter's first day and ``challenge_id`` the quarter's
+#: own id (reports.learning), so the latest saved version is the quarter's learning.
+LEARNING = "learning"
+ACTIONS: tuple[str, ...] = (RAISED, *schema.EVENT_TYPES, GOOD_PRACTICE, LEARNING)
 SOURCE = "app"
 
 EVENT_SCHEMA = pa.schema(
@@ -144,6 +148,7 @@ REQUIRED_BY_ACTION: dict[str, tuple[str, ...]] = {
     "pre_cafcass_meeting": ("attendees", "note"),  # who attended; note: the meeting's outcome
     "supervision": ("note",),
     GOOD_PRACTICE: ("team_id", "themes", "note", "raised_by_worker_id"),
+    LEARNING: ("note", "challenge_id"),
 }
 #: Fields only some actions may carry (anything else is rejected, so nothing is silently dropped).
 ONLY_FOR: dict[str, tuple[str, ...]] = {
@@ -370,6 +375,12 @@ def validate_event(fields: dict[str, Any], *, today: date | None = None) -> dict
             raise EventError("entry_stage", "must be 0 for an informal Positive Challenge")
         if route == "formal" and entry_stage == 0:
             raise EventError("entry_stage", "must be 1 or more for a Formal Escalation")
+    elif action == LEARNING:
+        for name in values:
+            if name not in _COMMON_FIELDS and name != "note":
+                raise EventError(name, "does not belong on a quarter's learning (only the text, note)")
+        if "event_on" not in values:
+            raise EventError("event_on", "is required: the first day of the quarter")
     elif action == GOOD_PRACTICE:
         for name in values:
             if name not in _COMMON_FIELDS and name not in _GOOD_PRACTICE_FIELDS:

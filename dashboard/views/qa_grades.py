@@ -55,7 +55,8 @@ shown = wide.select(*index, *grades, "Total", "share_inadequate", "escalations")
         "share_inadequate": "Share Inadequate",
         "escalations": "Escalations (stage 1)",
     }
-    | {"period_label": "Month", "team_name": "Team", "service_name": "Service", "iro_name": "IRO"}
+    | {"period_label": "Month", "team_name": "Team", "service_name": "Service", "iro_name": "IRO"},
+    strict=False,
 )
 hidden = ("period_start", "iro_worker_id")
 total = int(wide["Total"].sum())

@@ -91,7 +91,8 @@ from_app as (
     from app_events
     left join matched_challenges
         on app_events.challenge_id = matched_challenges.app_challenge_id
-    where app_events.action not in ('raised', 'good_practice')  -- good practice is not a challenge step
+    -- good practice and a quarter's learning are not steps of a challenge
+    where app_events.action not in ('raised', 'good_practice', 'learning')
 
 ),
 
