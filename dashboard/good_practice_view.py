@@ -7,9 +7,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import data_learning, ui
+from accounts.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope
+from dashboard import ui
 from dashboard.data import Filters
-from warehouse.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope
+from dashboard.data import learning as data_learning
 from warehouse.store import LiveBuild
 
 TAB = "Good practice"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data_learning
+from dashboard.data import learning as data_learning
 from ingest import schema
 from warehouse.store import LiveBuild
 

@@ -11,11 +11,11 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from warehouse.settings import DBT_PROJECT_DIR
-
-THEMES_SEED = DBT_PROJECT_DIR / "seeds" / "themes.csv"
+# The repo's dbt project, found from this file (as warehouse.settings.DBT_PROJECT_DIR is): ingest sits
+# below the warehouse and imports nothing from it.
+THEMES_SEED = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "themes.csv"
 #: The good-practice list of the taxonomy: the themes good practice is recorded under.
-GOOD_PRACTICE_THEMES_SEED = DBT_PROJECT_DIR / "seeds" / "good_practice_themes.csv"
+GOOD_PRACTICE_THEMES_SEED = THEMES_SEED.with_name("good_practice_themes.csv")
 
 
 @lru_cache(maxsize=4)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import uuid
 
+from accounts import audit
 from reports.periods import Quarter
-from warehouse import audit
 from warehouse.events import LEARNING, AppEvent, read_events, validate_event, write_event
 from warehouse.settings import Paths
 

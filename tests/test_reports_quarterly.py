@@ -8,11 +8,11 @@ import duckdb
 import pytest
 from docx import Document
 
+from accounts import audit, users
+from cli.main import main
 from reports import figures
 from reports.learning import latest_learning, save_learning
 from reports.periods import Quarter
-from warehouse import audit, users
-from warehouse.cli import main
 from warehouse.events import EventError
 
 

@@ -17,9 +17,11 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from dashboard import auth, data, data_learning, ui
-from warehouse import audit, live, settings
-from warehouse.access import EXPORT_CHILD_LEVEL, PAGE_LOG_FORM
+from accounts import audit
+from accounts.access import EXPORT_CHILD_LEVEL, PAGE_LOG_FORM
+from dashboard import auth, data, ui
+from dashboard.data import learning as data_learning
+from warehouse import live, settings
 from warehouse.events import (
     GOOD_PRACTICE,
     MAX_THEMES,

@@ -7,8 +7,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import auth, data, data_learning, ui
-from warehouse.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
+from accounts.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
+from dashboard import auth, data, ui
+from dashboard.data import learning as data_learning
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)

@@ -13,8 +13,9 @@ from types import SimpleNamespace
 import pytest
 from argon2 import PasswordHasher
 
+from accounts import audit, users
 from tests.dashboard.conftest import assert_ok, ensure_user, open_page, query, texts
-from warehouse import audit, live, users
+from warehouse import live
 from warehouse.events import read_events, today_uk
 
 PAGE = "views/good_practice.py"

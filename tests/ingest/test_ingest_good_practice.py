@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 from conftest import LOAD_DATE, write_csv
 
-from ingest.loader import ingest_paths
+from warehouse.loader import ingest_paths
 
 ROWS = [
     {

@@ -9,8 +9,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard.data import Filters, _Params, _period_overlap, _query
-from warehouse.access import Scope
+from accounts.access import Scope
+from dashboard.data.by_theme import _period_overlap
+from dashboard.data.core import Filters, _Params, _query
 from warehouse.store import LiveBuild
 
 GOOD_PRACTICE_ACTION = "good_practice"
@@ -130,7 +131,7 @@ def _built_pre_cafcass_meeting(build: LiveBuild, challenge_id: str) -> bool:
 
 def has_pre_cafcass_meeting(build: LiveBuild, home: str, challenge_id: str) -> bool:
     """A pre-CAFCASS meeting is recorded for the challenge: in the live build, or in the app since."""
-    from dashboard import data
+    from dashboard.data import write_back as data
 
     if _built_pre_cafcass_meeting(build, challenge_id):
         return True
