@@ -80,6 +80,10 @@ def step(action: str, **over) -> dict:
             "resolved": {"outcome_code": "plan_updated", "outcome_note": "Plan updated at the review."},
             "pre_cafcass_meeting": {"attendees": "IRO, IRO manager, legal", "note": "Agreed to refer."},
             "supervision": {"note": "Discussed with the IRO manager."},
+            "learning": {
+                "challenge_id": "0b5f3c9e-1d2a-5e6f-8a9b-0c1d2e3f4a5b",
+                "note": "What the service learned this quarter.",
+            },
             "good_practice": {
                 "challenge_id": "6f1c2a51-6c38-4f5e-9a5e-1f0e8d7d2b10",
                 "team_id": "T1",
