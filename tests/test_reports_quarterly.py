@@ -35,7 +35,7 @@ def test_the_document_equals_the_marts_and_carries_the_learning(scratch_warehous
     con = duckdb.connect(str(w.live.file), read_only=True)
     try:
         last = con.sql(
-            "select max(fiscal_quarter_start) from mart_theme_counts where period_type = 'quarter'"
+            "select max(period_start) from mart_theme_counts where period_type = 'quarter'"
         ).fetchall()[0][0]
         q = Quarter.of(last).previous()  # a whole quarter before the as-at date
         themes = figures.themes_by_stage_group(con, q)
