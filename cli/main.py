@@ -517,6 +517,9 @@ def parser() -> argparse.ArgumentParser:
     from reports.cli import add_parser as add_report_parser  # iroqa report (issue 13)
 
     add_report_parser(sub)
+    from notify.cli import add_parser as add_notify_parser
+
+    add_notify_parser(sub)
     return ap
 
 
