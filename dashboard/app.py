@@ -23,7 +23,7 @@ from accounts.access import (
     PAGE_USERS,
     scope_for,
 )
-from dashboard import auth, data, live_watch, sessions, ui
+from dashboard import auth, data, focus, live_watch, sessions, ui
 from warehouse import live as live_builds
 
 st.set_page_config(page_title="IRO QA", page_icon=":material/fact_check:", layout="wide")
@@ -130,4 +130,5 @@ if not allowed:
     st.stop()
 nav = st.navigation(allowed)
 auth.audit_page_view(user, nav.title, st.session_state.get("filters"))
+focus.focus_page_heading(nav.url_path or nav.title)  # keyboard users start at the new page's heading
 nav.run()

@@ -34,7 +34,7 @@ import streamlit as st
 
 from accounts import audit
 from accounts.access import PAGE_LOG_FORM, Scope
-from dashboard import auth, data, log_learning, ui
+from dashboard import auth, data, focus, log_learning, ui
 from warehouse import live, settings
 from warehouse.events import MAX_THEMES, EventError, read_event, today_uk, validate_event, write_event
 
@@ -227,6 +227,7 @@ def write_refusal(fields: dict) -> str | None:
 def save(fields: dict) -> None:
     """Check the scope, audit, write, request a rebuild: in that order, stopping at the first that
     fails. Nothing is written without its audit record."""
+    st.session_state.pop("log_saved", None)  # the last save's message goes when the next is tried
     if refusal := write_refusal(fields):
         refuse(
             "write",
@@ -284,11 +285,12 @@ info = data.build_info(build)
 protocol_name = str(info.get("protocol_code") or build.protocol).replace("_", " ").title()
 stages = data.protocol_stage_numbers(build)
 
-saved = st.session_state.pop("log_saved", None)
+saved = st.session_state.get("log_saved")  # kept until the next save: a rebuild's rerun keeps it
 if saved:
     st.success(
         f"Saved (event {saved}). It will show on every page within a few seconds.", icon=":material/check:"
     )
+    focus.focus_status(f"Saved (event {saved})", key=saved)  # announced (role=status) and in view
 
 worker = f" (worker id {md_escape(scope.worker_id)})" if scope.worker_id else ""
 st.caption(
@@ -343,6 +345,7 @@ if mode == NEW:
     picked_themes = st.multiselect(
         "Themes", list(theme_labels), format_func=theme_labels.get, key="log_themes"
     )
+    focus.chosen("Themes", [theme_labels[t] for t in picked_themes])
     themes_slot = st.empty()
     concern = st.text_area("The concern, in words", key="log_concern")
     raised_with = st.text_input(
@@ -672,6 +675,7 @@ else:
                 picked_themes = st.multiselect(
                     "Themes", list(theme_labels), format_func=theme_labels.get, key="log_amend_themes"
                 )
+                focus.chosen("Themes", [theme_labels.get(t, t) for t in picked_themes])
                 themes_slot = st.empty()
                 concern = st.text_area("The concern, in words", key="log_amend_concern")
                 raised_with = st.text_input(
