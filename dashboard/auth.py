@@ -167,16 +167,18 @@ def attempt_sign_in(
     *,
     session_id: str,
     now: float,
+    address: str | None = None,
     throttle: LoginThrottle | None = None,
 ) -> SignInResult:
     """Check one local sign-in attempt: throttle, password, account, audit. Never says which of
-    username, password or account state was wrong."""
+    username, password or account state was wrong. ``address`` is the client's network address
+    (None if not known): see :class:`warehouse.users.ThrottlePolicy`."""
     throttle = throttle or LoginThrottle(p)
     typed = (username or "").strip()[:128]
-    keys = [users.username_key(typed), users.session_key(session_id)]
+    client = users.Client(session_id, address)
     tag = session_tag(session_id)
     try:
-        wait = throttle.retry_after(keys, now)
+        wait = throttle.retry_after(typed, client, now)
         if wait > 0:
             audit.record(
                 typed, "sign_in_failed", {"reason": "throttled", "retry_after": round(wait)}, p=p, session=tag
@@ -186,10 +188,10 @@ def attempt_sign_in(
         if user is not None and user.role not in ROLE_POLICY:
             user, reason = None, "no_role"
         if user is None:
-            wait = throttle.record_failure(keys, now)
+            wait = throttle.record_failure(typed, client, now)
             audit.record(typed, "sign_in_failed", {"reason": reason, "mode": "local"}, p=p, session=tag)
             return SignInResult(None, GENERIC_FAILURE, wait)
-        throttle.clear(keys, now)
+        throttle.succeeded(typed, client, now)
         audit.record(user, "sign_in", {"mode": "local"}, p=p, session=tag)
         return SignInResult(user)
     except audit.AuditError:
@@ -300,6 +302,17 @@ def _session_id() -> str:
 
     ctx = get_script_run_ctx(suppress_warning=True)
     return ctx.session_id if ctx is not None else "no-session"
+
+
+def _client_address() -> str | None:
+    """The client's network address for the sign-in throttle: the WebSocket peer, or behind a
+    reverse proxy on the same machine the last ``X-Forwarded-For`` entry (the one the proxy added).
+    None from the same machine (or an AppTest)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no client context
+        return None
+    return address if isinstance(address, str) and address else None
 
 
 def _request_headers() -> Mapping[str, str]:
@@ -448,7 +461,9 @@ def _local_sign_in(p: Paths, cfg: AuthConfig, now: float) -> None:
     if not (username or "").strip() or not password:
         st.error("Enter your username and password.")
         return
-    result = attempt_sign_in(p, username, password, session_id=_session_id(), now=now)
+    result = attempt_sign_in(
+        p, username, password, session_id=_session_id(), address=_client_address(), now=now
+    )
     if result.user is None:
         st.error(result.message)
         return

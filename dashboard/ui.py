@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboard import charts, data, pack
 from dashboard.data import Filters
-from warehouse import audit
+from warehouse import audit, csvsafe
 from warehouse.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope, scope_for, suppress_small_counts
 from warehouse.store import LiveBuild
 
@@ -293,8 +293,8 @@ def _flat(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def to_csv_bytes(df: pl.DataFrame) -> bytes:
-    # UTF-8 with a byte-order mark, so Excel opens the CSV with the right characters.
-    return _flat(df).write_csv(include_bom=True).encode("utf-8")
+    """The CSV download: formulas neutralised, UTF-8 with a byte-order mark (warehouse.csvsafe)."""
+    return csvsafe.csv_bytes(_flat(df))
 
 
 def to_xlsx_bytes(df: pl.DataFrame, sheet: str = "Data") -> bytes:

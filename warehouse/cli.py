@@ -23,7 +23,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from warehouse import settings
+from warehouse import csvsafe, settings
 
 
 def _date(value: str) -> date:
@@ -108,7 +108,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     if cur.description:
         writer.writerow([d[0] for d in cur.description])
         while rows := cur.fetchmany(10_000):
-            writer.writerows(rows)
+            writer.writerows(csvsafe.neutralise_row(r) for r in rows)
     con.close()
     return 0
 
@@ -363,10 +363,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return 1
     df = audit.read(p)
     if args.out:
-        df.write_csv(args.out)
+        csvsafe.write_csv(df, args.out)
         print(f"Wrote {df.height:,} audit records to {args.out}")
     else:
-        df.write_csv(sys.stdout)
+        csvsafe.write_csv(df, sys.stdout)
     return 0
 
 
@@ -405,7 +405,7 @@ def _add_users_and_audit_parsers(sub) -> None:
     for name, text in (
         ("disable", "disable a user (their sessions end at their next click)"),
         ("enable", "enable a disabled user"),
-        ("unlock", "clear a user's failed sign-in count"),
+        ("unlock", "forget the failed sign-ins against a username (its owner may try again at once)"),
     ):
         x = us.add_parser(name, help=text)
         x.add_argument("username")
