@@ -33,6 +33,7 @@ from datetime import datetime
 
 import streamlit as st
 
+from dashboard.text import plain as _plain
 from warehouse import audit, users
 from warehouse.access import ROLE_POLICY, ROLES, AccessDenied, Scope, scope_for
 from warehouse.settings import Paths
@@ -395,7 +396,7 @@ def _idle_watchdog() -> None:
 
 
 def _stop_with_config_error(exc: Exception) -> None:
-    st.error(f"**IRO QA's sign-in is not configured correctly**, so nobody can sign in: {exc}")
+    st.error(f"**IRO QA's sign-in is not configured correctly**, so nobody can sign in: {_plain(exc)}")
     st.stop()
 
 
@@ -512,7 +513,7 @@ def _external_sign_in(
         st.error("IRO QA only accepts sign-ins through the council's sign-in gateway.")
     else:
         st.error(
-            f"{'You are signed in as **' + who + '** but ' if who else ''}you do not have access to "
+            f"{'You are signed in as **' + _plain(who) + '** but ' if who else ''}you do not have access to "
             "IRO QA. Ask your IRO QA administrator to add you."
         )
     if cfg.mode == "oidc" and claims and st.button("Sign out", key="_iroqa_oidc_denied_sign_out"):
@@ -570,7 +571,7 @@ def sign_out(*, p: Paths | None = None) -> None:
 def sign_out_button(user: User, *, container=None) -> None:
     """Show "Signed in as ..." and a Sign out button (in the sidebar unless ``container`` is given)."""
     c = container if container is not None else st.sidebar
-    c.caption(f"Signed in as **{user.name}** · {user.role_label}")
+    c.caption(f"Signed in as **{_plain(user.name)}** · {_plain(user.role_label)}")
     if c.button("Sign out", key="_iroqa_sign_out", icon=":material/logout:"):
         sign_out()
 

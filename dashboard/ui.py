@@ -15,6 +15,7 @@ import streamlit as st
 
 from dashboard import charts, data, pack
 from dashboard.data import Filters
+from dashboard.text import plain
 from warehouse import audit, csvsafe
 from warehouse.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope, scope_for, suppress_small_counts
 from warehouse.store import LiveBuild
@@ -51,15 +52,6 @@ def month_label(d: date) -> str:
 
 def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=\"'])")
-
-
-def plain(text: object) -> str:
-    """``text`` made inert for Markdown (st.markdown, st.error, ...): every ASCII punctuation mark is
-    backslash-escaped, so typed text can show neither a link, an image, HTML nor formatting."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def and_list(items: Sequence[str]) -> str:
@@ -164,16 +156,17 @@ def header(title: str, build: LiveBuild, *, period: bool = False) -> None:
     info = data.build_info(build)
     built = datetime.fromisoformat(build.built_at)
     st.caption(
-        f"As at **{long_date(build.as_at)}** · {info.get('protocol_name') or build.protocol} · "
+        f"As at **{long_date(build.as_at)}** · {plain(info.get('protocol_name') or build.protocol)} · "
         f"warehouse built {built:%d %b %Y %H:%M} UTC"
     )
     words = filter_summary(build, filters(), period=period)
     if words:
-        st.markdown(f"**Showing:** {words}")
+        st.markdown(f"**Showing:** {plain(words)}")
 
 
 def empty(message: str) -> None:
-    st.info(message, icon=":material/info:")
+    """A note that there is nothing to show; shown as plain text (it names teams and themes)."""
+    st.info(plain(message), icon=":material/info:")
 
 
 def stage_option_labels(build: LiveBuild) -> dict[str, str]:
@@ -537,14 +530,14 @@ def case_timeline(build: LiveBuild, challenge_id: str, *, key: str, heading: boo
             else f"stage {summary['current_stage']} ({summary['current_stage_name']})"
         )
         state = f"open at {where}" if summary["status"] == "open" else f"{summary['status']} at {where}"
-        st.subheader(f"Case {summary['case_ref']}: {state}")
+        st.subheader(plain(f"Case {summary['case_ref']}: {state}"))
     facts = []
     if summary.get("child_ref") and summary["child_ref"] != summary["case_ref"]:
-        facts.append(f"case-system id **{summary['child_ref']}**")
+        facts.append(f"case-system id **{plain(summary['child_ref'])}**")
     facts += [
-        f"**{LEGAL_STATUS_LABELS.get(summary['legal_status'], summary['legal_status'])}**",
-        f"team **{summary['team_name']}** ({summary['service_name']})",
-        f"IRO / Chair **{summary['iro_name']}**",
+        f"**{plain(LEGAL_STATUS_LABELS.get(summary['legal_status'], summary['legal_status']))}**",
+        f"team **{plain(summary['team_name'])}** ({plain(summary['service_name'])})",
+        f"IRO / Chair **{plain(summary['iro_name'])}**",
         f"raised **{long_date(summary['raised_on'])}**",
     ]
     if summary["formal_started_on"]:
@@ -558,15 +551,15 @@ def case_timeline(build: LiveBuild, challenge_id: str, *, key: str, heading: boo
     if summary["is_legal_advice_requested"]:
         facts.append("independent legal advice requested")
     if summary["closed_on"]:
-        facts.append(f"{summary['status']} **{long_date(summary['closed_on'])}**")
+        facts.append(f"{plain(summary['status'])} **{long_date(summary['closed_on'])}**")
     elif summary["response_due_on"]:
         facts.append(
-            f"**{summary['responsible_name'] or 'the responsible manager'}** to respond by "
+            f"**{plain(summary['responsible_name'] or 'the responsible manager')}** to respond by "
             f"**{long_date(summary['response_due_on'])}**"
             + (" (**overdue**)" if summary["is_overdue"] else "")
         )
     st.markdown(" · ".join(facts))
-    st.markdown(f"Themes: {summary['themes_label'] or 'none recorded'}")
+    st.markdown(f"Themes: {plain(summary['themes_label'] or 'none recorded')}")
     if episodes.is_empty():
         empty("No stages are recorded for this challenge.")
         return True

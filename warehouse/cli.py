@@ -329,7 +329,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         elif args.users_command == "unlock":
             users.unlock_user(p, username)
             _audit_admin("unlock", username)
-            print(f"Cleared the failed sign-in count for {username}.")
+            print(f"Forgot the failed sign-ins against {username}: they may try again at once.")
     except users.UserError as exc:
         print(f"iroqa users: {exc}", file=sys.stderr)
         return 2

@@ -92,7 +92,7 @@ if cell and cell[1] in [*columns, "All stages", "Month"]:
         + ", "
         + (ui.month_label(month) if month else ui.period_words(f))
     )
-    st.subheader(f"Cases: {what}")
+    st.subheader(ui.plain(f"Cases: {what}"))
     picked = ui.case_list(
         cases,
         f"cases {what}",

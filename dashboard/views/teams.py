@@ -74,7 +74,7 @@ else:
     rows = ui.selected_rows(event)
     chosen = manager_table["Responsible manager"][rows[0]] if rows else None
     cases = due.filter(pl.col("responsible_name") == chosen) if chosen else due
-    st.markdown(f"**{'Cases for ' + chosen if chosen else 'All these cases'}**, overdue first")
+    st.markdown(f"**{'Cases for ' + ui.plain(chosen) if chosen else 'All these cases'}**, overdue first")
     cases = cases.sort(
         ["is_overdue", "working_days_overdue", "response_due_on"], descending=[True, True, False]
     )

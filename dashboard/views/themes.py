@@ -104,7 +104,9 @@ for group, tab in zip(groups, tabs, strict=True):
         if rows:
             code = wide["theme_code"][rows[0]]
             label = wide["theme_label"][rows[0]]
-            st.subheader(f"Cases: {label}, {data.STAGE_GROUPS[group].lower()}, {ui.period_words(f)}")
+            st.subheader(
+                ui.plain(f"Cases: {label}, {data.STAGE_GROUPS[group].lower()}, {ui.period_words(f)}")
+            )
             if not code:
                 ui.empty("Select one theme (not the total) to see its cases.")
                 picked = None
