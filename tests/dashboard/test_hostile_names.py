@@ -25,16 +25,15 @@ import pytest
 from streamlit.delta_generator import DeltaGenerator
 
 from tests.conftest import HOSTILE_CHILD_ID, HOSTILE_FORMULAS, HOSTILE_MARKDOWN
-from tests.dashboard.conftest import PAGES, assert_ok, ensure_user, open_page, query
+from tests.dashboard.conftest import PAGES, assert_ok, ensure_user, open_page
 from warehouse import users
 
-ROLES = {
-    # role: (pages it may open, account settings)
-    "leadership": (["overview", "meeting", "monthly", "themes", "teams", "case"], {}),
-    "service_manager": (["case", "meeting", "teams"], {}),
-    "asm": (["log", "case", "meeting"], {}),
-    "analyst": (["overview", "monthly", "themes", "teams"], {}),
-    "admin": (["overview", "monthly", "themes", "teams", "users", "audit"], {}),
+ROLES = {  # role: the pages it is opened on
+    "leadership": ["overview", "meeting", "monthly", "themes", "teams", "case"],
+    "service_manager": ["case", "meeting", "teams"],
+    "asm": ["log", "case", "meeting"],
+    "analyst": ["overview", "monthly", "themes", "teams"],
+    "admin": ["overview", "monthly", "themes", "teams", "users", "audit"],
 }
 
 #: Markdown that renders as something other than its text, when not escaped.
@@ -83,7 +82,7 @@ def hostile(hostile_warehouse):
         case = w.query(
             "select challenge_id from fct_challenges where child_id = $c limit 1", {"c": HOSTILE_CHILD_ID}
         )
-        for role, (_, extra) in ROLES.items():
+        for role in ROLES:
             ensure_user(
                 f"t-{role}",
                 role=role,
@@ -148,13 +147,13 @@ def _check_xlsx(raw: bytes, where: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("role", "page"), [(r, p) for r, (pages, _) in ROLES.items() for p in pages], ids=lambda v: str(v)
+    ("role", "page"), [(r, p) for r, pages in ROLES.items() for p in pages], ids=lambda v: str(v)
 )
 def test_every_page_shows_hostile_names_as_text_and_downloads_them_safely(hostile, role, page, monkeypatch):
     at, captured = _open(hostile, role, page, monkeypatch)
     where = f"{role} on {page}"
     _check_markdown(at, where)
-    for label, make, name in captured:
+    for _label, make, name in captured:
         raw = make() if callable(make) else make
         if name.endswith(".csv"):
             _check_csv(raw, f"{where}, {name}")
@@ -184,7 +183,7 @@ def test_the_hostile_names_do_reach_the_pages_and_the_downloads(hostile, monkeyp
 
 
 def test_every_page_is_covered():
-    covered = {p for pages, _ in ROLES.values() for p in pages}
+    covered = {p for pages in ROLES.values() for p in pages}
     assert covered == set(PAGES) | {"users", "audit"}
 
 
