@@ -15,7 +15,6 @@ The warehouse location is ``$IROQA_HOME`` (default ``warehouse/data`` inside the
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import subprocess
 import sys
@@ -104,11 +103,10 @@ def cmd_query(args: argparse.Namespace) -> int:
         con.close()
         print(f"Query failed: {exc}", file=sys.stderr)
         return 1
-    writer = csv.writer(sys.stdout, lineterminator="\n")
     if cur.description:
-        writer.writerow([d[0] for d in cur.description])
-        while rows := cur.fetchmany(10_000):
-            writer.writerows(csvsafe.neutralise_row(r) for r in rows)
+        csvsafe.write_rows(
+            sys.stdout, [d[0] for d in cur.description], iter(lambda: cur.fetchmany(10_000), [])
+        )
     con.close()
     return 0
 

@@ -18,8 +18,10 @@ Who calls it: the dashboard's CSV downloads (``dashboard.ui.to_csv_bytes``), ``i
 
 from __future__ import annotations
 
+import csv
 import io
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -58,7 +60,8 @@ def neutralise_frame(df: pl.DataFrame) -> pl.DataFrame:
         pl.col(c).cast(pl.String) for c, t in out.schema.items() if isinstance(t, pl.Categorical | pl.Enum)
     )
     names = [c for c, t in out.schema.items() if t == pl.String]
-    return out.with_columns(neutralise_expr(pl.col(c)).alias(c) for c in names)
+    out = out.with_columns(neutralise_expr(pl.col(c)).alias(c) for c in names)
+    return out.rename({c: str(neutralise(c)) for c in out.columns if neutralise(c) != c})
 
 
 def csv_bytes(df: pl.DataFrame, *, bom: bool = True) -> bytes:
@@ -78,5 +81,14 @@ def write_csv(df: pl.DataFrame, target: str | Path | IO[str], *, bom: bool = Fal
 
 
 def neutralise_row(row: tuple | list) -> list:
-    """One row of values (``iroqa query`` streams rows): each cell through :func:`neutralise`."""
+    """One row of values: each cell through :func:`neutralise`."""
     return [neutralise(v) for v in row]
+
+
+def write_rows(stream: IO[str], header: Sequence[str], batches: Iterable[Sequence[Sequence]]) -> None:
+    """Stream rows as neutralised CSV (``iroqa query``: batches of rows from a cursor, so a large
+    result never sits in memory)."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(neutralise_row(list(header)))
+    for rows in batches:
+        writer.writerows(neutralise_row(r) for r in rows)
