@@ -16,9 +16,10 @@ import streamlit as st
 from dashboard import charts, data, pack
 from dashboard.data import Filters
 from dashboard.text import plain
-from warehouse import audit, csvsafe
+from warehouse import audit, csvsafe, suppression
 from warehouse.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope, scope_for, suppress_small_counts
 from warehouse.store import LiveBuild
+from warehouse.suppression import Totals
 
 LEGAL_STATUS_LABELS = {
     "lac": "Looked after (LAC)",
@@ -307,9 +308,35 @@ def _count_columns(df: pl.DataFrame) -> list[str]:
     return [c for c, t in df.schema.items() if t.is_integer()]
 
 
-def suppressed(df: pl.DataFrame) -> pl.DataFrame:
-    """Small counts (every whole-number column) replaced by "<threshold" (IROQA_SUPPRESS_BELOW)."""
-    return suppress_small_counts(df, _count_columns(df))
+def suppressed(df: pl.DataFrame, totals: Totals | None = None) -> pl.DataFrame:
+    """Small counts (every whole-number column) replaced by "<threshold" (IROQA_SUPPRESS_BELOW), with
+    secondary suppression where ``totals`` says which figures are totals (warehouse.suppression)."""
+    return suppress_small_counts(df, _count_columns(df), totals=totals)
+
+
+def suppressing() -> bool:
+    """Whether figures on screen are suppressed for the signed-in user (roles that see aggregates
+    only: analyst, admin)."""
+    return user_scope().suppress_on_screen
+
+
+def figure(value: int | None, hidden: bool) -> str:
+    """A count as shown on a card: the marker if it is hidden, else the number."""
+    if hidden:
+        return suppression.marker()
+    return "0" if value is None else f"{value:,}"
+
+
+def figures_shown(values: dict[str, int], total: str | None = None) -> dict[str, bool]:
+    """Which of a group of card figures to hide, for the signed-in user: nothing unless their role
+    suppresses on screen; then small counts, and (if ``total`` names the figure that is the sum of
+    the others) as many more as it takes that the total gives none back."""
+    if not suppressing():
+        return dict.fromkeys(values, False)
+    names = list(values)
+    df = pl.DataFrame({k: [int(v or 0)] for k, v in values.items()})
+    mask = suppression.suppression_mask(df, names, suppression.Totals(row_total=total) if total else None)
+    return {k: mask[k][0] for k in names}
 
 
 def _audited(make, detail: dict):
@@ -335,6 +362,7 @@ def downloads(
     kind: str = EXPORT_CHILD_LEVEL,
     stem: str | None = None,
     detail: dict | None = None,
+    totals: Totals | None = None,
 ) -> None:
     """The two downloads every table has: CSV and Excel, named after the table and the as-at date
     (or ``stem``). Only for roles that may export this ``kind``; aggregate exports have small counts
@@ -345,7 +373,7 @@ def downloads(
         st.caption("Downloads of this table are not available to your role.")
         return
     if kind == EXPORT_AGGREGATE:
-        df = suppressed(df)
+        df = suppressed(df, totals)
     if stem is None:
         build = data.live()
         stem = slug(name) + (f"-as-at-{build.as_at}" if build else "")
@@ -400,24 +428,27 @@ def table(
     kind: str = EXPORT_CHILD_LEVEL,
     stem: str | None = None,
     detail: dict | None = None,
+    totals: Totals | None = None,
 ):
     """A table with its downloads. ``select`` ("single-row", "single-cell") makes it a drill-down;
     the selection event is returned. ``hidden`` columns are downloaded but not shown. ``kind``:
     child-level (the default) or aggregate (small counts suppressed in exports, and on screen for
-    roles that see aggregates only). ``stem`` and ``detail``: see :func:`downloads`."""
-    if kind == EXPORT_AGGREGATE and user_scope().suppress_on_screen and styler is None:
-        df = suppressed(df)
-    config = date_columns(df) | {h: None for h in hidden} | (column_config or {})
+    roles that see aggregates only), with secondary suppression where ``totals`` says which figures
+    are totals of others. ``stem`` and ``detail``: see :func:`downloads`."""
+    if kind == EXPORT_AGGREGATE and styler is not None:
+        raise ValueError("an aggregate table is suppressed, so it cannot be given a styler")
+    shown = suppressed(df, totals) if kind == EXPORT_AGGREGATE and user_scope().suppress_on_screen else df
+    config = date_columns(shown) | {h: None for h in hidden} | (column_config or {})
     kwargs = {"on_select": "rerun", "selection_mode": select} if select else {}
     event = st.dataframe(
-        styler if styler is not None else df,
+        styler if styler is not None else shown,
         hide_index=True,
         column_config=config,
         key=key,
         height=height,
         **kwargs,
     )
-    downloads(df, name, key=key, kind=kind, stem=stem, detail=detail)
+    downloads(df, name, key=key, kind=kind, stem=stem, detail=detail, totals=totals)
     return event
 
 

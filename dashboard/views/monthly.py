@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import auth, charts, data, ui
 from warehouse.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
+from warehouse.suppression import Totals, hide_in_long
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)
@@ -73,6 +74,7 @@ event = ui.table(
     f"monthly report {ui.period_words(f)}",
     key="monthly_report",
     kind=EXPORT_AGGREGATE,
+    totals=Totals(row_total="All stages", total_rows=(False,) * (report.height - 1) + (True,)),
     select="single-cell",
     height=min(35 * (report.height + 1) + 3, 900),
 )
@@ -121,6 +123,8 @@ if grid["All stages"].sum() > 0:
     long = counts.rename({"month_start": "month"}).join(
         wanted.select("stage_label", pl.int_range(pl.len()).alias("stage_order")), on="stage_label"
     )
+    if ui.suppressing():  # the bars the table hides are not drawn
+        long = hide_in_long(long, row="month", column="stage_label", value="entries", rows=months)
     ui.chart(
         charts.monthly_stage_bars(long, columns, title=f"Escalations by stage, {ui.period_words(f)}"),
         key="monthly_chart",

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import auth, charts, data, ui
 from warehouse.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
+from warehouse.suppression import Totals, suppression_mask
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)
@@ -71,6 +72,7 @@ for group, tab in zip(groups, tabs, strict=True):
             ]
         )
         shown = wide.rename({"theme_label": "Theme"})
+        theme_totals = Totals(row_total="Total", total_rows=tuple(c is None for c in wide["theme_code"]))
         st.caption(
             f"Challenges with each theme that reached {data.STAGE_GROUPS[group].lower()}, by the "
             f"{by} they reached it. A challenge with two themes counts under both. "
@@ -81,6 +83,7 @@ for group, tab in zip(groups, tabs, strict=True):
             f"themes {group} by {by} {ui.period_words(f)}",
             key=f"themes_{group}_{by}",
             kind=EXPORT_AGGREGATE,
+            totals=theme_totals,
             select="single-row",
             hidden=("theme_code",),
             column_config={"Theme": st.column_config.TextColumn("Theme", width="large")},
@@ -91,6 +94,18 @@ for group, tab in zip(groups, tabs, strict=True):
             .group_by("period_label", "theme_label")
             .agg(pl.col("challenges").sum())
         )
+        if ui.suppressing():  # the points the table hides are not drawn
+            mask = suppression_mask(wide, [*periods, "Total"], theme_totals)
+            hidden = {(p, wide["theme_label"][i]) for p in periods for i in range(wide.height) if mask[p][i]}
+            trend = trend.filter(
+                pl.Series(
+                    [
+                        (p, t) not in hidden
+                        for p, t in zip(trend["period_label"], trend["theme_label"], strict=True)
+                    ],
+                    dtype=pl.Boolean,
+                )
+            )
         if len(periods) > 1:
             ui.chart(
                 charts.theme_trend_lines(
