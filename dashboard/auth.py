@@ -112,6 +112,10 @@ class AuthConfig:
         mode = (get("IROQA_AUTH_MODE") or "local").lower()
         if mode not in MODES:
             raise ConfigError(f"IROQA_AUTH_MODE must be one of {', '.join(MODES)}, not {mode!r}")
+        try:
+            users.ThrottlePolicy.from_env(env)
+        except users.UserError as exc:
+            raise ConfigError(str(exc)) from None
         proxy_secret = get("IROQA_TRUSTED_PROXY")
         if mode == "proxy" and (proxy_secret is None or len(proxy_secret) < 32):
             raise ConfigError(

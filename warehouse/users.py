@@ -31,7 +31,7 @@ import os
 import re
 import secrets
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -673,9 +673,13 @@ class ThrottlePolicy:
     forget_after: float = 24 * 3600.0
 
     @classmethod
-    def from_env(cls) -> ThrottlePolicy:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ThrottlePolicy:
+        """The policy from ``IROQA_SIGNIN_*`` (see docs/access.md); :class:`UserError` for a value that
+        is not a number of 0 or more."""
+        env = os.environ if env is None else env
+
         def num(name: str, default: float) -> float:
-            raw = os.environ.get(name, "").strip()
+            raw = (env.get(name) or "").strip()
             try:
                 value = float(raw) if raw else default
             except ValueError:

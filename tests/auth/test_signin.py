@@ -188,6 +188,8 @@ def test_throttle_policy_from_env(monkeypatch):
     monkeypatch.setenv("IROQA_SIGNIN_MAX_DELAY_SECONDS", "an hour")
     with pytest.raises(users.UserError, match="IROQA_SIGNIN_MAX_DELAY_SECONDS must be a number"):
         ThrottlePolicy.from_env()
+    with pytest.raises(ConfigError, match="IROQA_SIGNIN_MAX_DELAY_SECONDS must be a number"):
+        AuthConfig.from_env()  # the app says so at the start, rather than at the first sign-in
 
 
 def test_audit_down_means_nobody_signs_in(home, jsmith, monkeypatch):
