@@ -442,7 +442,7 @@ def require_user(*, p: Paths | None = None, watchdog: bool = True) -> User:
 def _notice() -> None:
     text = st.session_state.get(NOTICE_KEY)
     if text:
-        st.info(text)
+        st.info(_plain(text))
 
 
 def _local_sign_in(p: Paths, cfg: AuthConfig, now: float) -> None:

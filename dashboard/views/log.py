@@ -107,14 +107,14 @@ def new_event_id() -> str:
 
 def field_error(slot, message: str | None) -> None:
     if message:
-        slot.error(message, icon=":material/error:")
+        slot.error(ui.plain(message), icon=":material/error:")  # it may quote what was typed
 
 
 def refuse(what: str, detail: dict, message: str) -> None:
     """A request the scope does not allow: audited (as access_denied) and shown."""
     with contextlib.suppress(audit.AuditError):  # the refusal stands whether or not it is recorded
         auth.record(user, "access_denied", {"what": what, **detail})
-    st.error(message, icon=":material/block:")
+    st.error(ui.plain(message), icon=":material/block:")
 
 
 def may_act(state: dict | None) -> bool:
