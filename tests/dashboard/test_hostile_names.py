@@ -42,6 +42,7 @@ RENDERED = re.compile(
     r"|(?<!\\)<(?:a|img|script)\b"  # HTML
     r"|(?<!\\):red\[|(?<!\\):material/"  # Streamlit directives
     r"|(?<!\\)\$\\frac"  # LaTeX
+    r"|https?\\?://|www\\?\.\w|\w\\?@\w"  # bare addresses GFM makes links of
 )
 
 
