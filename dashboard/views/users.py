@@ -107,7 +107,9 @@ def password_problem(first: str, again: str, username: str) -> str | None:
 def show(slots: dict, problems: dict) -> None:
     for field_name, message in problems.items():
         slot = slots.get(field_name)
-        (slot or st).error(ui.plain(message))
+        # written by warehouse.users.account_problems: nothing typed is repeated, except team ids in
+        # code spans (which Markdown shows as they are; an id holding a backtick is shown as "?")
+        (slot or st).error(message)
 
 
 # --- the list --------------------------------------------------------------------------------------
