@@ -1,6 +1,6 @@
 """Shared page furniture: the sidebar filters (bound to the URL), the page header with the as-at
 date and build time, empty states, tables with their CSV and Excel downloads, charts, and the links
-from a case to its timeline. No SQL here: everything comes from dashboard/data.py."""
+from a case to its timeline. No SQL here: everything comes from the dashboard.data package."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
+from accounts import audit, suppression
+from accounts.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope, scope_for, suppress_small_counts
+from accounts.suppression import Totals
 from dashboard import charts, data, pack
 from dashboard.data import Filters
 from dashboard.text import plain
-from warehouse import audit, csvsafe, suppression
-from warehouse.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope, scope_for, suppress_small_counts
+from warehouse import csvsafe
 from warehouse.store import LiveBuild
-from warehouse.suppression import Totals
 
 LEGAL_STATUS_LABELS = {
     "lac": "Looked after (LAC)",
@@ -310,7 +311,7 @@ def _count_columns(df: pl.DataFrame) -> list[str]:
 
 def suppressed(df: pl.DataFrame, totals: Totals | None = None) -> pl.DataFrame:
     """Small counts (every whole-number column) replaced by "<threshold" (IROQA_SUPPRESS_BELOW), with
-    secondary suppression where ``totals`` says which figures are totals (warehouse.suppression)."""
+    secondary suppression where ``totals`` says which figures are totals (accounts.suppression)."""
     return suppress_small_counts(df, _count_columns(df), totals=totals)
 
 

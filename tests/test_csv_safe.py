@@ -20,8 +20,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from accounts import audit
 from tests.conftest import HOSTILE_FORMULAS
-from warehouse import audit, csvsafe, settings
+from warehouse import csvsafe, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 RISKY = ("=", "+", "-", "@", "\t", "\r")
@@ -95,7 +96,7 @@ def test_the_dashboards_csv_download_uses_it():
 def _iroqa(home: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, IROQA_HOME=str(home))
     return subprocess.run(
-        [sys.executable, "-m", "warehouse", *args], env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "cli", *args], env=env, capture_output=True, text=True, timeout=300
     )
 
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
+from accounts.access import EXPORT_AGGREGATE, PAGE_AGGREGATE, suppress_threshold
+from accounts.suppression import Totals, is_small, suppression_mask
 from dashboard import auth, charts, data, ui
-from warehouse.access import EXPORT_AGGREGATE, PAGE_AGGREGATE, suppress_threshold
-from warehouse.suppression import Totals, is_small, suppression_mask
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from accounts.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
+from accounts.suppression import Totals, suppression_mask
 from dashboard import auth, charts, data, ui
-from warehouse.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
-from warehouse.suppression import Totals, suppression_mask
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)

@@ -1,4 +1,4 @@
-"""Small-number suppression with secondary suppression: the one function (warehouse.suppression),
+"""Small-number suppression with secondary suppression: the one function (accounts.suppression),
 checked on its own. Every page is checked in tests/dashboard/test_suppressed_pages.py."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import random
 import polars as pl
 import pytest
 
-from warehouse.access import suppress_small_counts
-from warehouse.suppression import Totals, hide_in_long, suppress_table, suppression_mask
+from accounts.access import suppress_small_counts
+from accounts.suppression import Totals, hide_in_long, suppress_table, suppression_mask
 
 
 def _groups(df: pl.DataFrame, cols: list[str], totals: Totals) -> list[list[tuple[str, int]]]:

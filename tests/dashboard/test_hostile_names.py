@@ -24,9 +24,9 @@ import zipfile
 import pytest
 from streamlit.delta_generator import DeltaGenerator
 
+from accounts import users
 from tests.conftest import HOSTILE_CHILD_ID, HOSTILE_FORMULAS, HOSTILE_MARKDOWN
 from tests.dashboard.conftest import PAGES, assert_ok, ensure_user, open_page
-from warehouse import users
 
 ROLES = {  # role: the pages it is opened on
     "leadership": ["overview", "meeting", "monthly", "themes", "teams", "case"],

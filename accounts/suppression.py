@@ -24,7 +24,7 @@ import polars as pl
 
 
 def threshold() -> int:
-    from warehouse.access import suppress_threshold
+    from accounts.access import suppress_threshold
 
     return suppress_threshold()
 
