@@ -154,8 +154,8 @@ def test_the_ingest_rejection_report_is_neutralised(tmp_path):
 #: extracts (inputs to ``iroqa ingest``, which must stay exactly as a case system would write them).
 EXTRACT_WRITERS = ("demo", "bench", "examples")
 #: Where a download may be offered, and of what: ui.downloads (CSV through ui.to_csv_bytes, Excel),
-#: and the meeting pack (HTML, every value escaped).
-DOWNLOADS = {"dashboard/ui.py": 2, "dashboard/views/meeting.py": 1}
+#: the meeting pack (HTML, every value escaped) and the quarterly learning report (Word, issue 13).
+DOWNLOADS = {"dashboard/ui.py": 2, "dashboard/views/meeting.py": 1, "dashboard/views/quarterly_report.py": 1}
 
 
 def _python_files():
