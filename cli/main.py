@@ -112,7 +112,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    # dashboard/server.py: st.App serving dashboard/app.py with the session-cookie route
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "server.py"
     cmd = [
         sys.executable,
         "-m",

@@ -11,8 +11,6 @@ page without this script and so without the filters)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 from accounts.access import (
@@ -25,7 +23,7 @@ from accounts.access import (
     PAGE_USERS,
     scope_for,
 )
-from dashboard import auth, data, ui
+from dashboard import auth, data, live_watch, sessions, ui
 from warehouse import live as live_builds
 
 st.set_page_config(page_title="IRO QA", page_icon=":material/fact_check:", layout="wide")
@@ -88,6 +86,7 @@ scope = scope_for(user)
 st.session_state["user"] = user
 st.session_state["scope"] = scope
 auth.sign_out_button(user)
+ui.presentation_mode()
 
 build = data.live()
 st.session_state["_shown_build_id"] = build.build_id if build else None  # what this run shows
@@ -99,31 +98,30 @@ else:
 
 @st.fragment(run_every=live_builds.PAGE_CHECK_SECONDS)
 def _watch_live_build() -> None:
-    """Every second, read the live pointer (a tiny JSON file) and the background rebuild's
-    status; when a new build has gone live, rerun the whole app so every page shows it without
-    anyone pressing anything. Shows the rebuild's state discreetly in the sidebar."""
+    """Without dashboard/server.py's /api/live route (``streamlit run dashboard/app.py``, AppTest):
+    every second, read the live pointer and the background rebuild's status; when a new build has
+    gone live, rerun the whole app. Shows the rebuild's state discreetly in the sidebar."""
     current = data.live()
     current_id = current.build_id if current else None
     shown = st.session_state.get("_shown_build_id", current_id)
-    status = live_builds.rebuild_status()
-    if status.state in ("building", "starting") or (status.running and status.pending):
-        st.caption(":material/sync: Updating…")
-    elif status.state == "backing_off" or (status.last_error and status.consecutive_failures):
-        st.caption(
-            ":material/warning: The last update failed; the figures shown are from the last good build."
-        )
-    elif current is not None:
-        st.caption(
-            f"Figures as built {ui.short_date(date.fromisoformat(current.built_at[:10]))} "
-            f"{current.built_at[11:16]} UTC"
-        )
+    words = live_watch.state_words(current, live_builds.rebuild_status())[1]
+    if words:
+        st.caption(words)
     if current_id != shown:
         st.session_state["_shown_build_id"] = current_id
         st.rerun(scope="app")
 
 
-with st.sidebar:
-    _watch_live_build()
+if sessions.route_mounted:
+    # Served by dashboard/server.py: the page polls /api/live (no script run) and reruns itself only
+    # when the build or the rebuild's state changed (dashboard/live_watch.py).
+    _state, _words = live_watch.state_words(build, live_builds.rebuild_status())
+    if _words:
+        st.sidebar.caption(_words)
+    live_watch.watch(build, _state)
+else:
+    with st.sidebar:
+        _watch_live_build()
 
 allowed = [pg for pg in pages if scope.may_view(PAGE_KIND[pg.title])]
 if not allowed:
