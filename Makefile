@@ -15,6 +15,7 @@ SCALE   ?= la
 SEED    ?= 7
 EXTRACTS ?= $(IROQA_HOME)/demo_extracts
 PORT    ?= 8501
+ADDRESS ?= 127.0.0.1
 AS_AT   ?=
 AS_AT_FLAG := $(if $(AS_AT),--as-at $(AS_AT),)
 # lint compiles the models without a warehouse: a stand-in for the pseudonym key (macros/case_ref.sql)
@@ -46,8 +47,8 @@ ingest: install ## load extracts (EXTRACTS=path, default the demo extracts)
 build: install ## dbt build into a new warehouse build and make it live (AS_AT=YYYY-MM-DD)
 	$(BIN)/iroqa build $(AS_AT_FLAG)
 
-serve: install ## serve the dashboard on http://localhost:8501
-	$(BIN)/iroqa serve --port $(PORT)
+serve: install ## serve the dashboard on http://127.0.0.1:8501 (this machine only; ADDRESS=0.0.0.0 for every interface)
+	$(BIN)/iroqa serve --port $(PORT) --address $(ADDRESS)
 
 demo-users: install ## demo only: the demo admin and one account per role; passwords printed once (new users file only)
 	$(BIN)/iroqa users demo-admin

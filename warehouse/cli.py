@@ -123,12 +123,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         str(app),
         "--server.port",
         str(args.port),
+        "--server.address",
+        args.address,
         "--server.headless",
         "true",
         "--browser.gatherUsageStats",
         "false",
     ]
-    print(f"Serving IRO QA on http://localhost:{args.port} (warehouse {settings.home()})", flush=True)
+    host = f"[{args.address}]" if ":" in args.address else args.address
+    where = "" if args.address in ("127.0.0.1", "::1", "localhost") else " (reachable from other machines)"
+    print(f"Serving IRO QA on http://{host}:{args.port}{where} (warehouse {settings.home()})", flush=True)
     return subprocess.call(cmd, env=dict(os.environ))
 
 
@@ -508,6 +512,12 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="start the dashboard", description="Serve the Streamlit dashboard.")
     s.add_argument("--port", type=int, default=8501)
+    s.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="the address to listen on (default 127.0.0.1: this machine only; put a TLS reverse proxy in "
+        "front, docs/deploy.md; 0.0.0.0 listens on every interface)",
+    )
     s.set_defaults(func=cmd_serve)
 
     st = sub.add_parser("status", help="show the warehouse home, raw store and live build")
