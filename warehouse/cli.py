@@ -34,7 +34,9 @@ def _date(value: str) -> date:
 
 
 def _progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    from ingest.report import printable  # names from files may hold terminal escape sequences
+
+    print(printable(line), file=sys.stderr, flush=True)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -52,24 +54,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    """Exit codes (docs/ingest.md): 0 all loaded, 1 loaded with rows set aside (or hidden sheets
+    skipped), 2 usage error (nothing read), 3 a file refused (the others still loaded)."""
     from ingest.loader import ingest_paths
     from ingest.profiles import ProfileError
+    from ingest.report import EXIT_USAGE, printable
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
-        print(f"No such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
-        return 2
+        print(f"No such file or folder: {', '.join(printable(m) for m in missing)}", file=sys.stderr)
+        return EXIT_USAGE
     started = time.monotonic()
     try:
         report = ingest_paths(
-            [Path(p) for p in args.paths], profile=args.profile, progress=_progress, force=args.force
+            [Path(p) for p in args.paths],
+            profile=args.profile,
+            progress=_progress,
+            force=args.force,
+            include_hidden_sheets=args.include_hidden_sheets,
         )
     except ProfileError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
+        print(printable(exc), file=sys.stderr)
+        return EXIT_USAGE
     print(report.summary())
     print(f"Ingest took {time.monotonic() - started:.1f}s")
-    return 0 if report.ok else 1
+    return report.exit_code
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -481,6 +490,11 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="load files again even if the same content was loaded before (e.g. after loading "
         "the challenges that their events were quarantined for)",
+    )
+    i.add_argument(
+        "--include-hidden-sheets",
+        action="store_true",
+        help="also load a workbook's hidden sheets (by default they are reported and skipped)",
     )
     i.set_defaults(func=cmd_ingest)
 
