@@ -78,12 +78,14 @@ def dbt_executable() -> str:
 def dbt_env(p: Paths, build_file: Path) -> dict[str, str]:
     from warehouse.access import pseudonym_key  # the key of the marts' case_ref (macros/case_ref.sql)
 
+    pseudonym_key(p)  # created on first use; dbt reads it from the file, never from SQL text
     env = dict(os.environ)
+    env.pop("IROQA_PSEUDONYM_KEY", None)  # the file is the one source (warehouse/dbt_pseudonym.py)
     env.update(
         IROQA_BUILD_PATH=str(build_file),
         IROQA_RAW_DB=str(p.raw_db),
         IROQA_EVENTS_DIR=str(p.events_dir),
-        IROQA_PSEUDONYM_KEY=pseudonym_key(p),
+        IROQA_PSEUDONYM_KEY_FILE=str(p.home / "auth" / "pseudonym.key"),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         DBT_PARTIAL_PARSE="true",
     )
@@ -151,7 +153,17 @@ def inputs_fingerprint(p: Paths, dbt_vars: dict[str, str], env: dict[str, str]) 
     h.update(json.dumps({k: env.get(k) for k in sorted(env_names - _LOCATION_VARS)}).encode())
     for f in (p.raw_db, p.raw_db.with_suffix(".duckdb.wal")):
         h.update(_stat(f).encode())
+    h.update(_key_digest(env).encode())  # a new pseudonym key gives every case_ref anew
     return h.hexdigest()[:32]
+
+
+def _key_digest(env: dict[str, str]) -> str:
+    """A hash of the pseudonym key dbt will use (warehouse/dbt_pseudonym.py), never the key."""
+    key = env.get("IROQA_PSEUDONYM_KEY", "")
+    if not key and env.get("IROQA_PSEUDONYM_KEY_FILE"):
+        with contextlib.suppress(OSError):
+            key = Path(env["IROQA_PSEUDONYM_KEY_FILE"]).read_text().strip()
+    return hashlib.sha256(b"iroqa-key\0" + key.encode()).hexdigest()
 
 
 def dbt_args(p: Paths, *, as_at: date, protocol: str, target: str = "dbt_target") -> list[str]:

@@ -40,7 +40,7 @@ def exclusive_lock(
     The lock is an OS advisory lock, released by the kernel if the holder dies.
     """
     p = (p or default_paths()).ensure()
-    fd = os.open(p.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(p.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
@@ -74,7 +74,7 @@ def atomic_write_bytes(target: Path, data: bytes, tmp_dir: Path | None = None) -
     file survives a crash once this returns (write tmp, fsync, rename, fsync directory)."""
     tmp_dir = tmp_dir or target.parent
     tmp = tmp_dir / f".{target.name}.{uuid.uuid4().hex}.tmp"
-    with open(tmp, "wb") as fh:
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
