@@ -291,12 +291,10 @@ class _FileJob:
         why = f"could not be checked or loaded, nothing from this file was loaded: {type(exc).__name__}" + (
             f": {detail[:300]}" if detail else ""
         )
-        try:
+        with contextlib.suppress(Exception):  # the log is best effort here; the report still says it
             self._transaction(
                 lambda: raw.insert_frame(self.con, "load_log", self._log_row("rejected", 0, 0, 0, why))
             )
-        except Exception:  # noqa: BLE001 - the log is best effort here; the report still says it
-            pass
         self.say(f"{self.unit.display}: REJECTED - {why}")
         return self._result("rejected", message=why)
 
