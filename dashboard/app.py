@@ -26,6 +26,7 @@ from warehouse.access import (
     PAGE_USERS,
     scope_for,
 )
+from warehouse.store import live_problem
 
 st.set_page_config(page_title="IRO QA", page_icon=":material/fact_check:", layout="wide")
 
@@ -81,12 +82,19 @@ def _watch_live_build() -> None:
     current_id = current.build_id if current else None
     shown = st.session_state.get("_shown_build_id", current_id)
     status = live_builds.rebuild_status()
-    if status.state in ("building", "starting") or (status.running and status.pending):
+    damaged = st.session_state.get("_damage_checked")
+    if current is not None and (damaged is None or damaged[0] != current_id):
+        # once per build: a damaged (e.g. truncated) live file is reported and a build replaces it
+        problem = live_problem()
+        st.session_state["_damage_checked"] = damaged = (current_id, problem)
+        if problem:
+            live_builds.request_build()
+    if damaged and damaged[1] and status.state not in ("building", "starting"):
+        st.caption(ui.update_failed_line(current, damaged[1]))
+    elif status.state in ("building", "starting") or (status.running and status.pending):
         st.caption(":material/sync: Updating…")
     elif status.state == "backing_off" or (status.last_error and status.consecutive_failures):
-        st.caption(
-            ":material/warning: The last update failed; the figures shown are from the last good build."
-        )
+        st.caption(ui.update_failed_line(current, status.last_error))
     elif current is not None:
         st.caption(
             f"Figures as built {ui.short_date(date.fromisoformat(current.built_at[:10]))} "

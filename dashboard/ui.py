@@ -159,6 +159,17 @@ def require_build(title: str) -> LiveBuild:
     return build
 
 
+def update_failed_line(build: LiveBuild | None, error: str | None) -> str:
+    """The sidebar's line when the latest update failed: the figures' time and the reason (its
+    first line, short, as plain text)."""
+    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
+    reason = lines[0][:160] if lines else "unknown"
+    reason = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", reason)
+    reason = re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", reason)  # shown as typed
+    when = f"{build.built_at[:10]} {build.built_at[11:16]} UTC" if build else "no build yet"
+    return f":material/warning: Figures as of {when}; the latest update failed: {reason}"
+
+
 def header(title: str, build: LiveBuild, *, period: bool = False) -> None:
     st.title(title)
     info = data.build_info(build)

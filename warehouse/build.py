@@ -37,7 +37,15 @@ from pathlib import Path
 from warehouse import settings
 from warehouse.events import ensure_events_readable
 from warehouse.settings import Paths
-from warehouse.store import LiveBuild, exclusive_lock, new_build_id, prune_builds, read_live, set_live
+from warehouse.store import (
+    LiveBuild,
+    exclusive_lock,
+    live_problem,
+    new_build_id,
+    prune_builds,
+    read_live,
+    set_live,
+)
 
 #: What a saved app event can change: every node downstream of the app's events source (their data
 #: tests included), and build_info (when and how the build was made). Everything else depends only
@@ -338,14 +346,29 @@ def build(
         inputs = inputs_fingerprint(p, {"as_at": as_at.isoformat(), "protocol": protocol}, env)
         selection = [] if unit_tests else ["--exclude", "test_type:unit"]
         mode = "full"
+        notes = ""
         base = read_live(p) if events_only else None
         if base is not None and base.inputs == inputs:
-            shutil.copyfile(base.file, building)  # live files are never written: a safe copy
-            selection += ["--select", *EVENT_SELECTOR]
-            mode = "events"
+            damage = live_problem(p)
+            if damage is None:
+                shutil.copyfile(base.file, building)  # live files are never written: a safe copy
+                mode = "events"
+            else:  # a damaged live file cannot be the base: a full build replaces it
+                notes = f"{damage}: a full build instead\n"
         log = p.logs_dir / f"build-{build_id}.log"
-        ok, output = runner("build", shared, selection, env)
-        log.write_text(f"{mode} build: dbt build {' '.join(shared + selection)}\n\n{output}")
+        events_selection = ["--select", *EVENT_SELECTOR] if mode == "events" else []
+        ok, output = runner("build", shared, selection + events_selection, env)
+        record = (
+            f"{notes}{mode} build: dbt build {' '.join(shared + selection + events_selection)}\n\n{output}"
+        )
+        if not ok and mode == "events":
+            # An events-only build that fails (a damaged base, a model that cannot be rebuilt alone)
+            # falls back to a full build from the raw store and the events (issue 10).
+            _remove(building)
+            mode = "full"
+            ok, output = runner("build", shared, selection, env)
+            record += f"\n\nThe events-only build failed: full build instead.\nfull build: dbt build {' '.join(shared + selection)}\n\n{output}"
+        log.write_text(record)
         if not ok:
             _remove(building)
             raise BuildError(
@@ -366,10 +389,31 @@ def build(
             seconds=seconds,
             inputs=inputs,
             mode=mode,
+            size=build_file.stat().st_size,
         )
         set_live(live, p)
         prune_builds(p)
     return BuildResult(live=live, seconds=seconds, log=log, mode=mode)
+
+
+def check_build_file(path: Path) -> str | None:
+    """Why a build file cannot be read (truncated, not a DuckDB file, no build_info), or None when
+    it opens and answers. A few milliseconds; used before a build is copied as the base of an
+    events-only build, and by ``iroqa status`` and the pages."""
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except Exception as exc:  # noqa: BLE001 - any failure to open is the answer
+        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}"
+    try:
+        con.execute("select count(*) from build_info").fetchall()
+        con.execute("select count(*) from fct_challenges").fetchall()
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}"
+    finally:
+        con.close()
+    return None
 
 
 def _remove(building: Path) -> None:

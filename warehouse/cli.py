@@ -163,7 +163,24 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     else:
         print("live build     : none yet (run `iroqa build`)")
+    from warehouse.live import rebuild_status
+    from warehouse.store import live_problem
+
+    problem = live_problem(p)
+    status = rebuild_status(p)
+    if status.last_error and status.consecutive_failures:
+        print(f"latest update  : FAILED at {status.last_failure_at}: {_first_line(status.last_error)}")
+    if problem:
+        print(f"live build     : DAMAGED: {problem}; the next build replaces it (run `iroqa build`)")
+        return 1
     return 0
+
+
+def _first_line(text: str, limit: int = 200) -> str:
+    from ingest.report import printable
+
+    lines = [line for line in text.splitlines() if line.strip()]
+    return printable(lines[0][:limit] if lines else "")
 
 
 # --- users and audit (docs/access.md) ------------------------------------------------------------
