@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import importlib.metadata
 import json
+import logging
 import os
 import re
 import shutil
@@ -46,6 +47,8 @@ from warehouse.store import (
     read_live,
     set_live,
 )
+
+logger = logging.getLogger(__name__)
 
 #: What a saved app event can change: every node downstream of the app's events source (their data
 #: tests included), and build_info (when and how the build was made). Everything else depends only
@@ -370,10 +373,19 @@ def build(
             record += f"\n\nThe events-only build failed: full build instead.\nfull build: dbt build {' '.join(shared + selection)}\n\n{output}"
         log.write_text(record)
         if not ok:
+            culprits = source_rows_to_blame(p, building, output, shared, env)
+            if culprits:
+                with log.open("a") as fh:
+                    fh.write("\n\nSource rows behind the failure:\n" + "\n".join(culprits) + "\n")
             _remove(building)
             raise BuildError(
                 f"The build failed, so the live build is unchanged. Full log: {log}\n"
-                + _failure_summary(output),
+                + _failure_summary(output)
+                + (
+                    "\nCaused by these source rows (file, load, row):\n  " + "\n  ".join(culprits)
+                    if culprits
+                    else ""
+                ),
                 log,
             )
         if building.with_suffix(".duckdb.wal").exists():  # dbt closed it cleanly: none expected
@@ -394,6 +406,80 @@ def build(
         set_live(live, p)
         prune_builds(p)
     return BuildResult(live=live, seconds=seconds, log=log, mode=mode)
+
+
+_NOT_NULL = re.compile(r"NOT NULL constraint failed: (\w+?)(?:__dbt_tmp)?\.(\w+)")
+#: Where a mart row's source row is found, by the key column it carries.
+_LINEAGE = (("event_id", "int_challenge_events"), ("challenge_id", "int_challenges"))
+
+
+def source_rows_to_blame(
+    p: Paths, building: Path, output: str, shared: list[str], env: dict[str, str], limit: int = 10
+) -> list[str]:
+    """For a build that failed a not-null constraint, the source rows (file, load, row) that gave the
+    null, as far as can be known: the failed model's compiled SQL is run again in the half-built file
+    (its upstream tables are there) for the rows with the null column, and each is traced to its
+    source row through its own lineage columns or its challenge/event. Best effort: [] if unknown."""
+    import duckdb
+
+    match = _NOT_NULL.search(output)
+    if not match or not building.exists():
+        return []
+    model, column = match.groups()
+    target = Path(shared[shared.index("--target-path") + 1]) if "--target-path" in shared else None
+    compiled = next(iter(sorted(target.glob(f"compiled/*/models/**/{model}.sql"))), None) if target else None
+    if compiled is None:
+        return []
+    try:
+        from warehouse.dbt_pseudonym import FUNCTION, read_key
+
+        old = {k: os.environ.get(k) for k in ("IROQA_PSEUDONYM_KEY", "IROQA_PSEUDONYM_KEY_FILE")}
+        os.environ.update({k: env[k] for k in old if env.get(k)})
+        try:
+            key = read_key()
+        finally:
+            for k, v in old.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        con = duckdb.connect(str(building))
+        try:
+            con.create_function(FUNCTION, lambda: key, [], "VARCHAR", side_effects=False)
+            raw_db = str(p.raw_db).replace("'", "''")
+            con.execute(f"attach '{raw_db}' as raw (read_only)")
+            sql = compiled.read_text().rstrip().rstrip(";")
+            # model and column are \w+ names from dbt's message; the SQL is dbt's own compiled model
+            bad = con.sql(f'select * from ({sql}) where "{column}" is null limit {int(limit)}').pl()  # noqa: S608
+            if bad.is_empty():
+                return []
+            lineage = ("load_id", "source_file", "source_row")
+            if all(c in bad.columns for c in lineage):
+                rows = [(*r, None) for r in bad.select(*lineage).rows()]
+            else:
+                rows = []
+                for key_col, table in _LINEAGE:
+                    if key_col in bad.columns:
+                        ids = [v for v in bad[key_col].to_list() if v is not None]
+                        # names from _LINEAGE, ids as a parameter
+                        query = f"select load_id, source_file, source_row, {key_col} from {table} "  # noqa: S608
+                        query += f"where {key_col} in (select unnest(?::varchar[])) order by source_file, source_row"
+                        rows = con.execute(query, [ids]).fetchall()
+                        break
+        finally:
+            con.close()
+    except Exception:  # noqa: BLE001 - diagnosis must never hide the build's own error
+        logger.debug("could not trace the failure to source rows", exc_info=True)
+        return []
+    from ingest.report import printable
+
+    return [
+        printable(
+            f"{model}.{column} is null for {what or 'a row'}: file {file or '(app)'}, load {load or '-'}, "
+            f"row {row if row is not None else '-'}"
+        )
+        for load, file, row, what in rows
+    ]
 
 
 def check_build_file(path: Path) -> str | None:
