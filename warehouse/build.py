@@ -431,7 +431,7 @@ def source_rows_to_blame(
     if compiled is None:
         return []
     try:
-        from warehouse.dbt_pseudonym import FUNCTION, read_key
+        from warehouse.dbt_pseudonym import provide_key, read_key
 
         old = {k: os.environ.get(k) for k in ("IROQA_PSEUDONYM_KEY", "IROQA_PSEUDONYM_KEY_FILE")}
         os.environ.update({k: env[k] for k in old if env.get(k)})
@@ -445,7 +445,7 @@ def source_rows_to_blame(
                     os.environ[k] = v
         con = duckdb.connect(str(building))
         try:
-            con.create_function(FUNCTION, lambda: key, [], "VARCHAR", side_effects=False)
+            provide_key(con, key)
             raw_db = str(p.raw_db).replace("'", "''")
             con.execute(f"attach '{raw_db}' as raw (read_only)")
             sql = compiled.read_text().rstrip().rstrip(";")

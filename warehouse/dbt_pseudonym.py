@@ -1,10 +1,13 @@
 """The dbt-duckdb plugin that gives a build the pseudonym key without putting it in any SQL text.
 
 ``profiles.yml`` loads this module as a plugin; dbt-duckdb calls :meth:`Plugin.configure_connection`
-on the build's DuckDB connection, and this registers a SQL function ``iroqa_pseudonym_key()`` that
-returns the key. ``macros/case_ref.sql`` calls it, so the compiled SQL, ``manifest.json``,
-``run_results.json`` and dbt's log hold the function's name, never the key (issue 10); the result is
-the same as before: ``'C-' || upper(left(sha256(key || child_id), 12))`` (warehouse.access.pseudonym).
+on the build's DuckDB connection, and this attaches an in-memory database ``iroqa_secret`` (never a
+file: nothing of it reaches the build) holding the key in table ``pseudonym``, inserted as a query
+parameter. ``macros/case_ref.sql`` reads it with ``(select key from iroqa_secret.pseudonym)``, so the
+compiled SQL, ``manifest.json``, ``run_results.json`` and dbt's log hold that name, never the key
+(issue 10); the result is the same as before: ``'C-' || upper(left(sha256(key || child_id), 12))``
+(warehouse.access.pseudonym). An attached database is seen by every cursor of the connection
+(dbt-duckdb runs each thread on a cursor), unlike a session variable or a temporary table.
 
 The key is read from the file named by ``IROQA_PSEUDONYM_KEY_FILE`` (warehouse/build.py: dbt_env
 sets it to ``$IROQA_HOME/auth/pseudonym.key``), or, by hand, from ``IROQA_PSEUDONYM_KEY``. Without
@@ -19,7 +22,14 @@ from pathlib import Path
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-FUNCTION = "iroqa_pseudonym_key"
+CATALOG = "iroqa_secret"
+
+
+def provide_key(conn, key: str) -> None:
+    """Attach the in-memory ``iroqa_secret`` database holding ``key`` to a DuckDB connection."""
+    conn.execute("attach ':memory:' as iroqa_secret")
+    conn.execute("create table iroqa_secret.pseudonym (key varchar not null)")
+    conn.execute("insert into iroqa_secret.pseudonym values (?)", [key])
 
 
 class PseudonymKeyError(RuntimeError):
@@ -50,5 +60,4 @@ def read_key() -> str:
 
 class Plugin(BasePlugin):
     def configure_connection(self, conn) -> None:
-        key = read_key()
-        conn.create_function(FUNCTION, lambda: key, [], "VARCHAR", side_effects=False)
+        provide_key(conn, read_key())
