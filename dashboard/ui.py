@@ -1,6 +1,6 @@
 """Shared page furniture: the sidebar filters (bound to the URL), the page header with the as-at
 date and build time, empty states, tables with their CSV and Excel downloads, charts, and the links
-from a case to its timeline. No SQL here: everything comes from dashboard/data.py."""
+from a case to its timeline. No SQL here: everything comes from the dashboard.data package."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
+from accounts import audit
+from accounts.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope, scope_for, suppress_small_counts
 from dashboard import charts, data, pack
 from dashboard.data import Filters
-from warehouse import audit
-from warehouse.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope, scope_for, suppress_small_counts
 from warehouse.store import LiveBuild
 
 LEGAL_STATUS_LABELS = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from warehouse import cli
+from cli import main as cli
 
 
 def _served_with(monkeypatch, *argv: str) -> list[str]:

@@ -6,7 +6,7 @@ file: nothing of it reaches the build) holding the key in table ``pseudonym``, i
 parameter. ``macros/case_ref.sql`` reads it with ``(select key from iroqa_secret.pseudonym)``, so the
 compiled SQL, ``manifest.json``, ``run_results.json`` and dbt's log hold that name, never the key
 (issue 10); the result is the same as before: ``'C-' || upper(left(sha256(key || child_id), 12))``
-(warehouse.access.pseudonym). An attached database is seen by every cursor of the connection
+(warehouse.pseudonyms.pseudonym). An attached database is seen by every cursor of the connection
 (dbt-duckdb runs each thread on a cursor), unlike a session variable or a temporary table.
 
 The key is read from the file named by ``IROQA_PSEUDONYM_KEY_FILE`` (warehouse/build.py: dbt_env

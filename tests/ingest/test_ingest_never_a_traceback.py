@@ -15,10 +15,10 @@ import xlsxwriter
 from conftest import EXAMPLES, csv_text, example_rows, write_csv
 
 from ingest import rules
-from ingest.loader import ingest_paths
+from warehouse.loader import ingest_paths
 from ingest.report import EXIT_ALL_LOADED, EXIT_FILE_REFUSED, EXIT_ROWS_SET_ASIDE, printable
 
-IROQA = [sys.executable, "-m", "warehouse.cli"]
+IROQA = [sys.executable, "-m", "cli"]
 
 
 def _iroqa(home: Path, *args: str) -> subprocess.CompletedProcess:

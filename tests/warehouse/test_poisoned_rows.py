@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.loader import ingest_paths
+from warehouse.loader import ingest_paths
 from warehouse.build import build
 from warehouse.settings import Paths
 

@@ -72,7 +72,7 @@ def test_a_damaged_live_file_is_reported_and_replaced(scratch_warehouse):
 
     env = {**os.environ, "IROQA_HOME": str(w.home)}
     status = subprocess.run(
-        [sys.executable, "-m", "warehouse.cli", "status"],
+        [sys.executable, "-m", "cli", "status"],
         env=env,
         capture_output=True,
         text=True,
@@ -87,7 +87,7 @@ def test_a_damaged_live_file_is_reported_and_replaced(scratch_warehouse):
     assert "is damaged" in result.log.read_text()
     assert live_problem(w.paths) is None
     status = subprocess.run(
-        [sys.executable, "-m", "warehouse.cli", "status"],
+        [sys.executable, "-m", "cli", "status"],
         env=env,
         capture_output=True,
         text=True,

@@ -9,9 +9,9 @@ from datetime import date, timedelta
 
 import duckdb
 
-from ingest.loader import ingest_paths
+from warehouse.loader import ingest_paths
 from tests.conftest import make_warehouse
-from warehouse.access import pseudonym, pseudonym_key
+from warehouse.pseudonyms import pseudonym, pseudonym_key
 from warehouse.build import build
 from warehouse.events import write_event
 

@@ -40,7 +40,7 @@ def _progress(line: str) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ingest.demo import generate
+    from demo import generate
 
     started = time.monotonic()
     counts = generate(
@@ -56,9 +56,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Exit codes (docs/ingest.md): 0 all loaded, 1 loaded with rows set aside (or hidden sheets
     skipped), 2 usage error (nothing read), 3 a file refused (the others still loaded)."""
-    from ingest.loader import ingest_paths
     from ingest.profiles import ProfileError
     from ingest.report import EXIT_USAGE, printable
+    from warehouse.loader import ingest_paths
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
@@ -196,7 +196,7 @@ def _cli_actor() -> str:
 
 
 def _audit_admin(op: str, target: str, **detail) -> None:
-    from warehouse import users
+    from accounts import users
 
     users.record_admin(_cli_actor(), op, target, **detail)
 
@@ -205,7 +205,7 @@ def _read_new_password(args: argparse.Namespace, username: str) -> tuple[str, bo
     """(password, generated?) from --generate, --password-stdin, or two getpass prompts."""
     import getpass
 
-    from warehouse import users
+    from accounts import users
 
     if args.generate:
         return users.generate_password(), True
@@ -229,7 +229,7 @@ def _demo_accounts(p: settings.Paths) -> int:
     id, with the most open stage 3 and 4 challenges in the live build, so both see cases."""
     import duckdb
 
-    from warehouse import users
+    from accounts import users
     from warehouse.store import read_live
 
     live = read_live(p)
@@ -269,7 +269,7 @@ def _demo_accounts(p: settings.Paths) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from warehouse import audit, users
+    from accounts import audit, users
 
     p = settings.paths()
     p.home.mkdir(parents=True, exist_ok=True)
@@ -370,14 +370,14 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def _warn_scope(user) -> None:
-    from warehouse import users
+    from accounts import users
 
     for warning in users.scope_warnings(user, teams="--teams", worker_id="--worker-id"):
         print(f"Warning: {warning[:1].lower()}{warning[1:]}", file=sys.stderr)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from warehouse import audit
+    from accounts import audit
 
     p = settings.paths()
     if args.audit_command == "verify":
@@ -401,7 +401,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def _add_users_and_audit_parsers(sub) -> None:
-    from warehouse.access import ROLES
+    from accounts.access import ROLES
 
     u = sub.add_parser(
         "users",
