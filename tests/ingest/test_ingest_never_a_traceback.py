@@ -15,8 +15,8 @@ import xlsxwriter
 from conftest import EXAMPLES, csv_text, example_rows, write_csv
 
 from ingest import rules
-from warehouse.loader import ingest_paths
 from ingest.report import EXIT_ALL_LOADED, EXIT_FILE_REFUSED, EXIT_ROWS_SET_ASIDE, printable
+from warehouse.loader import ingest_paths
 
 IROQA = [sys.executable, "-m", "cli"]
 

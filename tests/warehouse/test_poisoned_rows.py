@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.loader import ingest_paths
 from warehouse.build import build
+from warehouse.loader import ingest_paths
 from warehouse.settings import Paths
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "ingest" / "examples" / "canonical"

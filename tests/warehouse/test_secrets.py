@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 import duckdb
 
-from warehouse.loader import ingest_paths
 from tests.conftest import make_warehouse
-from warehouse.pseudonyms import pseudonym, pseudonym_key
 from warehouse.build import build
 from warehouse.events import write_event
+from warehouse.loader import ingest_paths
+from warehouse.pseudonyms import pseudonym, pseudonym_key
 
 END = date(2025, 11, 21)
 
