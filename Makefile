@@ -16,12 +16,13 @@ SEED    ?= 7
 EXTRACTS ?= $(IROQA_HOME)/demo_extracts
 PORT    ?= 8501
 ADDRESS ?= 127.0.0.1
+SMTP_PORT ?= 2525
 AS_AT   ?=
 AS_AT_FLAG := $(if $(AS_AT),--as-at $(AS_AT),)
 # lint compiles the models without a warehouse: a stand-in for the pseudonym key (macros/case_ref.sql)
 LINT_PSEUDONYM_KEY := 0000000000000000000000000000000000000000000000000000000000000000
 
-.PHONY: help install run demo data ingest build demo-users serve test test-fast browser-deps lint format docs bench screenshots clean
+.PHONY: help install run notify-send demo data ingest build demo-users serve test test-fast browser-deps lint format docs bench screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/:.*## /\t/' | expand -t 16
@@ -54,7 +55,16 @@ demo-users: install ## demo only: the demo admin and one account per role; passw
 	$(BIN)/iroqa users demo-admin
 	$(BIN)/iroqa users demo-accounts
 
-run: data build demo-users serve ## everything: install, demo data, ingest, build, demo sign-ins, serve on http://localhost:8501
+run: data build demo-users ## everything: install, demo data, ingest, build, demo sign-ins, serve on http://localhost:8501 with the notifier and a local SMTP sink
+	@echo "Local SMTP sink on 127.0.0.1:$(SMTP_PORT), keeping what it receives in $(IROQA_HOME)/mailsink (docs/notifications.md)"
+	@trap 'kill $$sink $$notifier 2>/dev/null' EXIT; \
+	$(BIN)/iroqa notify sink --port $(SMTP_PORT) --dir "$(IROQA_HOME)/mailsink" & sink=$$!; \
+	IROQA_SMTP_HOST=127.0.0.1 IROQA_SMTP_PORT=$(SMTP_PORT) IROQA_SMTP_STARTTLS=false \
+	IROQA_BASE_URL=$${IROQA_BASE_URL:-http://localhost:$(PORT)} $(BIN)/iroqa notify run & notifier=$$!; \
+	$(BIN)/iroqa serve --port $(PORT)
+
+notify-send: install ## send the notifications due once (IROQA_SMTP_* from the environment)
+	$(BIN)/iroqa notify send
 
 browser-deps: ## install Debian's chromium for the browser tests where it is missing (root only)
 	@if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then \

@@ -555,6 +555,9 @@ def parser() -> argparse.ArgumentParser:
     st.set_defaults(func=cmd_status)
 
     _add_users_and_audit_parsers(sub)
+    from notify.cli import add_parser as add_notify_parser
+
+    add_notify_parser(sub)
     return ap
 
 

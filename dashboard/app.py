@@ -21,6 +21,7 @@ from accounts.access import (
     PAGE_CASE_TIMELINE,
     PAGE_CHILD_LIST,
     PAGE_LOG_FORM,
+    PAGE_RESPOND,
     PAGE_USERS,
     scope_for,
 )
@@ -42,6 +43,8 @@ PAGE_KIND = {
     "Log a challenge": PAGE_LOG_FORM,
     "Users": PAGE_USERS,
     "Audit log": PAGE_AUDIT,
+    "Outbox": PAGE_AUDIT,
+    "Respond": PAGE_RESPOND,  # the administrator's, with the audit log (notify/, docs/notifications.md)
 }
 pages = [
     st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -53,6 +56,8 @@ pages = [
     st.Page("views/log.py", title="Log a challenge", icon=":material/edit_note:", url_path="log"),
     st.Page("views/users.py", title="Users", icon=":material/manage_accounts:", url_path="users"),
     st.Page("views/audit_log.py", title="Audit log", icon=":material/policy:", url_path="audit"),
+    st.Page("views/outbox.py", title="Outbox", icon=":material/outbox:", url_path="outbox"),
+    st.Page("views/respond.py", title="Respond", icon=":material/reply:", url_path="respond"),
 ]
 if auth.SESSION_KEY not in st.session_state:
     # Not signed in yet: keep the page and query parameters the link asked for (so that after

@@ -17,6 +17,8 @@ from demo.vocabulary import TEXT_LIST
 from demo.workdays import Calendar
 from ingest import schema
 
+DEMO_EMAIL_DOMAIN = "example.org"  # workers' demo email addresses (docs/demo-data.md)
+
 
 @dataclass
 class Offsets:
@@ -84,6 +86,14 @@ def authority_frames(
             "valid_from": date_of(staff.frm[wo]),
             "valid_to": date_of(np.minimum(to, e0)).set(pl.Series(to >= e0), None),
         }
+    )
+    # fake work addresses on a reserved domain (RFC 2606), so a demo can never email a real person
+    workers = workers.with_columns(
+        email=pl.col("worker_name").str.to_lowercase().str.replace_all(r"[^a-z0-9]+", ".")
+        + "."
+        + pl.col("worker_id").str.to_lowercase()
+        + "@"
+        + DEMO_EMAIL_DOMAIN
     )
 
     c = res["children"]

@@ -113,6 +113,13 @@ WORKERS = Entity(
         Column("team_id", "text", description="Team of this spell."),
         Column("valid_from", "date", description="First day in this team and role."),
         Column("valid_to", "date", required=False, description="Last day; empty while current."),
+        Column(
+            "email",
+            "text",
+            required=False,
+            max_length=254,
+            description="Work email address, for notifications (docs/notifications.md); optional.",
+        ),
     ),
 )
 

@@ -10,6 +10,9 @@ Layout under the home folder::
     lock                one lock file serialising ingest and builds
     logs/               build logs
     reports/            ingest rejection reports (CSV)
+    outbox.sqlite       notifications owed and sent (notify/, ADR 0004), written by the notifier only
+    notify.lock         the notifier's single-writer lock
+    mailsink/           what the local SMTP sink of make run received (.eml)
     auth/               the pseudonym key, users.json, the audit log
 
 Everything in it is created owner-only (0600 files, 0700 folders): naming a home (``Paths``) sets
