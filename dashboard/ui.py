@@ -153,6 +153,31 @@ def require_build(title: str) -> LiveBuild:
     return build
 
 
+def latest_update_failure(build: LiveBuild) -> str | None:
+    """Why the latest update failed, if it did: the background rebuild's last error while it keeps
+    failing, or a damaged live file (checked once per build by the sidebar, dashboard/app.py)."""
+    from warehouse import live as live_builds
+
+    damaged = st.session_state.get("_damage_checked")
+    if damaged and damaged[0] == build.build_id and damaged[1]:
+        return damaged[1]
+    status = live_builds.rebuild_status()
+    if status.last_error and status.consecutive_failures:
+        return status.last_error
+    return None
+
+
+def update_failed_line(build: LiveBuild | None, error: str | None) -> str:
+    """The sidebar's line when the latest update failed: the figures' time and the reason (its
+    first line, short, as plain text)."""
+    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
+    reason = lines[0][:160] if lines else "unknown"
+    reason = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", reason)
+    reason = re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", reason)  # shown as typed
+    when = f"{build.built_at[:10]} {build.built_at[11:16]} UTC" if build else "no build yet"
+    return f":material/warning: Figures as of {when}; the latest update failed: {reason}"
+
+
 def header(title: str, build: LiveBuild, *, period: bool = False) -> None:
     st.title(title)
     info = data.build_info(build)
@@ -161,6 +186,9 @@ def header(title: str, build: LiveBuild, *, period: bool = False) -> None:
         f"As at **{long_date(build.as_at)}** · {plain(info.get('protocol_name') or build.protocol)} · "
         f"warehouse built {built:%d %b %Y %H:%M} UTC"
     )
+    failure = latest_update_failure(build)
+    if failure:
+        st.caption(update_failed_line(build, failure))
     words = filter_summary(build, filters(), period=period)
     if words:
         st.markdown(f"**Showing:** {plain(words)}")
