@@ -15,7 +15,6 @@ The warehouse location is ``$IROQA_HOME`` (default ``warehouse/data`` inside the
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from warehouse import settings
+from warehouse import csvsafe, settings
 
 
 def _date(value: str) -> date:
@@ -113,11 +112,10 @@ def cmd_query(args: argparse.Namespace) -> int:
         con.close()
         print(f"Query failed: {exc}", file=sys.stderr)
         return 1
-    writer = csv.writer(sys.stdout, lineterminator="\n")
     if cur.description:
-        writer.writerow([d[0] for d in cur.description])
-        while rows := cur.fetchmany(10_000):
-            writer.writerows(rows)
+        csvsafe.write_rows(
+            sys.stdout, [d[0] for d in cur.description], iter(lambda: cur.fetchmany(10_000), [])
+        )
     con.close()
     return 0
 
@@ -360,7 +358,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         elif args.users_command == "unlock":
             users.unlock_user(p, username)
             _audit_admin("unlock", username)
-            print(f"Cleared the failed sign-in count for {username}.")
+            print(f"Forgot the failed sign-ins against {username}: they may try again at once.")
     except users.UserError as exc:
         print(f"iroqa users: {exc}", file=sys.stderr)
         return 2
@@ -394,10 +392,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return 1
     df = audit.read(p)
     if args.out:
-        df.write_csv(args.out)
+        csvsafe.write_csv(df, args.out)
         print(f"Wrote {df.height:,} audit records to {args.out}")
     else:
-        df.write_csv(sys.stdout)
+        csvsafe.write_csv(df, sys.stdout)
     return 0
 
 
@@ -436,7 +434,7 @@ def _add_users_and_audit_parsers(sub) -> None:
     for name, text in (
         ("disable", "disable a user (their sessions end at their next click)"),
         ("enable", "enable a disabled user"),
-        ("unlock", "clear a user's failed sign-in count"),
+        ("unlock", "forget the failed sign-ins against a username (its owner may try again at once)"),
     ):
         x = us.add_parser(name, help=text)
         x.add_argument("username")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import time
 import uuid
 from collections.abc import Callable
@@ -36,7 +35,7 @@ from ingest.readers import ROW, ReadError, Table, Unit, discover, read_csv, read
 from ingest.report import REJECTION_SCHEMA, FileResult, IngestReport
 from ingest.rules import FAILURE_SCHEMA, FILE_RULES, ROW_RULES, RuleContext
 from ingest.themes import theme_codes
-from warehouse import raw
+from warehouse import csvsafe, raw
 from warehouse.settings import Paths
 from warehouse.settings import paths as default_paths
 from warehouse.store import atomic_write_bytes, exclusive_lock
@@ -153,20 +152,12 @@ def ingest_paths(
     return report
 
 
-def _csv_safe(e: pl.Expr) -> pl.Expr:
-    """Defuse spreadsheet formulas in a report cell ('=cmd' -> \"'=cmd\"); the store keeps the value."""
-    return pl.when(e.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + e).otherwise(e)
-
-
 def _write_report(p: Paths, run_id: str, rejections: pl.DataFrame) -> Path:
     p.reports_dir.mkdir(parents=True, exist_ok=True)
     target = p.reports_dir / f"ingest-{run_id}-rejections.csv"
-    out = rejections.with_columns(
-        _csv_safe(pl.col(c)).alias(c) for c in ("file_name", "column_name", "message")
-    )
-    buf = io.BytesIO()
-    out.write_csv(buf)
-    atomic_write_bytes(target, b"\xef\xbb\xbf" + buf.getvalue())  # BOM: Excel opens it as UTF-8
+    # every text cell's formulas defused ('=cmd' -> "'=cmd"); the store keeps the value. BOM: Excel
+    # opens it as UTF-8
+    atomic_write_bytes(target, csvsafe.csv_bytes(rejections))
     return target
 
 
