@@ -15,6 +15,7 @@ SCALE   ?= la
 SEED    ?= 7
 EXTRACTS ?= $(IROQA_HOME)/demo_extracts
 PORT    ?= 8501
+ADDRESS ?= 127.0.0.1
 SMTP_PORT ?= 2525
 AS_AT   ?=
 AS_AT_FLAG := $(if $(AS_AT),--as-at $(AS_AT),)
@@ -42,13 +43,13 @@ data: install ## generate and ingest the demo data if the warehouse has none yet
 	else echo "Warehouse $(IROQA_HOME) already has data (make clean to start again)."; fi
 
 ingest: install ## load extracts (EXTRACTS=path, default the demo extracts)
-	$(BIN)/iroqa ingest $(EXTRACTS)
+	$(BIN)/iroqa ingest $(EXTRACTS) || [ $$? -eq 1 ]  # 1: loaded, some rows set aside (docs/ingest.md)
 
 build: install ## dbt build into a new warehouse build and make it live (AS_AT=YYYY-MM-DD)
 	$(BIN)/iroqa build $(AS_AT_FLAG)
 
-serve: install ## serve the dashboard on http://localhost:8501
-	$(BIN)/iroqa serve --port $(PORT)
+serve: install ## serve the dashboard on http://127.0.0.1:8501 (this machine only; ADDRESS=0.0.0.0 for every interface)
+	$(BIN)/iroqa serve --port $(PORT) --address $(ADDRESS)
 
 demo-users: install ## demo only: the demo admin and one account per role; passwords printed once (new users file only)
 	$(BIN)/iroqa users demo-admin

@@ -25,6 +25,7 @@ from accounts.access import (
 )
 from dashboard import auth, data, focus, live_watch, sessions, ui
 from warehouse import live as live_builds
+from warehouse.store import live_problem
 
 st.set_page_config(page_title="IRO QA", page_icon=":material/fact_check:", layout="wide")
 
@@ -96,6 +97,19 @@ else:
     st.session_state.pop("filters", None)
 
 
+def _live_problem(current) -> str | None:
+    """Once per build and session: why the live build file cannot be used (truncated, damaged), or
+    None. A damaged file asks for a rebuild, which replaces it."""
+    current_id = current.build_id if current else None
+    checked = st.session_state.get("_damage_checked")
+    if current is not None and (checked is None or checked[0] != current_id):
+        checked = (current_id, live_problem())
+        st.session_state["_damage_checked"] = checked
+        if checked[1]:
+            live_builds.request_build()
+    return checked[1] if checked and checked[0] == current_id else None
+
+
 @st.fragment(run_every=live_builds.PAGE_CHECK_SECONDS)
 def _watch_live_build() -> None:
     """Without dashboard/server.py's /api/live route (``streamlit run dashboard/app.py``, AppTest):
@@ -104,7 +118,7 @@ def _watch_live_build() -> None:
     current = data.live()
     current_id = current.build_id if current else None
     shown = st.session_state.get("_shown_build_id", current_id)
-    words = live_watch.state_words(current, live_builds.rebuild_status())[1]
+    words = live_watch.state_words(current, live_builds.rebuild_status(), _live_problem(current))[1]
     if words:
         st.caption(words)
     if current_id != shown:
@@ -115,10 +129,12 @@ def _watch_live_build() -> None:
 if sessions.route_mounted:
     # Served by dashboard/server.py: the page polls /api/live (no script run) and reruns itself only
     # when the build or the rebuild's state changed (dashboard/live_watch.py).
-    _state, _words = live_watch.state_words(build, live_builds.rebuild_status())
+    _status = live_builds.rebuild_status()
+    _words = live_watch.state_words(build, _status, _live_problem(build))[1]
     if _words:
         st.sidebar.caption(_words)
-    live_watch.watch(build, _state)
+    # the fingerprint the route answers (it does not open the build file to look for damage)
+    live_watch.watch(build, live_watch.state_words(build, _status)[0])
 else:
     with st.sidebar:
         _watch_live_build()

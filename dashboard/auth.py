@@ -37,6 +37,7 @@ from accounts import audit, users
 from accounts.access import ROLE_POLICY, ROLES, AccessDenied, Scope, scope_for
 from accounts.users import LoginThrottle, User
 from dashboard import sessions
+from dashboard.text import plain as _plain
 from warehouse.settings import Paths
 from warehouse.settings import paths as default_paths
 
@@ -116,6 +117,10 @@ class AuthConfig:
         mode = (get("IROQA_AUTH_MODE") or "local").lower()
         if mode not in MODES:
             raise ConfigError(f"IROQA_AUTH_MODE must be one of {', '.join(MODES)}, not {mode!r}")
+        try:
+            users.ThrottlePolicy.from_env(env)
+        except users.UserError as exc:
+            raise ConfigError(str(exc)) from None
         proxy_secret = get("IROQA_TRUSTED_PROXY")
         if mode == "proxy" and (proxy_secret is None or len(proxy_secret) < 32):
             raise ConfigError(
@@ -172,16 +177,18 @@ def attempt_sign_in(
     *,
     session_id: str,
     now: float,
+    address: str | None = None,
     throttle: LoginThrottle | None = None,
 ) -> SignInResult:
     """Check one local sign-in attempt: throttle, password, account, audit. Never says which of
-    username, password or account state was wrong."""
+    username, password or account state was wrong. ``address`` is the client's network address
+    (None if not known): see :class:`accounts.users.ThrottlePolicy`."""
     throttle = throttle or LoginThrottle(p)
     typed = (username or "").strip()[:128]
-    keys = [users.username_key(typed), users.session_key(session_id)]
+    client = users.Client(session_id, address)
     tag = session_tag(session_id)
     try:
-        wait = throttle.retry_after(keys, now)
+        wait = throttle.retry_after(typed, client, now)
         if wait > 0:
             audit.record(
                 typed, "sign_in_failed", {"reason": "throttled", "retry_after": round(wait)}, p=p, session=tag
@@ -191,10 +198,10 @@ def attempt_sign_in(
         if user is not None and user.role not in ROLE_POLICY:
             user, reason = None, "no_role"
         if user is None:
-            wait = throttle.record_failure(keys, now)
+            wait = throttle.record_failure(typed, client, now)
             audit.record(typed, "sign_in_failed", {"reason": reason, "mode": "local"}, p=p, session=tag)
             return SignInResult(None, GENERIC_FAILURE, wait)
-        throttle.clear(keys, now)
+        throttle.succeeded(typed, client, now)
         audit.record(user, "sign_in", {"mode": "local"}, p=p, session=tag)
         return SignInResult(user)
     except audit.AuditError:
@@ -305,6 +312,17 @@ def _session_id() -> str:
 
     ctx = get_script_run_ctx(suppress_warning=True)
     return ctx.session_id if ctx is not None else "no-session"
+
+
+def _client_address() -> str | None:
+    """The client's network address for the sign-in throttle: the WebSocket peer, or behind a
+    reverse proxy on the same machine the last ``X-Forwarded-For`` entry (the one the proxy added).
+    None from the same machine (or an AppTest)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no client context
+        return None
+    return address if isinstance(address, str) and address else None
 
 
 def _request_headers() -> Mapping[str, str]:
@@ -450,7 +468,7 @@ def _idle_watchdog() -> None:
 
 
 def _stop_with_config_error(exc: Exception) -> None:
-    st.error(f"**IRO QA's sign-in is not configured correctly**, so nobody can sign in: {exc}")
+    st.error(f"**IRO QA's sign-in is not configured correctly**, so nobody can sign in: {_plain(exc)}")
     st.stop()
 
 
@@ -501,7 +519,7 @@ def require_user(*, p: Paths | None = None, watchdog: bool = True) -> User:
 def _notice() -> None:
     text = st.session_state.get(NOTICE_KEY)
     if text:
-        st.info(text)
+        st.info(_plain(text))
 
 
 def _local_sign_in(p: Paths, cfg: AuthConfig, now: float) -> None:
@@ -525,7 +543,9 @@ def _local_sign_in(p: Paths, cfg: AuthConfig, now: float) -> None:
     if not (username or "").strip() or not password:
         st.error("Enter your username and password.")
         return
-    result = attempt_sign_in(p, username, password, session_id=_session_id(), now=now)
+    result = attempt_sign_in(
+        p, username, password, session_id=_session_id(), address=_client_address(), now=now
+    )
     if result.user is None:
         st.error(result.message)
         return
@@ -586,7 +606,7 @@ def _external_sign_in(
         st.error("IRO QA only accepts sign-ins through the council's sign-in gateway.")
     else:
         st.error(
-            f"{'You are signed in as **' + who + '** but ' if who else ''}you do not have access to "
+            f"{'You are signed in as **' + _plain(who) + '** but ' if who else ''}you do not have access to "
             "IRO QA. Ask your IRO QA administrator to add you."
         )
     if cfg.mode == "oidc" and claims and st.button("Sign out", key="_iroqa_oidc_denied_sign_out"):
@@ -644,7 +664,7 @@ def sign_out(*, p: Paths | None = None) -> None:
 def sign_out_button(user: User, *, container=None) -> None:
     """Show "Signed in as ..." and a Sign out button (in the sidebar unless ``container`` is given)."""
     c = container if container is not None else st.sidebar
-    c.caption(f"Signed in as **{user.name}** · {user.role_label}")
+    c.caption(f"Signed in as **{_plain(user.name)}** · {_plain(user.role_label)}")
     if c.button("Sign out", key="_iroqa_sign_out", icon=":material/logout:"):
         sign_out()
 

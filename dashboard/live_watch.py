@@ -28,17 +28,20 @@ BUTTON_KEY = "_iroqa_new_build"
 CONTAINER_KEY = "_iroqa_live_watch"
 
 
-def state_words(current: LiveBuild | None, status: live_builds.RebuildStatus) -> tuple[str, str]:
-    """(state, words for the sidebar): updating, failed or built."""
+def state_words(
+    current: LiveBuild | None, status: live_builds.RebuildStatus, problem: str | None = None
+) -> tuple[str, str]:
+    """(state, words for the sidebar): updating, failed (the latest update, or a damaged live file:
+    "Figures as of <time>; the latest update failed: <reason>") or built."""
     from dashboard import ui
 
-    if status.state in ("building", "starting") or (status.running and status.pending):
+    updating = status.state in ("building", "starting") or (status.running and status.pending)
+    if problem and not updating:
+        return "failed", ui.update_failed_line(current, problem)
+    if updating:
         return "updating", ":material/sync: Updating…"
     if status.state == "backing_off" or (status.last_error and status.consecutive_failures):
-        return (
-            "failed",
-            ":material/warning: The last update failed; the figures shown are from the last good build.",
-        )
+        return "failed", ui.update_failed_line(current, status.last_error)
     if current is not None:
         return "built", (
             f"Figures as built {ui.short_date(date.fromisoformat(current.built_at[:10]))} "
