@@ -38,7 +38,11 @@ _SCRIPT = """<script>
 def focus_once(selector: str, *, text: str = "", key: str) -> None:
     """Move focus (and scroll) to the first element matching CSS ``selector`` whose text contains
     ``text``, once the script run has finished; again only when ``key`` changes."""
-    body = _SCRIPT % {"selector": json.dumps(selector), "text": json.dumps(text), "key": key.replace("*/", "")}
+    body = _SCRIPT % {
+        "selector": json.dumps(selector),
+        "text": json.dumps(text),
+        "key": key.replace("*/", ""),
+    }
     st.sidebar.html(body, unsafe_allow_javascript=True)
 
 

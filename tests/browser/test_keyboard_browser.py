@@ -46,7 +46,9 @@ IN_VIEW = """(el) => { const r = el.getBoundingClientRect();
 @pytest.fixture(scope="module")
 def own_app(demo_warehouse, tmp_path_factory) -> Iterator[tuple[str, Warehouse]]:
     w = clone_warehouse(demo_warehouse, tmp_path_factory.mktemp("keyboard_browser") / "home")
-    worker = query(w.live, "select iro_worker_id from fct_challenges where iro_worker_id is not null limit 1").item()
+    worker = query(
+        w.live, "select iro_worker_id from fct_challenges where iro_worker_id is not null limit 1"
+    ).item()
     users.add_user(w.paths, IRO, role="iro", password=PASSWORD, worker_id=worker)
     with serve(w.home, log=w.home / "streamlit.log") as url:
         yield url, w
