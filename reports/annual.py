@@ -92,7 +92,7 @@ def build_document(con: duckdb.DuckDBPyConnection, y: Year, *, as_at: str, proto
     else:
         doc.add_paragraph(f"No escalation entered a formal stage in {y.label}.")
     rows = [
-        [f"{r['month']:%B %Y}", *(int(r[c]) for c in [*columns, "All stages"])]
+        [f"{r['month']:%b %Y}", *(int(r[c]) for c in [*columns, "All stages"])]
         for r in grid.iter_rows(named=True)
     ]
     rows.append(["Total", *(totals[c] for c in [*columns, "All stages"])])
@@ -104,7 +104,12 @@ def build_document(con: duckdb.DuckDBPyConnection, y: Year, *, as_at: str, proto
             pl.DataFrame({"stage_label": columns, "stage_order": list(range(len(columns)))}), on="stage_label"
         )
         _picture(
-            doc, _png(charts.monthly_stage_bars(long, columns, title=f"Escalations by stage, {y.label}"))
+            doc,
+            _png(
+                charts.monthly_stage_bars(long, columns, title=f"Escalations by stage, {y.label}").properties(
+                    width=720
+                )
+            ),
         )
 
     # informal and formal
@@ -198,7 +203,7 @@ def build_document(con: duckdb.DuckDBPyConnection, y: Year, *, as_at: str, proto
                     "mentions",
                     title=f"Top themes, {y.label}",
                     x_title="Mentions",
-                )
+                ).properties(width=420)
             ),
         )
 

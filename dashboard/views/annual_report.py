@@ -39,7 +39,7 @@ finally:
 
 st.subheader(f"Escalations by stage and month, {y.label}")
 st.caption("Each number counts the escalations that entered that stage in that month.")
-shown = grid.with_columns(pl.col("month").dt.strftime("%B %Y").alias("Month")).select(
+shown = grid.with_columns(pl.col("month").dt.strftime("%b %Y").alias("Month")).select(
     "Month", *columns, "All stages"
 )
 shown = pl.concat(

@@ -28,7 +28,7 @@ def test_the_page_shows_the_documents_table_and_offers_the_download(demo):
     at.selectbox("ar_year").set_value(y).run()
     assert_ok(at)
     [table] = [df.value for df in at.dataframe if "All stages" in df.value.columns]
-    assert list(table["Month"]) == [f"{m:%B %Y}" for m in y.months] + ["Total"]
+    assert list(table["Month"]) == [f"{m:%b %Y}" for m in y.months] + ["Total"]
     mart = query(
         demo.live,
         "select stage_label, sum(entries)::bigint as n from mart_monthly_stage_counts "
