@@ -21,6 +21,7 @@ from accounts.access import (
     PAGE_CASE_TIMELINE,
     PAGE_CHILD_LIST,
     PAGE_LOG_FORM,
+    PAGE_OUTBOX,
     PAGE_RESPOND,
     PAGE_USERS,
     scope_for,
@@ -42,7 +43,7 @@ PAGE_KIND = {
     "Log a challenge": PAGE_LOG_FORM,
     "Users": PAGE_USERS,
     "Audit log": PAGE_AUDIT,
-    "Outbox": PAGE_AUDIT,
+    "Outbox": PAGE_OUTBOX,
     "Respond": PAGE_RESPOND,  # the administrator's, with the audit log (notify/, docs/notifications.md)
 }
 pages = [
