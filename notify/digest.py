@@ -122,7 +122,7 @@ def render(
         body += [f'<li>{html.escape(t)}. <a href="{html.escape(u)}">Open</a></li>' for t, u in entries]
         body.append("</ul>")
     body.append("<p>IRO QA (sent automatically; please do not reply)</p></body></html>")
-    n = len(items)
+    n = len({i["case_ref"] for i in items})
     subject = f"Your weekly IRO QA digest: {n} case{'s' if n != 1 else ''}, week beginning {due_in_words(week_start)}"
     return Digest(subject=subject, text=text, html="".join(body))
 

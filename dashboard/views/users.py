@@ -137,6 +137,7 @@ listing = pl.DataFrame(
             "Teams",
             "Worker id",
             "Email",
+            "Digest",
             "Status",
             "Last sign-in (UTC)",
             "Created",

@@ -135,8 +135,8 @@ asm_search as (
             asm.role = 'assistant_service_manager'
             and {{ as_at_date() }} between asm.valid_from and asm.valid_until
             and (
-                asm.team_id = item_context.iro_team_id
-                or asm.service_name = item_context.iro_service_name
+                item_context.iro_team_id = asm.team_id
+                or item_context.iro_service_name = asm.service_name
             )
 
 ),
