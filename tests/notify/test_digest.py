@@ -226,3 +226,17 @@ def test_digest_choice_is_checked(home):
         users.update_user(home, "tess", digest="daily")
     assert users.update_user(home, "tess", digest=" Weekly ").digest == "weekly"
     assert users.update_user(home, "tess", digest="none").digest == "none"
+
+
+def test_a_digest_link_finds_its_case_and_an_unknown_or_old_build_finds_none(home):
+    from dashboard import notify_ui
+    from notify import responses
+
+    publish_with_digest(home, [], [item(1, "WTM", "due_this_week")])
+    build = read_live(home)
+    assert responses.digest_item(build, "d0001wtm")["challenge_id"] == "CASESYS-CH-1"
+    assert notify_ui.case_from_digest_link(build, "d0001wtm") == "CASESYS-CH-1"
+    assert notify_ui.case_from_digest_link(build, "' or 1=1 --") is None
+    assert notify_ui.case_from_digest_link(build, None) is None
+    publish(home, [])  # a build from before the digest existed
+    assert responses.digest_item(read_live(home), "d0001wtm") is None
