@@ -94,9 +94,7 @@ def _own(item: dict) -> bool:
     return bool(set(item["recipient_roles"].split(";")) - {"iro_asm"})
 
 
-def render(
-    *, recipient_name: str | None, worker_id: str, week_start: date, items: list[dict], base_url: str
-) -> Digest:
+def render(*, recipient_name: str | None, week_start: date, items: list[dict], base_url: str) -> Digest:
     """The digest's words: one section per kind, the person's own first, then their teams'."""
     lines = [f"Dear {recipient_name}," if recipient_name else "Hello,", ""]
     lines.append(f"Your IRO QA digest for the week beginning {due_in_words(week_start)}.")
@@ -168,7 +166,6 @@ def enqueue(
             ).strip()
             d = render(
                 recipient_name=items[0]["recipient_name"],
-                worker_id=worker,
                 week_start=items[0]["week_start_on"],
                 items=items,
                 base_url=base_url,
