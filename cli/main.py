@@ -526,6 +526,9 @@ def parser() -> argparse.ArgumentParser:
     st.set_defaults(func=cmd_status)
 
     _add_users_and_audit_parsers(sub)
+    from reports.cli import add_parser as add_report_parser  # iroqa report (issue 13)
+
+    add_report_parser(sub)
     from notify.cli import add_parser as add_notify_parser
 
     add_notify_parser(sub)

@@ -585,6 +585,8 @@ EVENT_LABELS = {
     "cafcass_referral": "CAFCASS referral",
     "legal_advice": "Legal advice requested",
     "note": "Note",
+    "pre_cafcass_meeting": "Pre-CAFCASS meeting",
+    "supervision": "Discussed in supervision",
 }
 SOURCE_LABELS = {"case_system": "Case system", "app": "IRO QA", "qa_grade": "QA checklist"}
 
@@ -607,8 +609,16 @@ def timeline_events(events: pl.DataFrame, summary: dict) -> pl.DataFrame:
             parts.append(f"by {e['actor_name'] or e['actor_worker_id']}")
         if e["reason"]:
             parts.append(f"reason: {e['reason']}")
+        if e.get("attendees"):
+            parts.append(f"attended by {e['attendees']}")
         if e["note"]:
             parts.append(e["note"])
+        if e.get("outcome_code"):
+            outcome = e["outcome_code"].replace("_", " ")
+            parts.append(
+                f"outcome for the child: {outcome}"
+                + (f" ({e['outcome_note']})" if e.get("outcome_note") else "")
+            )
         if not e["is_valid"]:
             parts.append(f"(not counted: {e['issue_code']})")
         rows.append(

@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from demo.behaviour import CONTEXTS, STATUSES
+from demo.learning import add_learning
 from demo.organisation import Org, Staff
 from demo.scales import Scale
 from demo.themes import Themes
@@ -184,4 +185,5 @@ def authority_frames(
         "challenge_events": events,
         "qa_grades": grades,
     }
+    out = add_learning(out)  # outcomes, pre-CAFCASS meetings, supervision, good practice (issue 13)
     return {name: df.select(schema.ENTITIES[name].column_names) for name, df in out.items()}
