@@ -38,6 +38,8 @@ from warehouse.pseudonyms import pseudonym_key
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
+    from accounts.suppression import Totals
+
 # --- the vocabulary -----------------------------------------------------------------------------
 
 ROWS_ALL, ROWS_TEAMS, ROWS_OWN, ROWS_NONE = "all", "teams", "own", "none"
@@ -532,34 +534,20 @@ def suppression_marker(threshold: int) -> str:
 
 
 def suppress_small_counts(
-    df: pl.DataFrame, count_columns: Sequence[str], threshold: int | None = None, marker: str | None = None
+    df: pl.DataFrame,
+    count_columns: Sequence[str],
+    threshold: int | None = None,
+    marker: str | None = None,
+    totals: Totals | None = None,
 ) -> pl.DataFrame:
     """Replace counts from 1 to ``threshold - 1`` in ``count_columns`` with ``marker`` (default
-    ``"<threshold"``, e.g. ``"<5"``). Zero and counts at or above the threshold are kept. The
-    count columns become text columns (a number or the marker); nulls stay null. Other columns are
-    untouched. This is primary suppression only: do not export a total beside suppressed cells
-    that would let a reader subtract back to them."""
-    import polars as pl
+    ``"<threshold"``, e.g. ``"<5"``), and, where ``totals`` says which figures are totals of others,
+    as many more as it takes that no total gives a hidden count back (secondary suppression:
+    ``accounts.suppression``, the one implementation). Zero and counts at or above the threshold are
+    otherwise kept. The count columns become text columns (a number or the marker); nulls stay null."""
+    from accounts.suppression import suppress_table
 
-    threshold = suppress_threshold() if threshold is None else int(threshold)
-    if threshold < 1:
-        raise ValueError("threshold must be >= 1")
-    marker = suppression_marker(threshold) if marker is None else marker
-    missing = [c for c in count_columns if c not in df.columns]
-    if missing:
-        raise KeyError(f"no such count column(s): {', '.join(missing)}")
-    exprs = []
-    for c in count_columns:
-        v = pl.col(c)
-        exprs.append(
-            pl.when(v.is_null())
-            .then(pl.lit(None, dtype=pl.String))
-            .when((v >= 1) & (v < threshold))
-            .then(pl.lit(marker))
-            .otherwise(v.cast(pl.Int64).cast(pl.String))
-            .alias(c)
-        )
-    return df.with_columns(exprs) if exprs else df
+    return suppress_table(df, count_columns, totals, threshold, marker)
 
 
 # --- the policy as a Markdown table (docs/access.md embeds it; a test keeps them equal) -----------

@@ -25,7 +25,6 @@ escaped (st.text / dataframes), never with unsafe_allow_html."""
 from __future__ import annotations
 
 import contextlib
-import re
 import uuid
 from datetime import date
 
@@ -104,12 +103,6 @@ STEP_FIELDS = (
     "note",
     *("outcome_code", "outcome_note", "attendees"),  # carried over by a correction (issue 13)
 )
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
-
-
-def md_escape(text: str) -> str:
-    """Text shown inside Markdown (a caption) exactly as written."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def whose(scope: Scope) -> str:
@@ -125,14 +118,14 @@ def new_event_id() -> str:
 
 def field_error(slot, message: str | None) -> None:
     if message:
-        slot.error(message, icon=":material/error:")
+        slot.error(ui.plain(message), icon=":material/error:")  # it may quote what was typed
 
 
 def refuse(what: str, detail: dict, message: str) -> None:
     """A request the scope does not allow: audited (as access_denied) and shown."""
     with contextlib.suppress(audit.AuditError):  # the refusal stands whether or not it is recorded
         auth.record(user, "access_denied", {"what": what, **detail})
-    st.error(message, icon=":material/block:")
+    st.error(ui.plain(message), icon=":material/block:")
 
 
 def may_act(state: dict | None) -> bool:
@@ -237,7 +230,7 @@ def save(fields: dict) -> None:
     try:
         validate_event(dict(fields))
     except EventError as exc:
-        st.error(f"Not saved: {exc.reason} ({exc.field}).", icon=":material/error:")
+        st.error(ui.plain(f"Not saved: {exc.reason} ({exc.field})."), icon=":material/error:")
         return
     detail = {
         "event_id": fields["event_id"],
@@ -255,10 +248,10 @@ def save(fields: dict) -> None:
     try:
         ev = write_event(fields)
     except EventError as exc:
-        st.error(f"Not saved: {exc.reason} ({exc.field}).", icon=":material/error:")
+        st.error(ui.plain(f"Not saved: {exc.reason} ({exc.field})."), icon=":material/error:")
         return
     except OSError as exc:
-        st.error(f"Not saved: the event could not be written ({exc.strerror or exc}). Try again.")
+        st.error(ui.plain(f"Not saved: the event could not be written ({exc.strerror or exc}). Try again."))
         return
     live.request_build()
     st.session_state.pop("log_event_id", None)  # the next event gets a new id
@@ -290,9 +283,9 @@ if saved:
         f"Saved (event {saved}). It will show on every page within a few seconds.", icon=":material/check:"
     )
 
-worker = f" (worker id {md_escape(scope.worker_id)})" if scope.worker_id else ""
+worker = f" (worker id {ui.plain(scope.worker_id)})" if scope.worker_id else ""
 st.caption(
-    f"Recording as **{md_escape(user.name)}**{worker}: every event you save records you as the person "
+    f"Recording as **{ui.plain(user.name)}**{worker}: every event you save records you as the person "
     "who saved it."
 )
 modes = ([NEW] if scope.may_log_challenges else []) + [EXISTING, AMEND]

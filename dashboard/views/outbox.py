@@ -46,7 +46,7 @@ with con:
     ]
 
 if sw:
-    st.write(f"Switched on {ui.long_date(sw.enabled_at.date())} at {sw.enabled_at:%H:%M} UTC.")
+    st.write(f"Switched on {ui.long_date(sw.enabled_at.date())} at {ui.plain(f'{sw.enabled_at:%H:%M}')} UTC.")
 cols = st.columns(5)
 for col, state in zip(cols, outbox.STATES, strict=True):
     col.metric(state.capitalize(), n[state])

@@ -9,6 +9,7 @@ import polars as pl
 import streamlit as st
 
 from accounts.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
+from accounts.suppression import Totals, suppression_mask
 from dashboard import auth, charts, data, good_practice_view, ui
 from dashboard.data import learning as data_learning
 
@@ -76,6 +77,7 @@ for group, tab in zip(groups, tabs[:-1], strict=True):
             ]
         )
         shown = wide.rename({"theme_label": "Theme"})
+        theme_totals = Totals(row_total="Total", total_rows=tuple(c is None for c in wide["theme_code"]))
         st.caption(
             f"Challenges with each theme that reached {data.STAGE_GROUPS[group].lower()}, by the "
             f"{by} they reached it. A challenge with two themes counts under both. "
@@ -86,6 +88,7 @@ for group, tab in zip(groups, tabs[:-1], strict=True):
             f"themes {group} by {by} {ui.period_words(f)}",
             key=f"themes_{group}_{by}",
             kind=EXPORT_AGGREGATE,
+            totals=theme_totals,
             select="single-row",
             hidden=("theme_code",),
             column_config={"Theme": st.column_config.TextColumn("Theme", width="large")},
@@ -96,6 +99,18 @@ for group, tab in zip(groups, tabs[:-1], strict=True):
             .group_by("period_label", "theme_label")
             .agg(pl.col("challenges").sum())
         )
+        if ui.suppressing():  # the points the table hides are not drawn
+            mask = suppression_mask(wide, [*periods, "Total"], theme_totals)
+            hidden = {(p, wide["theme_label"][i]) for p in periods for i in range(wide.height) if mask[p][i]}
+            trend = trend.filter(
+                pl.Series(
+                    [
+                        (p, t) not in hidden
+                        for p, t in zip(trend["period_label"], trend["theme_label"], strict=True)
+                    ],
+                    dtype=pl.Boolean,
+                )
+            )
         if len(periods) > 1:
             ui.chart(
                 charts.theme_trend_lines(
@@ -109,7 +124,9 @@ for group, tab in zip(groups, tabs[:-1], strict=True):
         if rows:
             code = wide["theme_code"][rows[0]]
             label = wide["theme_label"][rows[0]]
-            st.subheader(f"Cases: {label}, {data.STAGE_GROUPS[group].lower()}, {ui.period_words(f)}")
+            st.subheader(
+                ui.plain(f"Cases: {label}, {data.STAGE_GROUPS[group].lower()}, {ui.period_words(f)}")
+            )
             if not code:
                 ui.empty("Select one theme (not the total) to see its cases.")
                 picked = None
