@@ -54,6 +54,7 @@ PAGE_LOG_FORM = "log_form"  # log a challenge / record a response, escalation, r
 PAGE_USERS = "users"  # user administration
 PAGE_AUDIT = "audit"  # the audit log
 PAGE_RESPOND = "respond"  # a manager's challenges to respond to (notify/, docs/notifications.md)
+PAGE_OUTBOX = "outbox"  # the notification outbox: every email, its recipient's address and text
 PAGE_KINDS = (
     PAGE_AGGREGATE,
     PAGE_CHILD_LIST,
@@ -62,6 +63,7 @@ PAGE_KINDS = (
     PAGE_USERS,
     PAGE_AUDIT,
     PAGE_RESPOND,
+    PAGE_OUTBOX,
 )
 
 EXPORT_AGGREGATE = "aggregate"  # counts, small numbers suppressed
@@ -196,7 +198,7 @@ ROLE_POLICY: dict[str, RolePolicy] = {
         may_manage_users=True,
         may_read_audit=True,
         exports=_fs(EXPORT_AGGREGATE, EXPORT_AUDIT),
-        pages=_fs(PAGE_AGGREGATE, PAGE_USERS, PAGE_AUDIT),
+        pages=_fs(PAGE_AGGREGATE, PAGE_USERS, PAGE_AUDIT, PAGE_OUTBOX),
         suppress_on_screen=True,
     ),
 }

@@ -19,6 +19,7 @@ from accounts.access import (
     PAGE_CASE_TIMELINE,
     PAGE_CHILD_LIST,
     PAGE_LOG_FORM,
+    PAGE_OUTBOX,
     PAGE_RESPOND,
     PAGE_USERS,
     scope_for,
@@ -45,7 +46,7 @@ PAGE_KIND = {
     "Good practice": PAGE_LOG_FORM,
     "Users": PAGE_USERS,
     "Audit log": PAGE_AUDIT,
-    "Outbox": PAGE_AUDIT,
+    "Outbox": PAGE_OUTBOX,
     "Respond": PAGE_RESPOND,  # the administrator's, with the audit log (notify/, docs/notifications.md)
 }
 pages = [
