@@ -38,6 +38,8 @@ from warehouse.pseudonyms import pseudonym_key
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
+    from accounts.suppression import Totals
+
 # --- the vocabulary -----------------------------------------------------------------------------
 
 ROWS_ALL, ROWS_TEAMS, ROWS_OWN, ROWS_NONE = "all", "teams", "own", "none"
@@ -51,7 +53,16 @@ PAGE_CASE_TIMELINE = "case_timeline"  # one challenge's history; the only place 
 PAGE_LOG_FORM = "log_form"  # log a challenge / record a response, escalation, resolution, referral
 PAGE_USERS = "users"  # user administration
 PAGE_AUDIT = "audit"  # the audit log
-PAGE_KINDS = (PAGE_AGGREGATE, PAGE_CHILD_LIST, PAGE_CASE_TIMELINE, PAGE_LOG_FORM, PAGE_USERS, PAGE_AUDIT)
+PAGE_RESPOND = "respond"  # a manager's challenges to respond to (notify/, docs/notifications.md)
+PAGE_KINDS = (
+    PAGE_AGGREGATE,
+    PAGE_CHILD_LIST,
+    PAGE_CASE_TIMELINE,
+    PAGE_LOG_FORM,
+    PAGE_USERS,
+    PAGE_AUDIT,
+    PAGE_RESPOND,
+)
 
 EXPORT_AGGREGATE = "aggregate"  # counts, small numbers suppressed
 EXPORT_CHILD_LEVEL = "child_level"  # one row per challenge, pseudonymised child reference only
@@ -157,6 +168,22 @@ ROLE_POLICY: dict[str, RolePolicy] = {
         may_read_audit=False,
         exports=_fs(EXPORT_AGGREGATE),
         pages=_fs(PAGE_AGGREGATE),
+        suppress_on_screen=True,
+    ),
+    "responder": RolePolicy(
+        label="Manager who responds",
+        who=(
+            "Team Managers, Service Managers, Heads of Service, Assistant Directors: by worker id, "
+            "only the challenges they must respond to or are told about (the Respond page)"
+        ),
+        rows=ROWS_NONE,
+        show_child_id=False,
+        may_log=False,
+        act_on=ACT_NONE,
+        may_manage_users=False,
+        may_read_audit=False,
+        exports=frozenset(),
+        pages=_fs(PAGE_RESPOND),
         suppress_on_screen=True,
     ),
     "admin": RolePolicy(
@@ -505,34 +532,20 @@ def suppression_marker(threshold: int) -> str:
 
 
 def suppress_small_counts(
-    df: pl.DataFrame, count_columns: Sequence[str], threshold: int | None = None, marker: str | None = None
+    df: pl.DataFrame,
+    count_columns: Sequence[str],
+    threshold: int | None = None,
+    marker: str | None = None,
+    totals: Totals | None = None,
 ) -> pl.DataFrame:
     """Replace counts from 1 to ``threshold - 1`` in ``count_columns`` with ``marker`` (default
-    ``"<threshold"``, e.g. ``"<5"``). Zero and counts at or above the threshold are kept. The
-    count columns become text columns (a number or the marker); nulls stay null. Other columns are
-    untouched. This is primary suppression only: do not export a total beside suppressed cells
-    that would let a reader subtract back to them."""
-    import polars as pl
+    ``"<threshold"``, e.g. ``"<5"``), and, where ``totals`` says which figures are totals of others,
+    as many more as it takes that no total gives a hidden count back (secondary suppression:
+    ``accounts.suppression``, the one implementation). Zero and counts at or above the threshold are
+    otherwise kept. The count columns become text columns (a number or the marker); nulls stay null."""
+    from accounts.suppression import suppress_table
 
-    threshold = suppress_threshold() if threshold is None else int(threshold)
-    if threshold < 1:
-        raise ValueError("threshold must be >= 1")
-    marker = suppression_marker(threshold) if marker is None else marker
-    missing = [c for c in count_columns if c not in df.columns]
-    if missing:
-        raise KeyError(f"no such count column(s): {', '.join(missing)}")
-    exprs = []
-    for c in count_columns:
-        v = pl.col(c)
-        exprs.append(
-            pl.when(v.is_null())
-            .then(pl.lit(None, dtype=pl.String))
-            .when((v >= 1) & (v < threshold))
-            .then(pl.lit(marker))
-            .otherwise(v.cast(pl.Int64).cast(pl.String))
-            .alias(c)
-        )
-    return df.with_columns(exprs) if exprs else df
+    return suppress_table(df, count_columns, totals, threshold, marker)
 
 
 # --- the policy as a Markdown table (docs/access.md embeds it; a test keeps them equal) -----------

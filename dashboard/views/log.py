@@ -25,7 +25,6 @@ escaped (st.text / dataframes), never with unsafe_allow_html."""
 from __future__ import annotations
 
 import contextlib
-import re
 import uuid
 from datetime import date
 
@@ -34,7 +33,7 @@ import streamlit as st
 
 from accounts import audit
 from accounts.access import PAGE_LOG_FORM, Scope
-from dashboard import auth, data, ui
+from dashboard import auth, data, log_learning, ui
 from warehouse import live, settings
 from warehouse.events import MAX_THEMES, EventError, read_event, today_uk, validate_event, write_event
 
@@ -53,6 +52,7 @@ ACTIONS = {
     "legal_advice": "Request independent legal advice",
     "note": "Add a note",
 }
+ACTIONS.update(log_learning.ACTIONS)  # pre-CAFCASS meeting, supervision (issue 13)
 #: What each saved event is called in the list of entries that can be corrected.
 EVENT_WORDS = {
     "raised": "Challenge raised",
@@ -64,6 +64,7 @@ EVENT_WORDS = {
     "legal_advice": "Legal advice requested",
     "note": "Note",
 }
+EVENT_WORDS.update(log_learning.EVENT_WORDS)
 NEW, EXISTING, AMEND = "A new challenge", "An action on an existing challenge", "Correct an earlier entry"
 INFORMAL, FORMAL = "Positive Challenge (informal)", "Formal Escalation"
 EXTRACT_NOTE = (
@@ -93,13 +94,15 @@ RAISED_FIELDS = (
     "concern",
     "raised_with_worker_id",
 )
-STEP_FIELDS = ("stage", "actor_worker_id", "assigned_to_worker_id", "satisfied", "reason", "note")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
-
-
-def md_escape(text: str) -> str:
-    """Text shown inside Markdown (a caption) exactly as written."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+STEP_FIELDS = (
+    "stage",
+    "actor_worker_id",
+    "assigned_to_worker_id",
+    "satisfied",
+    "reason",
+    "note",
+    *("outcome_code", "outcome_note", "attendees"),  # carried over by a correction (issue 13)
+)
 
 
 def whose(scope: Scope) -> str:
@@ -115,14 +118,14 @@ def new_event_id() -> str:
 
 def field_error(slot, message: str | None) -> None:
     if message:
-        slot.error(message, icon=":material/error:")
+        slot.error(ui.plain(message), icon=":material/error:")  # it may quote what was typed
 
 
 def refuse(what: str, detail: dict, message: str) -> None:
     """A request the scope does not allow: audited (as access_denied) and shown."""
     with contextlib.suppress(audit.AuditError):  # the refusal stands whether or not it is recorded
         auth.record(user, "access_denied", {"what": what, **detail})
-    st.error(message, icon=":material/block:")
+    st.error(ui.plain(message), icon=":material/block:")
 
 
 def may_act(state: dict | None) -> bool:
@@ -227,7 +230,7 @@ def save(fields: dict) -> None:
     try:
         validate_event(dict(fields))
     except EventError as exc:
-        st.error(f"Not saved: {exc.reason} ({exc.field}).", icon=":material/error:")
+        st.error(ui.plain(f"Not saved: {exc.reason} ({exc.field})."), icon=":material/error:")
         return
     detail = {
         "event_id": fields["event_id"],
@@ -245,10 +248,10 @@ def save(fields: dict) -> None:
     try:
         ev = write_event(fields)
     except EventError as exc:
-        st.error(f"Not saved: {exc.reason} ({exc.field}).", icon=":material/error:")
+        st.error(ui.plain(f"Not saved: {exc.reason} ({exc.field})."), icon=":material/error:")
         return
     except OSError as exc:
-        st.error(f"Not saved: the event could not be written ({exc.strerror or exc}). Try again.")
+        st.error(ui.plain(f"Not saved: the event could not be written ({exc.strerror or exc}). Try again."))
         return
     live.request_build()
     st.session_state.pop("log_event_id", None)  # the next event gets a new id
@@ -280,9 +283,9 @@ if saved:
         f"Saved (event {saved}). It will show on every page within a few seconds.", icon=":material/check:"
     )
 
-worker = f" (worker id {md_escape(scope.worker_id)})" if scope.worker_id else ""
+worker = f" (worker id {ui.plain(scope.worker_id)})" if scope.worker_id else ""
 st.caption(
-    f"Recording as **{md_escape(user.name)}**{worker}: every event you save records you as the person "
+    f"Recording as **{ui.plain(user.name)}**{worker}: every event you save records you as the person "
     "who saved it."
 )
 modes = ([NEW] if scope.may_log_challenges else []) + [EXISTING, AMEND]
@@ -425,6 +428,8 @@ else:
         allowed = dict(ACTIONS)
         if state and state["legal_status"] != "lac":
             allowed.pop("cafcass_referral")  # only for looked-after children: not offered otherwise
+            for only_lac in log_learning.LOOKED_AFTER_ONLY:
+                allowed.pop(only_lac)
         action = st.selectbox("Action", list(allowed), format_func=allowed.get, key="log_action")
         action_slot = st.empty()
         event_on = st.date_input("When", value=today_uk(), key="log_event_on", format="DD/MM/YYYY")
@@ -459,7 +464,8 @@ else:
             actor = st.text_input("Sent to (worker id of the manager)", key="log_assigned")
             reason = st.text_area("Reason (required when you bypass a stage)", key="log_reason")
             reason_slot = st.empty()
-        note_label = "Note" if action == "note" else "Note (optional)"
+        extra = log_learning.fields(action, build, home, picked)  # outcome, attendees (issue 13)
+        note_label = log_learning.NOTE_LABELS.get(action, "Note" if action == "note" else "Note (optional)")
         note = st.text_area(note_label, key="log_note")
         note_slot = st.empty()
         clicked = st.button("Save", type="primary", key="log_save")
@@ -495,6 +501,7 @@ else:
                         )
                 if action == "note" and not note.strip():
                     errors["note"] = "Write the note."
+                errors.update(log_learning.errors(action, extra, note))
                 if e := check_date(event_on, raised_on=state["raised_on"]):
                     errors["date"] = e
                 if not errors:
@@ -503,6 +510,7 @@ else:
                         "challenge_id": picked,
                         "event_on": event_on,
                         "note": note,
+                        **log_learning.event_fields(extra),
                     }
                     if action == "response":
                         fields.update(
@@ -518,6 +526,7 @@ else:
             field_error(stage_slot, errors.get("stage"))
             field_error(reason_slot, errors.get("reason"))
         field_error(note_slot, errors.get("note"))
+        log_learning.show_errors(extra, errors)
 
     else:  # AMEND: correct an entry recorded in the app, by saving a new event that amends it
         st.caption(EXTRACT_NOTE)

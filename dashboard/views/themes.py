@@ -1,6 +1,7 @@
 """Themes: how often each theme is raised, by month or by quarter (April to March year), split into
 stage 1, stages 2 to 4 and informal challenges; the trend of the main themes; select a theme for its
-cases."""
+cases. Beside them, good practice (dashboard/good_practice_view.py): its themes by period, concerns
+and good practice by team and quarter, and the records."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import polars as pl
 import streamlit as st
 
 from accounts.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
-from dashboard import auth, charts, data, ui
+from accounts.suppression import Totals, suppression_mask
+from dashboard import auth, charts, data, good_practice_view, ui
+from dashboard.data import learning as data_learning
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)
@@ -28,14 +31,17 @@ by = st.segmented_control(
 )
 by = by or "month"
 counts = data.theme_counts(build, f, by)
+good_counts = data_learning.good_practice_counts(build, f, by)
 
-if counts.is_empty():
+if counts.is_empty() and good_counts.is_empty():
     ui.empty(f"No themes were recorded {ui.scope(build, f, period=True)}, as at {ui.long_date(as_at)}.")
     st.stop()
 
 groups = [g for g in ("stages_2_4", "stage_1", "informal") if not f.stages or g in f.stage_groups()]
-tabs = st.tabs([data.STAGE_GROUPS[g] for g in groups])
-for group, tab in zip(groups, tabs, strict=True):
+tabs = st.tabs([data.STAGE_GROUPS[g] for g in groups] + [good_practice_view.TAB])
+with tabs[-1]:
+    good_practice_view.render(build, scope, f, by, good_counts)
+for group, tab in zip(groups, tabs[:-1], strict=True):
     with tab:
         part = counts.filter(pl.col("stage_group") == group)
         if part.is_empty():
@@ -71,6 +77,7 @@ for group, tab in zip(groups, tabs, strict=True):
             ]
         )
         shown = wide.rename({"theme_label": "Theme"})
+        theme_totals = Totals(row_total="Total", total_rows=tuple(c is None for c in wide["theme_code"]))
         st.caption(
             f"Challenges with each theme that reached {data.STAGE_GROUPS[group].lower()}, by the "
             f"{by} they reached it. A challenge with two themes counts under both. "
@@ -81,6 +88,7 @@ for group, tab in zip(groups, tabs, strict=True):
             f"themes {group} by {by} {ui.period_words(f)}",
             key=f"themes_{group}_{by}",
             kind=EXPORT_AGGREGATE,
+            totals=theme_totals,
             select="single-row",
             hidden=("theme_code",),
             column_config={"Theme": st.column_config.TextColumn("Theme", width="large")},
@@ -91,6 +99,18 @@ for group, tab in zip(groups, tabs, strict=True):
             .group_by("period_label", "theme_label")
             .agg(pl.col("challenges").sum())
         )
+        if ui.suppressing():  # the points the table hides are not drawn
+            mask = suppression_mask(wide, [*periods, "Total"], theme_totals)
+            hidden = {(p, wide["theme_label"][i]) for p in periods for i in range(wide.height) if mask[p][i]}
+            trend = trend.filter(
+                pl.Series(
+                    [
+                        (p, t) not in hidden
+                        for p, t in zip(trend["period_label"], trend["theme_label"], strict=True)
+                    ],
+                    dtype=pl.Boolean,
+                )
+            )
         if len(periods) > 1:
             ui.chart(
                 charts.theme_trend_lines(
@@ -104,7 +124,9 @@ for group, tab in zip(groups, tabs, strict=True):
         if rows:
             code = wide["theme_code"][rows[0]]
             label = wide["theme_label"][rows[0]]
-            st.subheader(f"Cases: {label}, {data.STAGE_GROUPS[group].lower()}, {ui.period_words(f)}")
+            st.subheader(
+                ui.plain(f"Cases: {label}, {data.STAGE_GROUPS[group].lower()}, {ui.period_words(f)}")
+            )
             if not code:
                 ui.empty("Select one theme (not the total) to see its cases.")
                 picked = None

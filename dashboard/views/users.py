@@ -35,9 +35,9 @@ st.caption(
 # --- what the last action did (a generated password is shown here once, then forgotten) ---------
 notice = st.session_state.pop(NOTICE, None)
 if notice:
-    st.success(notice["message"], icon=":material/check_circle:")
+    st.success(ui.plain(notice["message"]), icon=":material/check_circle:")
     for warning in notice.get("warnings", []):
-        st.warning(warning)
+        st.warning(ui.plain(warning))
     if notice.get("password"):
         st.markdown("**The new password**, shown once (only its hash is kept). Pass it on securely:")
         st.code(notice["password"], language=None)
@@ -107,6 +107,8 @@ def password_problem(first: str, again: str, username: str) -> str | None:
 def show(slots: dict, problems: dict) -> None:
     for field_name, message in problems.items():
         slot = slots.get(field_name)
+        # written by accounts.users.account_problems: nothing typed is repeated, except team ids in
+        # code spans (which Markdown shows as they are; an id holding a backtick is shown as "?")
         (slot or st).error(message)
 
 
@@ -341,13 +343,13 @@ with change_tab:
         elif row.button("Disable", key=f"disable_{k}", icon=":material/block:"):
             lock = users.lockout_problem(None, me.username, target.username, disable=True)
             if lock:
-                st.error(lock)
+                st.error(ui.plain(lock))
             elif admin_action("disable", target.username, lambda: users.disable_user(None, target.username)):
                 done(f"Disabled {target.username}; their open sessions end at their next click.")
         if row.button(
             "Clear failed sign-ins", key=f"unlock_{k}", icon=":material/restart_alt:"
         ) and admin_action("unlock", target.username, lambda: users.unlock_user(None, target.username)):
-            done(f"Cleared the failed sign-in count for {target.username}.")
+            done(f"Forgot the failed sign-ins against {target.username}: they may try again at once.")
 
         with st.form(f"users_passwd_{k}", clear_on_submit=True):
             st.markdown("**Reset the password**")
@@ -370,7 +372,7 @@ with change_tab:
         if reset_clicked:
             problem = password_problem(r1, r2, target.username)
             if problem:
-                pw_slot.error(problem)
+                pw_slot.error(ui.plain(problem))
             else:
                 new_password = r1 or users.generate_password()
                 if admin_action(

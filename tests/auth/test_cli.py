@@ -108,7 +108,7 @@ def test_users_disable_enable_passwd_set_unlock(home, monkeypatch, capsys):
     assert main(["users", "set", "iro1", "--role", "asm", "--teams", "T9"]) == 0
     assert users.get_user(home, "iro1").role == "asm"
     lt = users.LoginThrottle(home)
-    lt.record_failure([users.username_key("iro1")], 1e9)
+    lt.record_failure("iro1", users.Client("s1"), 1e9)
     assert main(["users", "unlock", "iro1"]) == 0
     assert lt.failures(users.username_key("iro1"), 1e9) == 0
     assert main(["users", "disable", "nobody"]) == 2

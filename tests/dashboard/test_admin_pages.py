@@ -267,7 +267,7 @@ def test_disable_enable_unlock_and_reset_password(home):
     lt = users.LoginThrottle(home)
     import time
 
-    lt.record_failure([users.username_key("jsmith")], time.time())
+    lt.record_failure("jsmith", users.Client("s1"), time.time())
     at = _pick(page("users"), "jsmith")
     at = button(at, "Disable").click().run()
     assert users.get_user(home, "jsmith").disabled

@@ -96,6 +96,10 @@ validated as (
             else team_resolved.entry_stage
         end as checked_entry_stage,
         case
+            when
+                team_resolved.raised_on < date '{{ var("date_floor") }}'
+                or team_resolved.raised_on > date '{{ var("calendar_end") }}'
+                then 'date_out_of_range'
             when team_resolved.route = 'informal' and coalesce(team_resolved.entry_stage, 0) <> 0
                 then 'invalid_entry_stage'
             when
