@@ -22,7 +22,7 @@ AS_AT_FLAG := $(if $(AS_AT),--as-at $(AS_AT),)
 # lint compiles the models without a warehouse: a stand-in for the pseudonym key (macros/case_ref.sql)
 LINT_PSEUDONYM_KEY := 0000000000000000000000000000000000000000000000000000000000000000
 
-.PHONY: help install run notify-send demo data ingest build demo-users serve test test-fast browser-deps lint format docs bench screenshots clean
+.PHONY: help install run notify-send demo data ingest build demo-users serve test test-fast browser-deps lint lint-sql format docs bench screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/:.*## /\t/' | expand -t 16
@@ -84,9 +84,13 @@ test: install browser-deps lint ## every test: lint, pytest (ingest, dbt build +
 test-fast: install ## the tests without the browser
 	$(BIN)/pytest -m "not browser"
 
-lint: install ## ruff for Python, sqlfluff (dbt templater, duckdb dialect) for the dbt models
-	$(BIN)/ruff check .
+lint: install ## lint-imports (package layers, no cycles), ruff format --check, ruff check, then lint-sql
+	$(BIN)/lint-imports
 	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	@$(MAKE) --no-print-directory lint-sql
+
+lint-sql: install ## sqlfluff (dbt templater, duckdb dialect) over the dbt models
 	@tmp=$$(mktemp -d) && $(BIN)/python -c "import duckdb, sys; duckdb.connect(sys.argv[1]).close()" $$tmp/raw.duckdb && \
 	IROQA_BUILD_PATH=$$tmp/lint.duckdb IROQA_RAW_DB=$$tmp/raw.duckdb IROQA_PSEUDONYM_KEY=$(LINT_PSEUDONYM_KEY) \
 		$(BIN)/sqlfluff lint dbt_project/models \
