@@ -348,9 +348,13 @@ _AS_AT_SQL = """
             coalesce(e.stage_name, 'Positive Challenge') as stage_name,
             e.entered_on as stage_entered_on, e.response_due_on, e.responded_on,
             e.responsible_name,
-            -- as fct_stage_episodes.is_overdue: no response by the due date (late or still awaited)
-            coalesce(e.response_due_on < on_date
-                     and (e.responded_on is null or e.responded_on > e.response_due_on), false) as is_overdue,
+            -- the measure "awaiting a response, past due" (docs/marts.md): at the build's as-at date
+            -- dbt's column; at an earlier date the same rule read as at that date
+            case when on_date = (select as_at from build_info)
+                 then coalesce(e.is_awaiting_response_past_due, false)
+                 else coalesce(e.response_due_on < on_date
+                               and (e.responded_on is null or e.responded_on > on_date), false)
+            end as is_overdue,
             coalesce(c.formal_started_on <= on_date and c.cap_due_on < on_date, false) as is_cap_breached,
             c.cap_due_on,
             coalesce(c.cafcass_referred_on <= on_date, false) as is_cafcass_referred,
@@ -561,7 +565,8 @@ def meeting_cases(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFr
         select m.urgency_rank, m.challenge_id, m.case_ref, m.legal_status, m.team_name, m.service_name,
                m.iro_name, m.current_stage, m.current_stage_name, m.stage_entered_on, m.raised_on,
                m.days_open, m.working_days_open, m.responsible_name, m.responder_role, m.response_due_on,
-               m.is_overdue, m.working_days_overdue, m.cap_due_on, m.is_cap_breached,
+               m.responded_on, m.is_awaiting_response_past_due, m.is_responded_late,
+               m.working_days_overdue, m.cap_due_on, m.is_cap_breached,
                m.is_cafcass_referred, m.themes_label
         from mart_open_stage_3_4 m join fct_challenges c using (challenge_id)
         where {where}
@@ -599,8 +604,8 @@ def case_summary(build: LiveBuild, scope: Scope, challenge_id: str) -> dict | No
         select challenge_id, case_ref, {child_ref} as child_ref, legal_status, context, team_name, service_name, iro_name, route,
                entry_stage, current_stage, current_stage_name, status, raised_on, formal_started_on,
                closed_on, working_days_open, cap_due_on, is_cap_breached, is_cafcass_referred,
-               cafcass_referred_on, is_legal_advice_requested, themes_label, response_due_on, is_overdue,
-               responsible_name, outcome, is_qa_triggered
+               cafcass_referred_on, is_legal_advice_requested, themes_label, response_due_on,
+               is_awaiting_response_past_due as is_overdue, responsible_name, outcome, is_qa_triggered
         from fct_challenges where challenge_id = {p.bind(challenge_id)} and {scope.sql(p)}
     """  # noqa: S608
     df = _query(build, sql, p)
@@ -613,8 +618,9 @@ def case_episodes(build: LiveBuild, scope: Scope, challenge_id: str) -> pl.DataF
     in_scope = _in_scope(scope, p)
     sql = f"""
         select episode_id, stage_key, stage_number, stage_name, responder_role, entered_on, response_due_on,
-               responded_on, working_days_taken, is_bypassed_into, bypass_reason, outcome, is_open,
-               is_overdue, working_days_overdue, is_responded_in_time, responsible_name
+               responded_on, working_days_taken, is_bypassed_into, bypass_reason, outcome, ended_on, is_open,
+               is_overdue, is_awaiting_response_past_due, is_responded_late, working_days_overdue,
+               is_responded_in_time, responsible_name
         from fct_stage_episodes where challenge_id = {p.bind(challenge_id)} and {in_scope}
         order by entered_on, stage_number nulls last
     """  # noqa: S608
@@ -768,7 +774,8 @@ def open_responses(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataF
     where += " and " + scope.sql(p, team="c.team_id", worker="c.iro_worker_id")
     sql = f"""
         select e.challenge_id, e.case_ref, e.stage_key, e.stage_number, e.stage_name, e.entered_on,
-               e.response_due_on, e.responded_on, e.is_overdue, e.working_days_overdue,
+               e.response_due_on, e.responded_on, e.is_awaiting_response_past_due as is_overdue,
+               e.working_days_overdue,
                coalesce(e.responsible_name, 'Not recorded') as responsible_name, e.responder_role,
                e.team_id, e.team_name, e.service_name, e.legal_status, c.themes_label
         from fct_stage_episodes e join fct_challenges c using (challenge_id)

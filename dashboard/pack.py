@@ -64,7 +64,7 @@ def meeting_pack(
 ) -> str:
     """The HTML meeting pack for the open stage 3 and 4 ``cases`` (rows of mart_open_stage_3_4)."""
     built = datetime.fromisoformat(built_at)
-    overdue = int(cases["is_overdue"].sum()) if cases.height else 0
+    overdue = int(cases["is_awaiting_response_past_due"].sum()) if cases.height else 0
     cap = int(cases["is_cap_breached"].sum()) if cases.height else 0
     cafcass = int(cases["is_cafcass_referred"].sum()) if cases.height else 0
     title = f"Challenge meeting: open stage 3 and 4 cases as at {_d(as_at)}"
@@ -73,13 +73,14 @@ def meeting_pack(
         responder = r["responsible_name"] or "Not recorded"
         if r.get("responder_role"):
             responder += f" ({r['responder_role'].replace('_', ' ')})"
-        overdue_txt = (
-            f'<span class="flag">OVERDUE {_e(r["working_days_overdue"])} working days</span>'
-            if r["is_overdue"]
-            else ""
-        )
+        if r["is_awaiting_response_past_due"]:
+            overdue_txt = f'<span class="flag">OVERDUE {_e(r["working_days_overdue"])} working days</span>'
+        elif r["is_responded_late"]:
+            overdue_txt = f"Responded late ({_e(r['working_days_overdue'])} working days)"
+        else:
+            overdue_txt = ""
         rows.append(
-            f'<tr class="{"overdue" if r["is_overdue"] else ""}">'
+            f'<tr class="{"overdue" if r["is_awaiting_response_past_due"] else ""}">'
             f'<td class="num">{_e(r["urgency_rank"])}</td>'
             f'<td class="ref">{_e(r["case_ref"])}</td>'
             f"<td>Stage {_e(r['current_stage'])}: {_e(r['current_stage_name'])}</td>"
@@ -110,8 +111,10 @@ def meeting_pack(
                 if e["responded_on"]:
                     status = "in time" if e["is_responded_in_time"] else "late"
                     response = f"{_d(e['responded_on'])} ({status})"
-                elif e["is_overdue"]:
+                elif e["is_awaiting_response_past_due"]:
                     response = f"OVERDUE {e['working_days_overdue']} working days"
+                elif e["is_overdue"]:  # ended unanswered after its due date
+                    response = f"none ({e['working_days_overdue']} working days past due when it ended)"
                 elif e["stage_key"] == "cafcass":
                     response = ""
                 else:

@@ -26,6 +26,19 @@ LEGAL_STATUS_LABELS = {
 }
 LEGAL_STATUS_SHORT = {"lac": "LAC", "cp": "CP", "cin": "CIN"}
 TIMELINE_PAGE = "views/case_timeline.py"
+# The measures' one wording (docs/marts.md, "Measures"), shown as the help of every figure that
+# counts them; the numbers themselves come from dbt's columns of the same names.
+MEASURE_HELP = {
+    "awaiting_response_past_due": (
+        "Responses overdue: stages still open with no response yet, whose response due date is before "
+        "the as-at date. A response that came after its due date is counted as responded late, not here."
+    ),
+    "responded_late": "Responded late: the first response at a stage came after its due date.",
+    "cap_breached": (
+        "Past the cap: formal escalations still open after the 20th working day from the formal start "
+        "(the IRO Handbook's timescale)."
+    ),
+}
 FILTER_KEYS = ("from", "to", "service", "team", "status", "stage", "theme")
 
 
@@ -672,7 +685,7 @@ def case_events(summary: dict, episodes: pl.DataFrame, as_at: date) -> pl.DataFr
                     f"{stage}: responded {timing} ({plural(e['working_days_taken'] or 0, 'working day')})",
                 )
             )
-        elif e["is_overdue"]:
+        elif e["is_awaiting_response_past_due"]:
             rows.append(
                 (
                     as_at,

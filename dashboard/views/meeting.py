@@ -25,12 +25,17 @@ if cases.is_empty():
     )
     st.stop()
 
-n_overdue = int(cases["is_overdue"].sum())
+n_overdue = int(cases["is_awaiting_response_past_due"].sum())
 n_cap = int(cases["is_cap_breached"].sum())
 n_cafcass = int(cases["is_cafcass_referred"].sum())
 cols = st.columns(4)
 cols[0].metric("Open at stage 3 or 4", f"{cases.height:,}", border=True)
-cols[1].metric("Response overdue", f"{n_overdue:,}", border=True)
+cols[1].metric(
+    "Responses overdue",
+    f"{n_overdue:,}",
+    border=True,
+    help=ui.MEASURE_HELP["awaiting_response_past_due"],
+)
 cols[2].metric("Past the 20-working-day cap", f"{n_cap:,}", border=True)
 cols[3].metric("Referred to CAFCASS", f"{n_cafcass:,}", border=True)
 
@@ -40,8 +45,10 @@ shown = cases.with_columns(
     + pl.when(pl.col("responder_role").is_not_null())
     .then(pl.lit(" (") + pl.col("responder_role").str.replace_all("_", " ") + pl.lit(")"))
     .otherwise(pl.lit("")),
-    overdue_words=pl.when(pl.col("is_overdue"))
+    overdue_words=pl.when(pl.col("is_awaiting_response_past_due"))
     .then(pl.format("OVERDUE {} working days", pl.col("working_days_overdue")))
+    .when(pl.col("is_responded_late"))
+    .then(pl.format("Responded late ({} working days)", pl.col("working_days_overdue")))
     .otherwise(pl.lit("")),
 )
 table = ui.present(
@@ -68,9 +75,10 @@ table = ui.present(
 
 st.subheader("Open stage 3 and 4 cases, most urgent first")
 st.caption(
-    "Rows in red are overdue: the response is past its due date. Select a row for the case's timeline."
+    "Rows in red are awaiting a response past its due date. A response that came after its due date"
+    " shows as responded late. Select a row for the case's timeline."
 )
-styler = ui.highlight(table, shown["is_overdue"].to_list(), hidden=("challenge_id",))
+styler = ui.highlight(table, shown["is_awaiting_response_past_due"].to_list(), hidden=("challenge_id",))
 event = ui.table(
     table,
     "challenge meeting cases",

@@ -76,17 +76,17 @@ st.subheader("Timeliness")
 cols = st.columns(4)
 metric(
     cols[0],
-    "Overdue now",
+    "Responses overdue",
     now["overdue"],
     before["overdue"],
-    help="Open stages whose response is past its due date (5 working days at each stage).",
+    help=ui.MEASURE_HELP["awaiting_response_past_due"],
 )
 metric(
     cols[1],
     "Past 20-day cap",
     now["cap_breached"],
     before["cap_breached"],
-    help="Open formal escalations still unresolved after the 20 working days the IRO Handbook allows.",
+    help=ui.MEASURE_HELP["cap_breached"],
 )
 metric(
     cols[2],
@@ -110,7 +110,7 @@ cols[3].metric(
 
 # Every number leads to its cases.
 figures = {
-    "overdue": "Overdue now",
+    "overdue": "Responses overdue",
     "cap_breached": "Past the cap",
     "cafcass_referred": "CAFCASS referrals",
     "stage_3_4": "Stages 3 and 4",

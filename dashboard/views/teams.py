@@ -49,7 +49,12 @@ else:
         .sort(["overdue", "due_this_week", "responsible_name"], descending=[True, True, False])
     )
     c1, c2 = st.columns(2)
-    c1.metric("Responses overdue", f"{int(due['is_overdue'].sum()):,}", border=True)
+    c1.metric(
+        "Responses overdue",
+        f"{int(due['is_overdue'].sum()):,}",
+        border=True,
+        help=ui.MEASURE_HELP["awaiting_response_past_due"],
+    )
     c2.metric(
         f"Due by {ui.short_date(week_end)}", f"{int((due['when'] == 'Due this week').sum()):,}", border=True
     )

@@ -39,7 +39,7 @@ def as_at_counts(live, on: date, legal_status: str | None = None) -> dict[str, i
         out[key] = n
     out["overdue"] = s.filter(
         (pl.col("response_due_on_ep") < on)
-        & (pl.col("responded_on").is_null() | (pl.col("responded_on") > pl.col("response_due_on_ep")))
+        & (pl.col("responded_on").is_null() | (pl.col("responded_on") > on))
     ).height
     out["cap"] = s.filter((pl.col("formal_started_on") <= on) & (pl.col("cap_due_on") < on)).height
     out["cafcass"] = s.filter(pl.col("cafcass_referred_on") <= on).height
@@ -57,7 +57,7 @@ def test_overview_headline_figures(demo, status):
         demo.live,
         f"""
         select count(*) as open,
-               count(*) filter (where is_overdue) as overdue,
+               count(*) filter (where is_awaiting_response_past_due) as overdue,
                count(*) filter (where is_cap_breached) as cap,
                count(*) filter (where is_cafcass_referred) as cafcass
         from fct_challenges where status = 'open' {where}
@@ -74,7 +74,7 @@ def test_overview_headline_figures(demo, status):
 
     # as at the build: the marts' own flags
     assert m["All open"][0] == f"{direct['open']:,}"
-    assert m["Overdue now"][0] == f"{direct['overdue']:,}"
+    assert m["Responses overdue"][0] == f"{direct['overdue']:,}"
     assert m["Past 20-day cap"][0] == f"{direct['cap']:,}"
     assert m["CAFCASS referrals"][0] == f"{direct['cafcass']:,}"
     for key, label in [
@@ -91,7 +91,7 @@ def test_overview_headline_figures(demo, status):
     assert now["cap"] == direct["cap"] and now["cafcass"] == direct["cafcass"]
     # ... and gives the change since the end of the previous month
     assert m["All open"][1] == str(now["open"] - before["open"])
-    assert m["Overdue now"][1] == str(now["overdue"] - before["overdue"])
+    assert m["Responses overdue"][1] == str(now["overdue"] - before["overdue"])
     assert m["Past 20-day cap"][1] == str(now["cap"] - before["cap"])
     assert m["Stage 3"][1] == str(now.get("stage_3", 0) - before.get("stage_3", 0))
 
@@ -180,11 +180,34 @@ def test_monthly_report_with_a_theme_filter(demo):
 def test_meeting_list_is_the_mart_in_urgency_order(demo):
     at = open_page("meeting")
     table = at.dataframe[0].value
-    mart = query(demo.live, "select case_ref, is_overdue from mart_open_stage_3_4 order by urgency_rank")
+    mart = query(
+        demo.live,
+        "select case_ref, responded_on, is_awaiting_response_past_due as awaiting, is_responded_late "
+        "from mart_open_stage_3_4 order by urgency_rank",
+    )
     assert table["Case ref"].tolist() == mart["case_ref"].to_list()
-    assert metrics(at)["Response overdue"][0] == str(int(mart["is_overdue"].sum()))
-    overdue_rows = table[table["Overdue"] != ""]
-    assert len(overdue_rows) == int(mart["is_overdue"].sum())
+    assert metrics(at)["Responses overdue"][0] == str(int(mart["awaiting"].sum()))
+    # OVERDUE only for a stage still awaiting its response; a late response says so instead
+    overdue_rows = table[table["Overdue"].str.startswith("OVERDUE")]
+    assert len(overdue_rows) == int(mart["awaiting"].sum())
+    late_rows = table[table["Overdue"].str.startswith("Responded late")]
+    assert len(late_rows) == int(mart["is_responded_late"].sum())
+    answered = set(mart.filter(pl.col("responded_on").is_not_null())["case_ref"].to_list())
+    assert not answered & set(overdue_rows["Case ref"])
+
+
+def test_responses_overdue_is_one_number_on_every_page(demo):
+    """docs/marts.md "Measures": Overview, Teams and the count of dbt's column agree on one build."""
+    direct = query(
+        demo.live,
+        "select count(*) filter (where is_awaiting_response_past_due) as n, "
+        "count(*) filter (where is_overdue and not is_awaiting_response_past_due) as missed_otherwise "
+        "from fct_stage_episodes",
+    ).row(0, named=True)
+    assert direct["n"] > 0 and direct["missed_otherwise"] > 0  # the demo has both kinds
+    overview = metrics(open_page("overview"))["Responses overdue"][0]
+    teams = metrics(open_page("teams"))["Responses overdue"][0]
+    assert overview == teams == f"{direct['n']:,}"
 
 
 def test_themes_table_matches_the_mart(demo):
@@ -246,8 +269,8 @@ def test_teams_due_and_overdue_by_manager(demo):
     direct = query(
         demo.live,
         """
-        select count(*) filter (where is_overdue) as overdue,
-               count(*) filter (where not is_overdue and response_due_on <= $w) as due
+        select count(*) filter (where is_awaiting_response_past_due) as overdue,
+               count(*) filter (where not is_awaiting_response_past_due and response_due_on <= $w) as due
         from fct_stage_episodes
         where is_open and responded_on is null and response_due_on is not null
     """,

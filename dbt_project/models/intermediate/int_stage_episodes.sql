@@ -311,6 +311,12 @@ final as (
             when clocked.response_due_on is not null
                 then coalesce(clocked.responded_on <= clocked.response_due_on, false)
         end as is_responded_in_time,
+        -- the measures of docs/marts.md "Measures": one definition each, used by every page
+        clocked.ended_on is null
+        and clocked.responded_on is null
+        and clocked.response_due_on is not null
+        and clocked.response_due_on < {{ as_at_date() }} as is_awaiting_response_past_due,
+        coalesce(clocked.responded_on > clocked.response_due_on, false) as is_responded_late,
         clocked.assigned_worker_id,
         clocked.is_assigned_worker_known,
         clocked.responsible_worker_id,

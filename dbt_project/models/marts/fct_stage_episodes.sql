@@ -48,6 +48,8 @@ final as (
         episodes.is_overdue,
         episodes.working_days_overdue,
         episodes.is_responded_in_time,
+        episodes.is_awaiting_response_past_due,
+        episodes.is_responded_late,
         episodes.responsible_worker_id,
         episodes.responsible_name,
         challenges.team_id,
