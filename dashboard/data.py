@@ -765,6 +765,22 @@ def median_days_to_resolution(build: LiveBuild, filters: Filters, by: str = "tea
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
+def open_response_counts(build: LiveBuild, filters: Filters, week_end: date) -> dict:
+    """Counts only (no rows, so for every role that sees aggregate pages): open stages awaiting a
+    response past due (the measure of docs/marts.md) and those due by ``week_end``."""
+    p = _Params()
+    where = filters.sql(p, stage="stage_key", challenge="challenge_id")
+    sql = f"""
+        select count(*) filter (where is_awaiting_response_past_due) as overdue,
+               count(*) filter (where not is_awaiting_response_past_due
+                                and response_due_on <= {p.bind(week_end)}::date) as due_this_week
+        from fct_stage_episodes
+        where is_open and responded_on is null and response_due_on is not null and {where}
+    """  # noqa: S608
+    return _query(build, sql, p).row(0, named=True)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
 def open_responses(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFrame:
     """Open stages waiting for a response (due dates and overdue as at the build), one row each."""
     p = _Params()

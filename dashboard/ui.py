@@ -455,6 +455,41 @@ def highlight(df: pl.DataFrame, mask: Sequence[bool], *, hidden: Sequence[str] =
     return pdf.style.apply(row_style, axis=1)
 
 
+ROLE_WORDS = {"analyst": "analyst", "admin": "administrator"}
+
+
+def count_words(n: int, scope: Scope) -> str:
+    """A count as the user's role may see it on screen: 1 to threshold-1 suppressed (docs/access.md)."""
+    from warehouse.access import suppress_threshold, suppression_marker
+
+    threshold = suppress_threshold()
+    if scope.suppress_on_screen and 0 < n < threshold:
+        return suppression_marker(threshold)
+    return f"{n:,}"
+
+
+def role_shows_no_cases(scope: Scope, what: str) -> bool:
+    """For a role that sees counts, not case rows (analyst, administrator): say so plainly, in place
+    of a list that would otherwise read as "none". True when the user's role shows no cases."""
+    if scope.child_rows:
+        return False
+    from warehouse.access import suppress_threshold, suppression_marker
+
+    role = ROLE_WORDS.get(scope.role, scope.role.replace("_", " "))
+    threshold = suppress_threshold()
+    small = (
+        f"; counts from 1 to {threshold - 1} show as {suppression_marker(threshold)}"
+        if scope.suppress_on_screen and threshold > 1
+        else ""
+    )
+    st.info(
+        f"Your role ({role}) shows counts, not cases: {what} are not listed for it. The counts "
+        f"are for every case in the filters{small}.",
+        icon=":material/visibility_off:",
+    )
+    return True
+
+
 def selected_rows(event) -> list[int]:
     try:
         return list(event.selection.rows)

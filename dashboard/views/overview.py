@@ -120,50 +120,51 @@ figures |= {
     f"stage:{k}": ("Informal" if k == "informal" else stage_names[k]["stage_label"]) for k in stage_keys
 }
 figures["responses"] = f"Responses due in {as_at:%B}"
-with st.expander("**Show the cases behind these figures**", expanded=False, icon=":material/list:"):
-    choice = st.segmented_control(
-        "Cases",
-        list(figures),
-        format_func=figures.get,
-        default="overdue",
-        key="overview_figure",
-        label_visibility="collapsed",
-    )
-    choice = choice or "overdue"
-    if choice == "responses":
-        cases = data.responses_due_cases(build, scope, f, data.month_start(as_at), as_at)
-        picked = ui.case_list(
-            cases,
-            f"responses due {as_at:%B %Y}",
-            key="overview_cases_responses",
-            columns={
-                "case_ref": "Case ref",
-                "stage_name": "Stage",
-                "team_name": "Team",
-                "legal_status": "Legal status",
-                "responsible_name": "Must respond",
-                "entered_on": "Sent",
-                "response_due_on": "Response due",
-                "responded_on": "Responded",
-                "in_time": "In time",
-                "challenge_id": "challenge_id",
-            },
-            empty_message=f"No stage responses were due from 1 {as_at:%B} to {ui.long_date(as_at)}.",
+if not ui.role_shows_no_cases(scope, "the cases behind these figures"):
+    with st.expander("**Show the cases behind these figures**", expanded=False, icon=":material/list:"):
+        choice = st.segmented_control(
+            "Cases",
+            list(figures),
+            format_func=figures.get,
+            default="overdue",
+            key="overview_figure",
+            label_visibility="collapsed",
         )
-    else:
-        figure, stage_key = (
-            ("open", choice.split(":", 1)[1]) if choice.startswith("stage:") else (choice, None)
-        )
-        cases = data.snapshot_cases(build, scope, f, as_at, figure, stage_key)
-        picked = ui.case_list(
-            cases,
-            f"{figures[choice]} as at {as_at}",
-            key=f"overview_cases_{choice}",
-            empty_message=f"No cases: {figures[choice].lower()} is 0 as at {ui.long_date(as_at)}.",
-        )
-    if picked:
-        ui.case_timeline(build, picked, key="overview_timeline")
-        ui.timeline_link(picked)
+        choice = choice or "overdue"
+        if choice == "responses":
+            cases = data.responses_due_cases(build, scope, f, data.month_start(as_at), as_at)
+            picked = ui.case_list(
+                cases,
+                f"responses due {as_at:%B %Y}",
+                key="overview_cases_responses",
+                columns={
+                    "case_ref": "Case ref",
+                    "stage_name": "Stage",
+                    "team_name": "Team",
+                    "legal_status": "Legal status",
+                    "responsible_name": "Must respond",
+                    "entered_on": "Sent",
+                    "response_due_on": "Response due",
+                    "responded_on": "Responded",
+                    "in_time": "In time",
+                    "challenge_id": "challenge_id",
+                },
+                empty_message=f"No stage responses were due from 1 {as_at:%B} to {ui.long_date(as_at)}.",
+            )
+        else:
+            figure, stage_key = (
+                ("open", choice.split(":", 1)[1]) if choice.startswith("stage:") else (choice, None)
+            )
+            cases = data.snapshot_cases(build, scope, f, as_at, figure, stage_key)
+            picked = ui.case_list(
+                cases,
+                f"{figures[choice]} as at {as_at}",
+                key=f"overview_cases_{choice}",
+                empty_message=f"No cases: {figures[choice].lower()} is 0 as at {ui.long_date(as_at)}.",
+            )
+        if picked:
+            ui.case_timeline(build, picked, key="overview_timeline")
+            ui.timeline_link(picked)
 
 # Trends over the chosen period.
 st.subheader(f"Escalations by stage, {ui.period_words(f)}")
