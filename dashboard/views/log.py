@@ -326,6 +326,36 @@ if mode == NEW:
         "Child (case-system person id)", key="log_child", placeholder="e.g. C100002"
     ).strip()
     child_slot = st.empty()
+    # The team the challenge will count under (docs/marts.md, team roll-up): the child's allocation,
+    # else its latest known team, shown before saving; the IRO may choose another.
+    team_options = data.teams(build)
+    team_names = dict(zip(team_options["team_id"], team_options["team_name"], strict=True))
+    typed_child = data.child(build, child_id) if child_id else None
+    offered_team = typed_child["team_id"] if typed_child else None
+    if typed_child is not None and st.session_state.get("_log_team_for") != typed_child["child_id"]:
+        st.session_state["_log_team_for"] = typed_child["child_id"]
+        st.session_state["log_team"] = offered_team
+    team_help = (
+        "The team of the child's allocated social worker."
+        if typed_child and typed_child["team_source"] == "allocation"
+        else "The child has no allocated worker today: the team of its latest earlier challenge or "
+        "social worker spell."
+        if typed_child and typed_child["team_source"] == "latest_known"
+        else "No team is known for this child: choose the team the challenge belongs to, or it will "
+        "count under 'Team not recorded' and be listed for the data-quality check."
+    )
+    team_id = st.selectbox(
+        "Team it counts under",
+        [None, *team_names],
+        format_func=lambda t: "Team not recorded" if t is None else team_names[t],
+        key="log_team",
+        help=team_help + " Choose another team if this one is wrong.",
+    )
+    if typed_child is not None:
+        st.caption(
+            f"Counts under **{team_names.get(team_id, 'Team not recorded')}**"
+            + (" (as found for this child)." if team_id == offered_team else " (your choice).")
+        )
     context = st.selectbox("Context", list(CONTEXTS), format_func=CONTEXTS.get, key="log_context")
     themes = data.themes(build)
     theme_labels = dict(zip(themes["theme_code"], themes["theme_label"], strict=True))
@@ -365,6 +395,7 @@ if mode == NEW:
                 "themes": list(picked_themes),
                 "concern": concern,
                 "raised_with_worker_id": raised_with.strip() or None,
+                "team_id": team_id,
             }
     field_error(stage_slot, errors.get("stage"))
     field_error(child_slot, errors.get("child"))

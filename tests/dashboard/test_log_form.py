@@ -202,6 +202,36 @@ def test_new_positive_challenge_is_saved_as_typed_in_the_signed_in_iros_name(w):
     assert not any("<script>" in m.value for m in at.markdown)
 
 
+def test_the_form_shows_the_team_it_will_use_and_the_iro_may_choose_another(w):
+    """Issue 15: a child with no allocated worker (demo C100302) gets its latest known team, shown
+    before saving and saved on the event (so the ASM of that team sees the challenge); another
+    team may be chosen."""
+    child = query(
+        w.live,
+        "select c.child_id, c.team_id, t.team_name from dim_children c join dim_teams t using (team_id) "
+        "where c.team_source = 'latest_known' order by c.child_id = 'C100302' desc, c.child_id limit 1",
+    ).row(0, named=True)
+    at = open_form(w)
+    new_challenge(at, child["child_id"]).run()
+    assert at.selectbox("log_team").value == child["team_id"]
+    assert any(child["team_name"] in c.value and "as found" in c.value for c in at.caption)
+    save(at)
+    [ev] = saved(w)
+    assert ev["team_id"] == child["team_id"]
+
+    other = query(
+        w.live,
+        "select team_id from dim_teams where team_id <> $t and team_kind = 'social_work' limit 1",
+        {"t": child["team_id"]},
+    ).item()
+    at = open_form(w)
+    new_challenge(at, child["child_id"]).run()
+    at.selectbox("log_team").set_value(other).run()
+    assert any("your choice" in c.value for c in at.caption)
+    save(at)
+    assert [e["team_id"] for e in saved(w)][-1] == other
+
+
 def test_new_formal_escalation_at_any_stage(w):
     at = new_challenge(open_form(w), a_child(w, "cp"), formal_stage=3)
     save(at)
