@@ -17,6 +17,11 @@ EXTRACTS ?= $(IROQA_HOME)/demo_extracts
 PORT    ?= 8501
 AS_AT   ?=
 AS_AT_FLAG := $(if $(AS_AT),--as-at $(AS_AT),)
+# PROTOCOL=rotherham: build, serve and rebuild under that protocol (IROQA_PROTOCOL, docs/protocols.md)
+PROTOCOL ?=
+ifneq ($(PROTOCOL),)
+export IROQA_PROTOCOL := $(PROTOCOL)
+endif
 # lint compiles the models without a warehouse: a stand-in for the pseudonym key (macros/case_ref.sql)
 LINT_PSEUDONYM_KEY := 0000000000000000000000000000000000000000000000000000000000000000
 
@@ -43,7 +48,7 @@ data: install ## generate and ingest the demo data if the warehouse has none yet
 ingest: install ## load extracts (EXTRACTS=path, default the demo extracts)
 	$(BIN)/iroqa ingest $(EXTRACTS)
 
-build: install ## dbt build into a new warehouse build and make it live (AS_AT=YYYY-MM-DD)
+build: install ## dbt build into a new warehouse build and make it live (AS_AT=YYYY-MM-DD, PROTOCOL=rotherham)
 	$(BIN)/iroqa build $(AS_AT_FLAG)
 
 serve: install ## serve the dashboard on http://localhost:8501
@@ -53,7 +58,7 @@ demo-users: install ## demo only: the demo admin and one account per role; passw
 	$(BIN)/iroqa users demo-admin
 	$(BIN)/iroqa users demo-accounts
 
-run: data build demo-users serve ## everything: install, demo data, ingest, build, demo sign-ins, serve on http://localhost:8501
+run: data build demo-users serve ## everything: install, demo data, ingest, build, demo sign-ins, serve on http://localhost:8501 (PROTOCOL=rotherham)
 
 browser-deps: ## install Debian's chromium for the browser tests where it is missing (root only)
 	@if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then \

@@ -553,6 +553,18 @@ def stage_entries_cases(
 # --------------------------------------------------------------------------------------------
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def meeting_stage_numbers(build: LiveBuild) -> tuple[int, ...]:
+    """The stages that go to the challenge meeting under the protocol in force (3 and 4;
+    Rotherham also 5, contact with CAFCASS), from dim_protocol_stages."""
+    df = _query(
+        build,
+        "select stage_number from dim_protocol_stages "
+        "where goes_to_challenge_meeting and stage_number is not null order by stage_number",
+    )
+    return tuple(int(n) for n in df["stage_number"].to_list())
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def meeting_cases(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFrame:
     """Open stage 3 and 4 challenges, most urgent first."""
@@ -564,7 +576,8 @@ def meeting_cases(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFr
     sql = f"""
         select m.urgency_rank, m.challenge_id, m.case_ref, m.legal_status, m.team_name, m.service_name,
                m.iro_name, m.current_stage, m.current_stage_name, m.stage_entered_on, m.raised_on,
-               m.days_open, m.working_days_open, m.responsible_name, m.responder_role, m.response_due_on,
+               m.days_open, m.working_days_open, m.responsible_name, m.responder_role, m.responsible_role,
+               m.response_due_on,
                m.responded_on, m.is_awaiting_response_past_due, m.is_responded_late,
                m.working_days_overdue, m.cap_due_on, m.is_cap_breached,
                m.is_cafcass_referred, m.themes_label
@@ -823,11 +836,14 @@ def protocol_stage_numbers(build: LiveBuild) -> tuple[int, ...]:
 
 @st.cache_data(max_entries=4096, show_spinner=False)
 def child(build: LiveBuild, child_id: str) -> dict | None:
-    """The child with this case-system id (trimmed, as typed otherwise), or None if unknown."""
+    """The child with this case-system id (trimmed, as typed otherwise), or None if unknown; with
+    the team a new challenge would count under (dim_children.team_id: the allocation, else the
+    child's latest known team; empty when none is known) and where it came from."""
     p = _Params()
     sql = f"""
-        select child_id, case_ref, legal_status from dim_children
-        where child_id = {p.bind(child_id.strip())}
+        select c.child_id, c.case_ref, c.legal_status, c.team_id, t.team_name, c.team_source
+        from dim_children c left join dim_teams t using (team_id)
+        where c.child_id = {p.bind(child_id.strip())}
     """  # noqa: S608 - bound values
     df = _query(build, sql, p)
     return df.row(0, named=True) if not df.is_empty() else None

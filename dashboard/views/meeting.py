@@ -16,12 +16,12 @@ ui.header("Challenge meeting", build)
 f = ui.filters()
 as_at = data.as_at(build)
 cases = data.meeting_cases(build, scope, f)
+meeting_stages = data.meeting_stage_numbers(build)  # the protocol's: 3 and 4, Rotherham also 5
 
 if cases.is_empty():
     ui.empty(
-        f"No stage 3 or 4 cases are open {ui.scope(build, f) or ''} as at {ui.long_date(as_at)}.".replace(
-            "  ", " "
-        )
+        f"No {pack.stages_words(meeting_stages, joiner='or')} cases are open {ui.scope(build, f) or ''} "
+        f"as at {ui.long_date(as_at)}.".replace("  ", " ")
     )
     st.stop()
 
@@ -29,7 +29,7 @@ n_overdue = int(cases["is_awaiting_response_past_due"].sum())
 n_cap = int(cases["is_cap_breached"].sum())
 n_cafcass = int(cases["is_cafcass_referred"].sum())
 cols = st.columns(4)
-cols[0].metric("Open at stage 3 or 4", f"{cases.height:,}", border=True)
+cols[0].metric(f"Open at {pack.stages_words(meeting_stages, joiner='or')}", f"{cases.height:,}", border=True)
 cols[1].metric(
     "Responses overdue",
     f"{n_overdue:,}",
@@ -41,10 +41,10 @@ cols[3].metric("Referred to CAFCASS", f"{n_cafcass:,}", border=True)
 
 shown = cases.with_columns(
     stage=pl.format("Stage {}: {}", pl.col("current_stage"), pl.col("current_stage_name")),
-    responder=pl.col("responsible_name").fill_null("Not recorded")
-    + pl.when(pl.col("responder_role").is_not_null())
-    .then(pl.lit(" (") + pl.col("responder_role").str.replace_all("_", " ") + pl.lit(")"))
-    .otherwise(pl.lit("")),
+    responder=pl.struct("responsible_name", "responsible_role", "response_due_on").map_elements(
+        lambda r: pack.responder_words(r["responsible_name"], r["responsible_role"], r["response_due_on"]),
+        return_dtype=pl.String,
+    ),
     overdue_words=pl.when(pl.col("is_awaiting_response_past_due"))
     .then(pl.format("OVERDUE {} working days", pl.col("working_days_overdue")))
     .when(pl.col("is_responded_late"))
@@ -73,7 +73,7 @@ table = ui.present(
     },
 )
 
-st.subheader("Open stage 3 and 4 cases, most urgent first")
+st.subheader(f"Open {pack.stages_words(meeting_stages)} cases, most urgent first")
 st.caption(
     "Rows in red are awaiting a response past its due date. A response that came after its due date"
     " shows as responded late. Select a row for the case's timeline."
@@ -98,6 +98,7 @@ if scope.may_export(EXPORT_CHILD_LEVEL):
         built_at=build.built_at,
         protocol=data.build_info(build).get("protocol_name") or build.protocol,
         scope=ui.scope(build, f),
+        stages=meeting_stages,
     )
     st.download_button(
         "Download the meeting pack (HTML, prints to A4)",

@@ -264,6 +264,28 @@ clocked as (
 
 ),
 
+responsible_roles as (
+
+    -- the responsible worker's own role (not the stage's responder role): the spell covering the
+    -- day the stage was entered, else the worker's latest spell starting by then, else any latest
+    select
+        clocked.challenge_id,
+        clocked.stage_key,
+        worker_spells.role
+    from clocked
+    inner join worker_spells
+        on clocked.responsible_worker_id = worker_spells.worker_id
+    qualify row_number() over (
+        partition by clocked.challenge_id, clocked.stage_key
+        order by
+            clocked.entered_on between worker_spells.valid_from and worker_spells.valid_until desc,
+            clocked.entered_on >= worker_spells.valid_from desc,
+            worker_spells.valid_from desc,
+            worker_spells.role asc
+    ) = 1
+
+),
+
 final as (
 
     select
@@ -321,10 +343,15 @@ final as (
         clocked.is_assigned_worker_known,
         clocked.responsible_worker_id,
         worker_names.worker_name as responsible_name,
+        responsible_roles.role as responsible_role,
         clocked.responsible_source
     from clocked
     left join worker_names
         on clocked.responsible_worker_id = worker_names.worker_id
+    left join responsible_roles
+        on
+            clocked.challenge_id = responsible_roles.challenge_id
+            and clocked.stage_key = responsible_roles.stage_key
 
 )
 

@@ -52,6 +52,7 @@ final as (
         episodes.is_responded_late,
         episodes.responsible_worker_id,
         episodes.responsible_name,
+        episodes.responsible_role,
         challenges.team_id,
         coalesce(challenges.team_name, 'Team not recorded') as team_name,
         coalesce(challenges.service_name, 'Service not recorded') as service_name,

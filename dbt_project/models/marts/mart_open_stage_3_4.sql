@@ -45,6 +45,7 @@ listed as (
         current_episodes.responsible_worker_id,
         current_episodes.responsible_name,
         current_episodes.responder_role,
+        current_episodes.responsible_role,
         current_episodes.response_due_on,
         current_episodes.responded_on,
         current_episodes.is_awaiting_response_past_due,
