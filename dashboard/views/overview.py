@@ -96,12 +96,13 @@ metric(
     help="Open challenges about looked-after children that have been referred to CAFCASS.",
 )
 share_now, share_before = month_so_far["share"], last_month["share"]
+part_month = as_at != data.month_end(as_at)  # a part month is never compared as if whole
+points = None if share_now is None or share_before is None else round((share_now - share_before) * 100)
 cols[3].metric(
-    f"In time, {as_at:%b} so far",
+    f"In time, 1-{as_at.day} {as_at:%b} (part month)" if part_month else f"In time, {as_at:%B}",
     "no responses due" if share_now is None else f"{share_now:.0%}",
-    delta=None
-    if share_now is None or share_before is None
-    else f"{(share_now - share_before) * 100:+.0f} points",
+    delta=None if part_month or points is None else f"{points:+d} points",
+    delta_color="off" if points == 0 else "normal",
     help=f"Of {ui.plural(month_so_far['due'], 'stage response')} due from 1 {as_at:%B} to {ui.short_date(as_at)}, "
     f"{month_so_far['in_time']:,} came on or before the due date. {prev:%B}: "
     f"{last_month['in_time']:,} of {last_month['due']:,}.",

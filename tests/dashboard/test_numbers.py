@@ -111,7 +111,7 @@ def test_responded_in_time_matches_the_team_measures_mart(demo):
         assert (mine["due"], mine["in_time"]) == (mart["due"], mart["in_time"]), start
     at = open_page("overview")
     share = data.responses_in_time(build, data.Filters(), date(2026, 10, 1), AS_AT)["share"]
-    assert metrics(at)["In time, Oct so far"][0] == f"{share:.0%}"
+    assert metrics(at)["In time, 1-30 Oct (part month)"][0] == f"{share:.0%}"
 
 
 def test_monthly_report_matches_the_mart(demo):
@@ -222,8 +222,11 @@ def test_themes_table_matches_the_mart(demo):
         group by all
     """,
     )
+    # Oct 2026 runs past the as-at date (30 Oct): its column is marked part
+    assert "Oct 2026 (1-30 Oct, part)" in table.columns and "Sep 2026" in table.columns
     for theme, period, n in mart.iter_rows():
-        assert table.filter(pl.col("Theme") == theme)[period].item() == n
+        column = next(c for c in table.columns if c == period or c.startswith(period + " ("))
+        assert table.filter(pl.col("Theme") == theme)[column].item() == n
     totals = mart.group_by("theme_label").agg(pl.col("n").sum())
     for theme, n in totals.iter_rows():
         assert table.filter(pl.col("Theme") == theme)["Total"].item() == n
@@ -236,7 +239,46 @@ def test_themes_by_quarter_use_april_to_march_years(demo):
     )
     assert_ok(at)
     columns = [c for c in at.dataframe[0].value.columns if c != "theme_code"]
-    assert columns[:5] == ["Theme", "2025-26 Q4", "2026-27 Q1", "2026-27 Q2", "2026-27 Q3"]
+    assert columns[:5] == ["Theme", "2025-26 Q4", "2026-27 Q1", "2026-27 Q2", "2026-27 Q3 (Oct, part)"]
+
+
+def test_quarters_count_only_the_months_inside_the_period(demo):
+    """Issue 15: period Mar-Oct 2026: "2025-26 Q4" holds March only (marked part) and equals the
+    mart's March; a whole quarter inside the period equals the mart's quarter."""
+    from dashboard import data
+
+    f = data.Filters(month_from=date(2026, 3, 1), month_to=date(2026, 10, 1))
+    q = data.theme_counts(demo.live, f, "quarter")
+    q4 = q.filter(pl.col("period_start") == date(2026, 1, 1))
+    assert set(q4["period_label"]) == {"2025-26 Q4 (Mar, part)"} and q4["is_part"].all()
+    march = query(
+        demo.live,
+        "select theme_code, stage_group, sum(challenges)::bigint as n from mart_theme_counts "
+        "where period_type = 'month' and period_start = '2026-03-01' group by all",
+    )
+    mine = q4.select("theme_code", "stage_group", pl.col("challenges").alias("n"))
+    assert mine.sort(["theme_code", "stage_group"]).equals(march.sort(["theme_code", "stage_group"]))
+    assert march["n"].sum() > 0
+    whole = query(
+        demo.live,
+        "select theme_code, stage_group, sum(challenges)::bigint as n from mart_theme_counts "
+        "where period_type = 'quarter' and period_start = '2026-04-01' group by all",
+    )
+    q1 = q.filter(pl.col("period_start") == date(2026, 4, 1))
+    assert not q1["is_part"].any()
+    got = q1.select("theme_code", "stage_group", pl.col("challenges").alias("n"))
+    assert got.sort(["theme_code", "stage_group"]).equals(whole.sort(["theme_code", "stage_group"]))
+
+
+def test_part_periods_are_marked():
+    from dashboard import data
+
+    df = pl.DataFrame(
+        {"period_start": [date(2026, 11, 1), date(2026, 12, 1)], "period_label": ["Nov 2026", "Dec 2026"]}
+    )
+    out = data.mark_part_periods(df, data.Filters(), "month", date(2026, 12, 3))
+    assert out["period_label"].to_list() == ["Nov 2026", "Dec 2026 (1-3 Dec, part)"]
+    assert out["is_part"].to_list() == [False, True]
 
 
 def test_team_measures_match_the_mart(demo):
