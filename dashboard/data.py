@@ -896,6 +896,28 @@ def open_responses(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataF
 CLOSING_ACTIONS = ("resolved", "withdrawn")
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def response_due(build: LiveBuild, stage_number: int, started_on: date) -> tuple[str, date | None]:
+    """The stage's name and the date a response is due for a step of it started on ``started_on``
+    (docs/working-days.md rules 1-2, the same join as the dbt macro add_working_days); no date for
+    a step with no deadline. For the log form's confirmation after a save."""
+    p = _Params()
+    sql = f"""
+        select s.stage_name, (
+            select due.date_day from dim_calendar st join dim_calendar due
+              on due.working_day_number = st.day_zero_working_day_number + s.response_working_days
+             and due.is_working_day
+            where st.date_day = {p.bind(started_on)}::date
+        ) as due_on
+        from dim_protocol_stages s
+        where coalesce(s.stage_number, -1) = {p.bind(stage_number)} and s.stage_key <> 'cafcass'
+    """  # noqa: S608 - bound values
+    df = _query(build, sql, p)
+    if df.is_empty():
+        return (f"Stage {stage_number}", None)
+    return (str(df["stage_name"][0]), df["due_on"][0])
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def protocol_stage_numbers(build: LiveBuild) -> tuple[int, ...]:
     """The formal stages of the protocol in force (1..N), from dim_protocol_stages."""

@@ -114,7 +114,12 @@ def test_log_a_challenge_and_see_it_on_the_meeting_page_without_a_reload(chromiu
         saved_at = time.monotonic()
         page.get_by_role("button", name="Save").click()
         try:
-            page.get_by_text(re.compile(r"^Saved \(event [0-9a-f-]{36}\)")).wait_for(timeout=30_000)
+            # the confirmation at the button: case reference, stage, due date; no internal id
+            page.get_by_text(
+                re.compile(r"^Challenge logged: case C-[0-9A-F]+, stage 3 .*response due ")
+            ).wait_for(timeout=30_000)
+            assert page.get_by_role("link", name="Open the case").count() == 1
+            assert page.get_by_role("textbox", name="Child (case-system person id)").input_value() == ""
         except Exception:
             page.screenshot(path=str(w.home / "log_form_failure.png"), full_page=True)
             raise

@@ -190,13 +190,20 @@ def test_new_positive_challenge_is_saved_as_typed_in_the_signed_in_iros_name(w):
     new_challenge(at, a_child(w), concern=concern)
     save(at)
     assert not errors(at)
-    assert any("Saved" in s.value for s in at.success), [s.value for s in at.success]
+    assert any("Challenge logged" in s.value for s in at.success), [s.value for s in at.success]
     [ev] = saved(w)
     assert ev["action"] == "raised" and ev["route"] == "informal" and ev["entry_stage"] == 0
     assert ev["concern"] == concern  # stored exactly as typed
     assert ev["recorded_by"] == iro(w) and ev["raised_by_worker_id"] == w.worker
     assert ev["themes"] == ["care_plan_quality"] and ev["context"] == "lac_review"
-    assert ev["event_id"] in at.success[0].value
+    # the confirmation at the button: the case reference, the stage, the due date and a link; no
+    # internal id; and a cleared form for the next challenge
+    ref = query(w.live, "select case_ref from dim_children where child_id = $c", {"c": ev["child_id"]}).item()
+    message = at.success[0].value.replace("\\", "")  # as shown: markdown escapes removed
+    assert message.startswith(f"Challenge logged: case {ref}, Positive Challenge, response due "), message
+    assert ev["event_id"] not in message
+    assert at.text_input("log_child").value == "" and at.text_area("log_concern").value == ""
+    assert at.multiselect("log_themes").value == []
     assert w.build_requests == [1]
     # nothing on the page renders the text as HTML
     assert not any("<script>" in m.value for m in at.markdown)
