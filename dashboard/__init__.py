@@ -1,1 +1,1 @@
-"""The Streamlit dashboard: pages read marts through dashboard/data.py only."""
+"""The Streamlit dashboard: pages read marts through the dashboard.data package only."""

@@ -1,8 +1,8 @@
 """IRO QA dashboard: ``streamlit run dashboard/app.py`` (or ``iroqa serve``).
 
 Nobody sees anything before signing in (``auth.require_user``). The signed-in user's scope
-(``warehouse.access.Scope``, docs/access.md) decides which pages are in the navigation, which teams
-the sidebar offers, and, in dashboard/data.py, which rows every query can return.
+(``accounts.access.Scope``, docs/access.md) decides which pages are in the navigation, which teams
+the sidebar offers, and, in the dashboard.data package, which rows every query can return.
 
 The sidebar filters are rendered here, before the page runs, so every page shares them and they
 stay in the URL across pages. Pages live in ``dashboard/views/`` (not ``pages/``: a folder called
@@ -15,9 +15,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import auth, data, ui
-from warehouse import live as live_builds
-from warehouse.access import (
+from accounts.access import (
     PAGE_AGGREGATE,
     PAGE_AUDIT,
     PAGE_CASE_TIMELINE,
@@ -26,6 +24,8 @@ from warehouse.access import (
     PAGE_USERS,
     scope_for,
 )
+from dashboard import auth, data, ui
+from warehouse import live as live_builds
 
 st.set_page_config(page_title="IRO QA", page_icon=":material/fact_check:", layout="wide")
 

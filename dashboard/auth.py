@@ -1,5 +1,5 @@
 """Sign-in for the dashboard. Call :func:`require_user` at the top of ``app.py``; it returns the
-signed-in :class:`~warehouse.users.User` or renders the sign-in screen and stops the run.
+signed-in :class:`~accounts.users.User` or renders the sign-in screen and stops the run.
 
 ``IROQA_AUTH_MODE`` chooses how people sign in (docs/access.md has the configuration):
 
@@ -33,11 +33,11 @@ from datetime import datetime
 
 import streamlit as st
 
-from warehouse import audit, users
-from warehouse.access import ROLE_POLICY, ROLES, AccessDenied, Scope, scope_for
+from accounts import audit, users
+from accounts.access import ROLE_POLICY, ROLES, AccessDenied, Scope, scope_for
+from accounts.users import LoginThrottle, User
 from warehouse.settings import Paths
 from warehouse.settings import paths as default_paths
-from warehouse.users import LoginThrottle, User
 
 #: The clock every timeout and throttle reads; tests replace it.
 clock: Callable[[], float] = time.time
@@ -578,7 +578,7 @@ def current_session_tag() -> str:
 
 
 def record(user: User, action: str, detail: dict | None = None, *, p: Paths | None = None) -> None:
-    """``warehouse.audit.record`` with this browser session's tag. Raises ``AuditError`` when the
+    """``accounts.audit.record`` with this browser session's tag. Raises ``AuditError`` when the
     record cannot be written: let it stop the action (exports, writes)."""
     audit.record(user, action, detail or {}, p=p, session=current_session_tag())
 

@@ -1,6 +1,6 @@
 """Shared page furniture: the sidebar filters (bound to the URL), the page header with the as-at
 date and build time, empty states, tables with their CSV and Excel downloads, charts, and the links
-from a case to its timeline. No SQL here: everything comes from dashboard/data.py."""
+from a case to its timeline. No SQL here: everything comes from the dashboard.data package."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
+from accounts import audit
+from accounts.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope, scope_for, suppress_small_counts
 from dashboard import charts, data, pack
 from dashboard.data import Filters
-from warehouse import audit
-from warehouse.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope, scope_for, suppress_small_counts
 from warehouse.store import LiveBuild
 
 LEGAL_STATUS_LABELS = {
@@ -460,7 +460,7 @@ ROLE_WORDS = {"analyst": "analyst", "admin": "administrator"}
 
 def count_words(n: int, scope: Scope) -> str:
     """A count as the user's role may see it on screen: 1 to threshold-1 suppressed (docs/access.md)."""
-    from warehouse.access import suppress_threshold, suppression_marker
+    from accounts.access import suppress_threshold, suppression_marker
 
     threshold = suppress_threshold()
     if scope.suppress_on_screen and 0 < n < threshold:
@@ -473,7 +473,7 @@ def role_shows_no_cases(scope: Scope, what: str) -> bool:
     of a list that would otherwise read as "none". True when the user's role shows no cases."""
     if scope.child_rows:
         return False
-    from warehouse.access import suppress_threshold, suppression_marker
+    from accounts.access import suppress_threshold, suppression_marker
 
     role = ROLE_WORDS.get(scope.role, scope.role.replace("_", " "))
     threshold = suppress_threshold()

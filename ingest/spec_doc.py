@@ -15,8 +15,8 @@ from ingest import schema
 from ingest.parse import DATE_FORMS, TIMESTAMP_FORMS
 from ingest.rules import ROW_RULES
 from ingest.themes import THEMES_SEED, theme_codes
-from warehouse.settings import REPO_ROOT
 
+REPO_ROOT = THEMES_SEED.parents[2]  # the seed is dbt_project/seeds/themes.csv
 TARGET = REPO_ROOT / "docs" / "extract-spec.md"
 EXAMPLES = Path(__file__).resolve().parent / "examples" / "canonical"
 EXAMPLE_ROWS = 3

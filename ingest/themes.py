@@ -11,9 +11,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from warehouse.settings import DBT_PROJECT_DIR
-
-THEMES_SEED = DBT_PROJECT_DIR / "seeds" / "themes.csv"
+# The repo's dbt project, found from this file (as warehouse.settings.DBT_PROJECT_DIR is): ingest sits
+# below the warehouse and imports nothing from it.
+THEMES_SEED = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "themes.csv"
 
 
 @lru_cache(maxsize=4)

@@ -33,10 +33,10 @@ def timed(name: str, fn, *args, **kwargs):
 
 
 def bench_pipeline(home: Path, scale: str, end: date) -> None:
-    from ingest.demo import generate
-    from ingest.loader import ingest_paths
+    from demo import generate
     from warehouse import settings
     from warehouse.build import build
+    from warehouse.loader import ingest_paths
 
     p = settings.Paths(home).ensure()
     counts = timed(f"demo ({scale})", generate, home / "extracts", scale=scale, seed=7, end=end)

@@ -47,9 +47,9 @@ class Warehouse:
 
 def make_warehouse(home: Path, *, scale: str, end: date, seed: int = 7) -> Warehouse:
     """demo -> ingest -> build, the way a user runs it, into ``home``."""
-    from ingest.demo import generate
-    from ingest.loader import ingest_paths
+    from demo import generate
     from warehouse.build import build
+    from warehouse.loader import ingest_paths
 
     p = settings.Paths(home).ensure()
     extracts = home / "extracts"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-IROQA = [sys.executable, "-m", "warehouse"]
+IROQA = [sys.executable, "-m", "cli"]
 
 
 def iroqa(home: Path, *args: str) -> subprocess.CompletedProcess:

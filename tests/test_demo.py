@@ -11,7 +11,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ingest import demo, schema
+import demo
+from ingest import schema
 
 END = date(2025, 11, 21)  # a Friday
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]")

@@ -76,7 +76,7 @@ def dbt_executable() -> str:
 
 
 def dbt_env(p: Paths, build_file: Path) -> dict[str, str]:
-    from warehouse.access import pseudonym_key  # the key of the marts' case_ref (macros/case_ref.sql)
+    from warehouse.pseudonyms import pseudonym_key  # the key of the marts' case_ref (macros/case_ref.sql)
 
     env = dict(os.environ)
     env.update(

@@ -99,6 +99,24 @@ class LiveBuild:
         return Path(self.path)
 
 
+def write_private(target: Path, data: bytes) -> None:
+    """Like :func:`atomic_write_bytes`, but the file is created mode 0600 from the start
+    (the users file holds password hashes; the throttle file holds hashed usernames)."""
+    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    fsync_dir(target.parent)
+
+
 def new_build_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
 

@@ -1,6 +1,6 @@
 """Audit log (administrators only): every sign-in, page view, export, write and user change, newest
 first, filtered by date, user and action; whether the hash chain verifies; CSV and Excel downloads of
-what is shown (themselves audited as an ``export``). Reads ``warehouse.audit`` (the JSON lines file);
+what is shown (themselves audited as an ``export``). Reads ``accounts.audit`` (the JSON lines file);
 nothing here can change a record. Free text (users, details) is shown in table cells only, escaped."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from datetime import UTC, datetime, time, timedelta
 import polars as pl
 import streamlit as st
 
+from accounts import audit
+from accounts.access import EXPORT_AUDIT, PAGE_AUDIT
 from dashboard import auth, ui
-from warehouse import audit
-from warehouse.access import EXPORT_AUDIT, PAGE_AUDIT
 
 scope = ui.user_scope()
 user = st.session_state.get("user")

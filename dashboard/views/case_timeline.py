@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from accounts.access import PAGE_CASE_TIMELINE
 from dashboard import auth, data, ui
-from warehouse.access import PAGE_CASE_TIMELINE
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_CASE_TIMELINE)

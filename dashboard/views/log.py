@@ -1,7 +1,7 @@
 """Log a challenge: a new Positive Challenge or Formal Escalation, an action on an existing one, or a
 correction of an entry recorded here earlier.
 
-Who may do what is the signed-in user's scope (warehouse.access.Scope, docs/access.md): an IRO logs
+Who may do what is the signed-in user's scope (accounts.access.Scope, docs/access.md): an IRO logs
 new challenges, always in their own name (``raised_by_worker_id`` is their worker id, not a choice),
 and acts only on their own; an Assistant Service Manager acts on the challenges of their teams and
 logs none. ``recorded_by`` is the signed-in user. The challenge list holds only what the user may
@@ -19,7 +19,7 @@ place (ADR 0002, "Amendments").
 
 The checks that need the warehouse (the child exists, the action is allowed in the challenge's
 status, the stage exists in the protocol, dates) are here, against the live marts plus the events
-saved since that build (dashboard/data.py). Free text is stored as typed; it is only ever shown
+saved since that build (dashboard/data/write_back.py). Free text is stored as typed; it is only ever shown
 escaped (st.text / dataframes), never with unsafe_allow_html."""
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
+from accounts import audit
+from accounts.access import PAGE_LOG_FORM, Scope
 from dashboard import auth, data, ui
-from warehouse import audit, live, settings
-from warehouse.access import PAGE_LOG_FORM, Scope
+from warehouse import live, settings
 from warehouse.events import MAX_THEMES, EventError, read_event, today_uk, validate_event, write_event
 
 CONTEXTS = {

@@ -6,8 +6,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from accounts.access import EXPORT_CHILD_LEVEL, PAGE_CHILD_LIST
 from dashboard import auth, data, pack, ui
-from warehouse.access import EXPORT_CHILD_LEVEL, PAGE_CHILD_LIST
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_CHILD_LIST)

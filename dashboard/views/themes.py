@@ -7,8 +7,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from accounts.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
 from dashboard import auth, charts, data, ui
-from warehouse.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)

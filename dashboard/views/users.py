@@ -3,7 +3,7 @@ and what ``iroqa users`` does: add (with a generated password shown once, or a t
 role, teams, worker id, name and email, disable and enable, reset a password, clear failed sign-ins.
 
 Every action re-checks, at the moment it runs, that the signed-in account (re-read from the users
-file) may manage users, then writes its ``user_admin`` audit record (``warehouse.users.record_admin``,
+file) may manage users, then writes its ``user_admin`` audit record (``accounts.users.record_admin``,
 as the command line does) before changing anything: a change that cannot be audited is not made.
 What people type is shown only in tables and widgets (escaped), never as Markdown or HTML."""
 
@@ -15,9 +15,9 @@ from collections.abc import Callable
 import polars as pl
 import streamlit as st
 
+from accounts import audit, users
+from accounts.access import PAGE_USERS, ROLE_POLICY, ROLES, scope_for
 from dashboard import auth, data, ui
-from warehouse import audit, users
-from warehouse.access import PAGE_USERS, ROLE_POLICY, ROLES, scope_for
 
 scope = ui.user_scope()
 me = st.session_state.get("user")

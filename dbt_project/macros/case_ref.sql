@@ -1,7 +1,7 @@
 {#
     The pseudonymous case reference shown on screens and in packs instead of the case-system
     person id: 'C-' and the first 12 hex digits of SHA-256(key || child_id), upper case. The same
-    value as warehouse.access.pseudonym(child_id, key) (tests/dbt/test_dbt_case_ref.py checks
+    value as warehouse.pseudonyms.pseudonym(child_id, key) (tests/dbt/test_dbt_case_ref.py checks
     every mart's case_ref against it).
 
     The key is the warehouse's secret ($IROQA_HOME/auth/pseudonym.key), given to dbt in the

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from warehouse import settings, users
+from accounts import users
+from warehouse import settings
 
 PASSWORD = "correct horse battery staple"
 

@@ -10,8 +10,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from warehouse import access
-from warehouse.access import (
+from accounts import access
+from accounts.access import (
     NO_TEAMS,
     PAGE_AGGREGATE,
     PAGE_AUDIT,
@@ -21,11 +21,11 @@ from warehouse.access import (
     PAGE_USERS,
     ROLE_POLICY,
     Scope,
-    pseudonym,
     scope_for,
     suppress_small_counts,
 )
-from warehouse.users import User
+from accounts.users import User
+from warehouse.pseudonyms import pseudonym
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -336,7 +336,7 @@ def test_child_label_can_use_a_case_ref_column():
 
 
 def test_pseudonym_key_is_created_once_private_and_stable(home):
-    from warehouse.access import _KEY_CACHE
+    from warehouse.pseudonyms import _KEY_CACHE
 
     _KEY_CACHE.clear()
     k1 = access.pseudonym_key(home)

@@ -8,9 +8,9 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from accounts import audit, users
 from dashboard import auth
 from tests.auth.conftest import PASSWORD
-from warehouse import audit, users
 
 
 def _app() -> None:
@@ -179,8 +179,8 @@ def test_oidc_mode_maps_the_identity_to_the_users_file(home, clock, monkeypatch)
 def _app_pages() -> None:
     import streamlit as st
 
+    from accounts.access import PAGE_AGGREGATE, PAGE_AUDIT, scope_for
     from dashboard import auth
-    from warehouse.access import PAGE_AGGREGATE, PAGE_AUDIT, scope_for
 
     user = auth.require_user()
     scope = scope_for(user)

@@ -11,8 +11,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from warehouse import audit, settings
-from warehouse.users import User
+from accounts import audit
+from accounts.users import User
+from warehouse import settings
 
 ASM = User("asm1", "asm", teams=("T1",))
 

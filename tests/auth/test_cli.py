@@ -1,4 +1,4 @@
-"""``iroqa users`` and ``iroqa audit`` through warehouse.cli.main."""
+"""``iroqa users`` and ``iroqa audit`` through cli.main.main."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from accounts import audit, users
+from cli.main import main
 from tests.auth.conftest import PASSWORD
-from warehouse import audit, users
-from warehouse.cli import main
 
 
 def _stdin(monkeypatch, text: str, tty: bool = False) -> None:

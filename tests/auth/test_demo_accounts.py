@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import re
 
+from accounts import users
+from accounts.access import scope_for
+from cli.main import main
 from dashboard import data
-from warehouse import users
-from warehouse.access import scope_for
-from warehouse.cli import main
 from warehouse.store import LiveBuild, set_live
 
 

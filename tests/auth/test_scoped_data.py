@@ -1,4 +1,4 @@
-"""dashboard/data.py enforces the scope itself: every function returning child-level rows, called
+"""dashboard.data enforces the scope itself: every function returning child-level rows, called
 directly (as a page, a link or a hand-edited URL ends up calling it), returns only the rows the
 user's role allows, for every role. Checked against an independent read of the demo build."""
 
@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
+from accounts.access import scope_for
+from accounts.users import User
 from dashboard import data
-from warehouse.access import scope_for
-from warehouse.users import User
 
 F = data.Filters()
 
@@ -53,7 +53,7 @@ def people(wh) -> dict:
 
 
 def child_level_calls(wh) -> dict:
-    """Every child-level function of data.py, with arguments that cover the whole demo."""
+    """Every child-level function of dashboard.data, with arguments that cover the whole demo."""
     build = wh.live
     as_at = data.as_at(build)
     first = data.first_month(build)

@@ -7,11 +7,11 @@ import time
 
 import pytest
 
+from accounts import audit, users
+from accounts.users import LoginThrottle, ThrottlePolicy
 from dashboard import auth
 from dashboard.auth import GENERIC_FAILURE, AuthConfig, ConfigError, attempt_sign_in, session_end_reason
 from tests.auth.conftest import PASSWORD
-from warehouse import audit, users
-from warehouse.users import LoginThrottle, ThrottlePolicy
 
 T0 = 1_900_000_000.0
 

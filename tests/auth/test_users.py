@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from accounts import users
 from tests.auth.conftest import PASSWORD
-from warehouse import settings, users
+from warehouse import settings
 
 
 def test_production_hasher_is_argon2id_with_rfc9106_low_memory_parameters():
-    h = PasswordHasher()  # what warehouse.users uses outside the tests
+    h = PasswordHasher()  # what accounts.users uses outside the tests
     assert users.PasswordHasher is PasswordHasher
     encoded = h.hash("x" * 12)
     assert encoded.startswith("$argon2id$")

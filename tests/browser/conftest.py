@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from accounts import users
 from tests.browser.server import browser, chromium_path, serve
-from warehouse import users
 
 #: The account the dashboard browser tests sign in with (through the real form).
 BROWSER_USER = "browser-leader"

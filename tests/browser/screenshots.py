@@ -61,7 +61,7 @@ def add_accounts(home: Path, case_id: str) -> None:
     """The three screenshot accounts, in the (private) warehouse ``home``."""
     import duckdb
 
-    from warehouse import users
+    from accounts import users
     from warehouse.settings import Paths
     from warehouse.store import read_live
 

@@ -13,12 +13,12 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from accounts import audit, users
 from tests.browser.server import serve, sign_in, wait_for_app
 from tests.conftest import Warehouse, clone_warehouse
 from tests.dashboard.conftest import query
-from warehouse import audit, users
-from warehouse.access import pseudonym, pseudonym_key
 from warehouse.events import read_events
+from warehouse.pseudonyms import pseudonym, pseudonym_key
 from warehouse.store import read_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

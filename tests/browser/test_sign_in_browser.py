@@ -7,8 +7,8 @@ import io
 import polars as pl
 import pytest
 
+from accounts import users
 from tests.browser.server import sign_in, wait_for_app
-from warehouse import users
 
 pytestmark = pytest.mark.browser
 

@@ -15,8 +15,9 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from warehouse import settings, users
-from warehouse.access import scope_for
+from accounts import users
+from accounts.access import scope_for
+from warehouse import settings
 from warehouse.store import LiveBuild, set_live
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -56,7 +57,7 @@ TEST_PASSWORD = "a long test password for the dashboard"
 #: a worker id no demo IRO has, so the form renders with no challenges of their own.
 TEST_IRO = "test-iro"
 TEST_IRO_WORKER = "W-TEST-IRO"
-#: The scope of a leadership user: every row (for calling dashboard/data.py directly).
+#: The scope of a leadership user: every row (for calling dashboard.data directly).
 ALL = scope_for(users.User(username=TEST_USER, role="leadership"))
 
 

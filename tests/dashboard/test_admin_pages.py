@@ -19,9 +19,10 @@ import pytest
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
+from accounts import audit, users
+from accounts.access import ROLES, scope_for
 from tests.dashboard.conftest import ADMIN_PAGES, APP, TEST_ADMIN, assert_ok, open_page, signed_in, texts
-from warehouse import audit, settings, users
-from warehouse.access import ROLES, scope_for
+from warehouse import settings
 
 PW = "a long enough password for tests"
 VIEWS = str(Path(APP).parent / "views") + "/"
@@ -106,7 +107,7 @@ def test_a_page_run_without_the_admin_role_is_refused_and_audited(home, script):
 def test_a_forged_admin_scope_cannot_change_anything(home):
     """Session state claiming admin (scope and user) for an account that is not: the page may render
     from the forged scope, but every action re-reads the account and refuses."""
-    from warehouse.users import User
+    from accounts.users import User
 
     at = AppTest.from_file(VIEWS + "users.py", default_timeout=60)
     fake = User("jsmith", "admin")

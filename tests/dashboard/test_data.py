@@ -10,13 +10,14 @@ import pytest
 from dashboard import data
 from tests.dashboard.conftest import ALL
 
-DASHBOARD = Path(data.__file__).resolve().parent
+DATA = Path(data.__file__).resolve().parent  # the dashboard.data package
+DASHBOARD = DATA.parent
 SQL = re.compile(r"\b(select|insert|update|delete|create)\b[\s\S]{0,200}?\b(from|into|table|set)\b", re.I)
 
 
 def test_no_sql_outside_the_data_module():
     for f in sorted(DASHBOARD.rglob("*.py")):
-        if f.name in ("data.py", "auth.py"):
+        if f.parent == DATA or f.name == "auth.py":
             continue
         text = f.read_text()
         for m in SQL.finditer(text):

@@ -21,9 +21,10 @@ import pytest
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
+from accounts import audit, users
 from dashboard import data
 from tests.dashboard.conftest import APP, assert_ok, ensure_user, open_page, query, signed_in, texts
-from warehouse import audit, live, users
+from warehouse import live
 from warehouse.events import read_events, today_uk, write_event
 
 NEW, EXISTING, AMEND = "A new challenge", "An action on an existing challenge", "Correct an earlier entry"

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from accounts import audit
 from dashboard import auth
 from tests.dashboard.conftest import ADMIN_PAGES, APP, PAGES, assert_ok, ensure_user, open_page, query, texts
-from warehouse import audit, settings
+from warehouse import settings
 
 ALL_PAGES = set(PAGES)
 AGGREGATE_PAGES = {"overview", "monthly", "themes", "teams"}
@@ -115,8 +116,8 @@ def test_a_direct_page_link_is_refused_and_audited(demo, cast):
     def app():
         import streamlit as st
 
+        from accounts.access import PAGE_CHILD_LIST, scope_for
         from dashboard import auth
-        from warehouse.access import PAGE_CHILD_LIST, scope_for
 
         user = auth.require_user()
         auth.require_page(user, scope_for(user), PAGE_CHILD_LIST)
@@ -202,8 +203,8 @@ def test_editing_case_in_the_url_does_not_open_another_case(demo, cast, role):
 def test_session_state_cannot_widen_the_scope(demo, cast):
     """The scope is recomputed from the signed-in account on every run: a scope (or user) put into
     session state is overwritten before any page reads it."""
-    from warehouse.access import scope_for
-    from warehouse.users import User
+    from accounts.access import scope_for
+    from accounts.users import User
 
     theirs = _someone_elses_case(demo, cast)
     case_ref = query(
@@ -290,8 +291,8 @@ def test_hostile_sign_in_fields_fail_safely(demo, cast, value):
 
 @pytest.mark.parametrize("role", ["analyst", "admin"])
 def test_aggregate_roles_are_told_their_role_shows_no_cases_with_the_counts(demo, cast, role):
+    from accounts.access import suppress_threshold, suppression_marker
     from dashboard import data
-    from warehouse.access import suppress_threshold, suppression_marker
 
     at = as_role(role, "teams")
     assert_ok(at)

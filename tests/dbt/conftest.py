@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.loader import ingest_paths
+from warehouse.loader import ingest_paths
 from warehouse.settings import Paths
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -84,8 +84,8 @@ def run_dbt_build(
     warehouse home whose app events the build reads (default: none, only the placeholder file)."""
     build_path = out_dir / f"build-{protocol}-{as_at}.duckdb"
     target_path = out_dir / f"target-{protocol}-{as_at}"
-    from warehouse.access import pseudonym_key
     from warehouse.events import ensure_events_readable
+    from warehouse.pseudonyms import pseudonym_key
 
     events_home = events_home or Paths(out_dir / "home")
     ensure_events_readable(events_home)  # without app events: only the zero-row placeholder file

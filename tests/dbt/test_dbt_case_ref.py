@@ -1,5 +1,5 @@
 """The marts' case_ref is the keyed pseudonym (issue 6): the same value as
-``warehouse.access.pseudonym(child_id, key)``, from the key dbt is given in IROQA_PSEUDONYM_KEY;
+``warehouse.pseudonyms.pseudonym(child_id, key)``, from the key dbt is given in IROQA_PSEUDONYM_KEY;
 without a valid key dbt refuses to compile it (there is no default key)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from tests.dbt.conftest import DBT_PROJECT_DIR, REPO_ROOT
-from warehouse.access import pseudonym
+from warehouse.pseudonyms import pseudonym
 
 pytestmark = pytest.mark.slow
 

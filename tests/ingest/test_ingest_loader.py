@@ -13,9 +13,10 @@ import pytest
 import xlsxwriter
 from conftest import LOAD_DATE, example_rows, write_csv
 
-from ingest import raw, schema
-from ingest.loader import LoadIds, ingest_paths
+from ingest import schema
 from ingest.profiles import ProfileError
+from warehouse import raw
+from warehouse.loader import LoadIds, ingest_paths
 from warehouse.store import LockTimeout, exclusive_lock
 
 
@@ -273,7 +274,7 @@ def test_a_later_version_of_a_challenge_is_used_for_dates(home, tmp_path, exampl
 
 
 def test_a_failure_mid_load_leaves_nothing_of_the_file(home, tmp_path, monkeypatch):
-    import ingest.loader as loader
+    import warehouse.loader as loader
 
     rows = [
         {"team_id": f"T{i}", "team_name": "A", "service_name": "S", "team_kind": "social_work"}

@@ -1,9 +1,9 @@
 """Speed: a synthetic 50,000-event load (62,500 rows) must be quick, with and without bad rows.
-The million-row measurement is `python -m ingest.bench --events 1000000` (see docs/ingest.md)."""
+The million-row measurement is `python -m warehouse.ingest_bench --events 1000000` (see docs/ingest.md)."""
 
 from __future__ import annotations
 
-from ingest.bench import run
+from warehouse.ingest_bench import run
 
 
 def test_fifty_thousand_events():

@@ -13,9 +13,9 @@ import duckdb
 import pytest
 
 from tests.conftest import DEMO_END
-from warehouse.access import pseudonym_key
 from warehouse.build import EVENT_SELECTOR, build, code_fingerprint, inputs_fingerprint
 from warehouse.events import write_event
+from warehouse.pseudonyms import pseudonym_key
 from warehouse.store import read_live
 
 pytestmark = pytest.mark.slow

@@ -30,7 +30,6 @@ import json
 import os
 import re
 import secrets
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,10 +38,11 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from warehouse.access import ROLE_POLICY, ROLES
+from accounts import audit
+from accounts.access import ROLE_POLICY, ROLES
 from warehouse.settings import Paths
 from warehouse.settings import paths as default_paths
-from warehouse.store import fsync_dir
+from warehouse.store import write_private
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # argon2 copes with more, but nobody types more; bounds the work per attempt
@@ -80,24 +80,6 @@ def _locked(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
-
-
-def write_private(target: Path, data: bytes) -> None:
-    """Like ``warehouse.store.atomic_write_bytes``, but the file is created mode 0600 from the start
-    (the users file holds password hashes; the throttle file holds hashed usernames)."""
-    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    fsync_dir(target.parent)
 
 
 def _now_iso() -> str:
@@ -482,9 +464,7 @@ def record_admin(
     """The audit record of one user-administration request (action ``user_admin``): ``op`` (add,
     set, passwd, disable, enable, unlock), ``target`` (the username) and what was set (role, teams,
     worker id...; never a password). ``actor`` is the administrator (``cli:<login>`` from the
-    command line). Raises ``warehouse.audit.AuditError`` if it cannot be written."""
-    from warehouse import audit
-
+    command line). Raises ``accounts.audit.AuditError`` if it cannot be written."""
     return audit.record(actor, "user_admin", {"op": op, "target": target, **detail}, p=p, session=session)
 
 

@@ -27,23 +27,16 @@ Small-number suppression for aggregates: :func:`suppress_small_counts` and
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import os
 import re
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from warehouse.settings import Paths
-from warehouse.settings import paths as default_paths
+from warehouse.pseudonyms import pseudonym_key
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
-
-    from warehouse.users import User
 
 # --- the vocabulary -----------------------------------------------------------------------------
 
@@ -64,6 +57,17 @@ EXPORT_AGGREGATE = "aggregate"  # counts, small numbers suppressed
 EXPORT_CHILD_LEVEL = "child_level"  # one row per challenge, pseudonymised child reference only
 EXPORT_AUDIT = "audit"  # the audit log
 EXPORT_KINDS = (EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, EXPORT_AUDIT)
+
+
+class Principal(Protocol):
+    """What the policy reads of a signed-in person (an ``accounts.users.User``), so the policy needs
+    nothing from the users file."""
+
+    username: str
+    role: str
+    teams: tuple[str, ...]
+    worker_id: str | None
+    disabled: bool
 
 
 @dataclass(frozen=True)
@@ -362,7 +366,7 @@ class Scope:
         ``as child_ref``; never select ``child_id`` any other way): the case-system ``child_id`` only
         on the case timeline and only if the role allows it; otherwise the pseudonym, either the
         ``case_ref`` column if one is named, or the keyed pseudonym computed here
-        (``C-`` + 12 hex digits of SHA-256(key || child_id), the same as :func:`pseudonym`)."""
+        (``C-`` + 12 hex digits of SHA-256(key || child_id), the same as ``warehouse.pseudonyms.pseudonym``)."""
         child_col = _column(child_id, "child_id")
         if on_case_timeline and self.show_child_id:
             return child_col
@@ -449,7 +453,7 @@ class Scope:
             raise AccessDenied(f"Your role ({ROLE_POLICY.get(self.role, _NOTHING).label}) may not {what}.")
 
 
-def scope_for(user: User | None) -> Scope:
+def scope_for(user: Principal | None) -> Scope:
     """The scope for a signed-in user. ``None``, a disabled user or an unknown role get a scope
     that allows nothing."""
     if user is None:
@@ -473,46 +477,6 @@ def scope_for(user: User | None) -> Scope:
         pages=policy.pages,
         suppress_on_screen=policy.suppress_on_screen,
     )
-
-
-# --- pseudonyms -----------------------------------------------------------------------------------
-
-_KEY_CACHE: dict[Path, str] = {}
-
-
-def pseudonym_key(p: Paths | None = None) -> str:
-    """The warehouse's secret pseudonym key (64 hex digits), created on first use in
-    ``$IROQA_HOME/auth/pseudonym.key`` (mode 0600). Back it up with ``users.json``: a new key
-    gives every child a new pseudonym."""
-    p = p or default_paths()
-    path = p.home / "auth" / "pseudonym.key"
-    if path in _KEY_CACHE:
-        return _KEY_CACHE[path]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileExistsError):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, secrets.token_hex(32).encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    key = path.read_text().strip()
-    if not re.fullmatch(r"[0-9a-f]{64}", key):  # a half-written key from a racing creator: re-read
-        import time
-
-        time.sleep(0.05)
-        key = path.read_text().strip()
-    if not re.fullmatch(r"[0-9a-f]{64}", key):
-        raise RuntimeError(f"{path} is not a valid pseudonym key")
-    _KEY_CACHE[path] = key
-    return key
-
-
-def pseudonym(child_id: str, key: str | None = None) -> str:
-    """The pseudonym shown instead of a case-system child id: ``C-`` and 12 upper-case hex digits of
-    SHA-256(key || child_id). Same value as :meth:`Scope.child_label_sql` computes in SQL."""
-    key = key if key is not None else pseudonym_key()
-    return "C-" + hashlib.sha256((key + child_id).encode()).hexdigest()[:12].upper()
 
 
 # --- small-number suppression -----------------------------------------------------------------------

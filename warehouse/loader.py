@@ -29,13 +29,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ingest import raw, schema
+from ingest import schema
 from ingest.parse import prepare
 from ingest.profiles import load_profile
 from ingest.readers import ROW, ReadError, Table, Unit, discover, read_csv, read_xlsx_sheet
 from ingest.report import REJECTION_SCHEMA, FileResult, IngestReport
 from ingest.rules import FILE_RULES, ROW_RULES, RuleContext
 from ingest.themes import theme_codes
+from warehouse import raw
 from warehouse.settings import Paths
 from warehouse.settings import paths as default_paths
 from warehouse.store import atomic_write_bytes, exclusive_lock

@@ -36,11 +36,12 @@ from typing import TYPE_CHECKING, Any
 
 from warehouse.settings import Paths
 from warehouse.settings import paths as default_paths
+from warehouse.store import write_private
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
-    from warehouse.users import User
+    from accounts.access import Principal
 
 GENESIS = "0" * 64
 
@@ -131,7 +132,7 @@ def _last_line(fd: int) -> bytes | None:
 
 
 def record(
-    user: User | str | None,
+    user: Principal | str | None,
     action: str,
     detail: dict | None = None,
     *,
@@ -139,7 +140,7 @@ def record(
     session: str | None = None,
     now: datetime | None = None,
 ) -> dict:
-    """Append one record and return it. ``user`` is the signed-in :class:`~warehouse.users.User`,
+    """Append one record and return it. ``user`` is the signed-in :class:`~accounts.users.User`,
     or for a failed sign-in the username that was typed (a string), or None for the system.
     Raises :class:`AuditError` if it cannot be written."""
     if action not in ACTIONS:
@@ -219,8 +220,6 @@ def _chain_from(h: dict | None, last: bytes | None, last_digest: str) -> str:
 
 
 def _write_head(p: Paths, seq: int, digest: str) -> None:
-    from warehouse.users import write_private
-
     write_private(head_file(p), json.dumps({"seq": seq, "hash": digest}).encode())
 
 

@@ -1,7 +1,7 @@
 """Measure ingest speed on synthetic extracts (invented data, canonical layout).
 
-    .venv/bin/python -m ingest.bench --events 1000000        # ~1.3M rows in all
-    .venv/bin/python -m ingest.bench --events 50000 --keep   # keep the files and warehouse
+    .venv/bin/python -m warehouse.ingest_bench --events 1000000        # ~1.3M rows in all
+    .venv/bin/python -m warehouse.ingest_bench --events 50000 --keep   # keep the files and warehouse
 
 Writes children, challenges and challenge_events CSV files into a temporary folder, loads them
 into a temporary warehouse (IROQA_HOME is not touched), and prints rows/second per file and in all.
@@ -99,7 +99,7 @@ def synthesise(
 
 
 def run(events: int, keep: bool = False, bad_every: int = 0) -> dict:
-    from ingest.loader import ingest_paths
+    from warehouse.loader import ingest_paths
     from warehouse.settings import Paths
 
     work = Path(tempfile.mkdtemp(prefix="iroqa-bench-"))

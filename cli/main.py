@@ -38,7 +38,7 @@ def _progress(line: str) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ingest.demo import generate
+    from demo import generate
 
     started = time.monotonic()
     counts = generate(
@@ -52,8 +52,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from ingest.loader import ingest_paths
     from ingest.profiles import ProfileError
+    from warehouse.loader import ingest_paths
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
@@ -166,7 +166,7 @@ def _cli_actor() -> str:
 
 
 def _audit_admin(op: str, target: str, **detail) -> None:
-    from warehouse import users
+    from accounts import users
 
     users.record_admin(_cli_actor(), op, target, **detail)
 
@@ -175,7 +175,7 @@ def _read_new_password(args: argparse.Namespace, username: str) -> tuple[str, bo
     """(password, generated?) from --generate, --password-stdin, or two getpass prompts."""
     import getpass
 
-    from warehouse import users
+    from accounts import users
 
     if args.generate:
         return users.generate_password(), True
@@ -199,7 +199,7 @@ def _demo_accounts(p: settings.Paths) -> int:
     id, with the most open stage 3 and 4 challenges in the live build, so both see cases."""
     import duckdb
 
-    from warehouse import users
+    from accounts import users
     from warehouse.store import read_live
 
     live = read_live(p)
@@ -239,7 +239,7 @@ def _demo_accounts(p: settings.Paths) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from warehouse import audit, users
+    from accounts import audit, users
 
     p = settings.paths()
     p.home.mkdir(parents=True, exist_ok=True)
@@ -340,14 +340,14 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def _warn_scope(user) -> None:
-    from warehouse import users
+    from accounts import users
 
     for warning in users.scope_warnings(user, teams="--teams", worker_id="--worker-id"):
         print(f"Warning: {warning[:1].lower()}{warning[1:]}", file=sys.stderr)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from warehouse import audit
+    from accounts import audit
 
     p = settings.paths()
     if args.audit_command == "verify":
@@ -371,7 +371,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def _add_users_and_audit_parsers(sub) -> None:
-    from warehouse.access import ROLES
+    from accounts.access import ROLES
 
     u = sub.add_parser(
         "users",

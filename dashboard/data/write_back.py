@@ -1,0 +1,331 @@
+"""The logging form (dashboard/views/log.py): what it must check before a save. Read from the live
+marts, plus the app events saved since that build (warehouse.events.read_events), so a challenge
+logged a moment ago can be acted on before the rebuild has finished.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from accounts.access import Scope
+from dashboard.data.core import _Params, _query
+from warehouse.store import LiveBuild
+
+CLOSING_ACTIONS = ("resolved", "withdrawn")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def protocol_stage_numbers(build: LiveBuild) -> tuple[int, ...]:
+    """The formal stages of the protocol in force (1..N), from dim_protocol_stages."""
+    df = _query(
+        build,
+        "select stage_number from dim_protocol_stages "
+        "where stage_number >= 1 and stage_key like 'stage_%' order by stage_number",
+    )
+    return tuple(int(n) for n in df["stage_number"].to_list())
+
+
+@st.cache_data(max_entries=4096, show_spinner=False)
+def child(build: LiveBuild, child_id: str) -> dict | None:
+    """The child with this case-system id (trimmed, as typed otherwise), or None if unknown; with
+    the team a new challenge would count under (dim_children.team_id: the allocation, else the
+    child's latest known team; empty when none is known) and where it came from."""
+    p = _Params()
+    sql = f"""
+        select c.child_id, c.case_ref, c.legal_status, c.team_id, t.team_name, c.team_source
+        from dim_children c left join dim_teams t using (team_id)
+        where c.child_id = {p.bind(child_id.strip())}
+    """  # noqa: S608 - bound values
+    df = _query(build, sql, p)
+    return df.row(0, named=True) if not df.is_empty() else None
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _built_challenges_for_form(build: LiveBuild, scope: Scope) -> pl.DataFrame:
+    """The built challenges this user may act on (``scope.act_sql``): the open ones and the 200
+    most recently closed, with what the form needs. No case-system child id: the form shows the
+    pseudonymous case reference."""
+    p = _Params()
+    may_act = scope.act_sql(p, team="team_id", worker="iro_worker_id")
+    sql = f"""
+        select challenge_id, case_ref, legal_status, route, status, current_stage, raised_on,
+               closed_on, is_cafcass_referred, team_id, iro_worker_id
+        from fct_challenges
+        where {may_act}
+        qualify status = 'open'
+             or row_number() over (partition by status = 'open' order by closed_on desc, challenge_id) <= 200
+        order by status = 'open' desc, raised_on desc, case_ref
+    """  # noqa: S608 - constant fragments, bound values
+    return _query(build, sql, p)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _has_app_challenge_ids(build: LiveBuild) -> bool:
+    """Whether the build's fct_challenges has ``app_challenge_id`` (builds from before the app's
+    challenges were reconciled with the extract's do not)."""
+    df = _query(
+        build,
+        "select 1 from information_schema.columns "
+        "where table_name = 'fct_challenges' and column_name = 'app_challenge_id'",
+    )
+    return not df.is_empty()
+
+
+def _app_id_column(build: LiveBuild) -> str:
+    return "app_challenge_id" if _has_app_challenge_ids(build) else "cast(null as varchar)"
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _built_challenge_ids(build: LiveBuild) -> frozenset[str]:
+    """Every challenge id the build has, including the app's id of a challenge logged in the app that
+    the build counts as the extract's same challenge (``app_challenge_id``, docs/marts.md rule 3)."""
+    df = _query(build, f"select challenge_id, {_app_id_column(build)} as app_id from fct_challenges")  # noqa: S608
+    return frozenset(df["challenge_id"].to_list()) | frozenset(df["app_id"].drop_nulls().to_list())
+
+
+def _built_challenge(build: LiveBuild, challenge_id: str) -> dict | None:
+    """The built challenge with this id, or whose app id (``app_challenge_id``) it is."""
+    p = _Params()
+    wanted = p.bind(challenge_id)
+    app_id = _app_id_column(build)
+    sql = f"""
+        select challenge_id, case_ref, legal_status, route, entry_stage, status, current_stage, raised_on,
+               closed_on, is_cafcass_referred, team_id, iro_worker_id, {app_id} as app_challenge_id
+        from fct_challenges where challenge_id = {wanted} or {app_id} = {wanted}
+        order by challenge_id = {wanted} desc
+        limit 1
+    """  # noqa: S608 - constant fragments, bound values
+    df = _query(build, sql, p)
+    return df.row(0, named=True) if not df.is_empty() else None
+
+
+def _built_event_ids(build: LiveBuild, challenge_id: str) -> set[str]:
+    p = _Params()
+    sql = f"select event_id from fct_challenge_events where challenge_id = {p.bind(challenge_id)}"  # noqa: S608
+    return set(_query(build, sql, p)["event_id"].to_list())
+
+
+def _events_version(home: str) -> int:
+    """The events folder's modification time: it changes whenever an event is published."""
+    from pathlib import Path
+
+    try:
+        return (Path(home) / "events").stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+def app_events(home: str) -> pl.DataFrame:
+    """Every app event saved so far (recorded order), amendments included as saved. Cached on the
+    events folder's modification time, so a save is seen at once."""
+    return _app_events(home, _events_version(home))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _app_events(home: str, version: int) -> pl.DataFrame:
+    from pathlib import Path
+
+    from warehouse import settings
+    from warehouse.events import read_events
+
+    return read_events(settings.Paths(Path(home)))
+
+
+def resolve_amendments(events: pl.DataFrame) -> list[dict]:
+    """The app's events with amendments applied, as ``int_app_events`` does in dbt: one record per
+    ORIGINAL event (recorded order of the originals), carrying its latest version's values.
+
+    An amendment (``amends_event_id`` set) replaces the event it amends; an amendment of an
+    amendment follows the chain back to the original. The latest version is the one recorded last
+    (``recorded_at``, then ``event_id``). A version whose action or challenge differs from the
+    original's is not applied. An amendment of an event that does not exist stands on its own; an
+    event whose chain never reaches an original (a loop) is left out. Each record also carries
+    ``original_event_id``, ``amendment_count``, ``first_recorded_at`` and ``first_recorded_by``.
+    """
+    rows = events.to_dicts()
+    by_id = {r["event_id"]: r for r in rows}
+
+    def original_of(r: dict) -> dict | None:
+        seen: set[str] = set()
+        while r["amends_event_id"] and r["amends_event_id"] in by_id:
+            if r["event_id"] in seen or len(seen) > 100:
+                return None
+            seen.add(r["event_id"])
+            r = by_id[r["amends_event_id"]]
+        return r
+
+    versions: dict[str, list[dict]] = {}
+    originals: dict[str, dict] = {}
+    for r in rows:
+        orig = original_of(r)
+        if orig is None or r["action"] != orig["action"] or r["challenge_id"] != orig["challenge_id"]:
+            continue
+        originals[orig["event_id"]] = orig
+        versions.setdefault(orig["event_id"], []).append(r)
+    out = []
+    for oid, orig in sorted(originals.items(), key=lambda kv: (kv[1]["recorded_at"], kv[0])):
+        vs = versions[oid]
+        latest = max(vs, key=lambda v: (v["recorded_at"], v["event_id"]))
+        out.append(
+            dict(
+                latest,
+                original_event_id=oid,
+                amendment_count=len(vs) - 1,
+                first_recorded_at=orig["recorded_at"],
+                first_recorded_by=orig["recorded_by"],
+            )
+        )
+    return out
+
+
+def resolved_app_events(home: str) -> list[dict]:
+    """:func:`resolve_amendments` over every app event, cached like :func:`app_events`."""
+    return _resolved_app_events(home, _events_version(home))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _resolved_app_events(home: str, version: int) -> list[dict]:
+    return resolve_amendments(_app_events(home, version))
+
+
+def _case_ref_of(child_id: str) -> str:
+    from warehouse.pseudonyms import (
+        pseudonym,
+    )  # the one definition, as the marts' case_ref (macros/case_ref.sql)
+
+    return pseudonym(child_id)
+
+
+def _apply(state: dict, ev: dict) -> None:
+    """Fold one app event into a challenge's state (as the marts would after the next build)."""
+    action = ev["action"]
+    if action in CLOSING_ACTIONS and state["status"] == "open":
+        state["status"] = action
+        state["closed_on"] = ev["event_on"]
+    elif action == "escalated" and ev["stage"] and ev["stage"] > (state["current_stage"] or 0):
+        state["current_stage"] = ev["stage"]
+        state["route"] = "formal"
+    elif action == "cafcass_referral":
+        state["is_cafcass_referred"] = True
+
+
+def _unbuilt_challenges(build: LiveBuild, home: str) -> dict[str, dict]:
+    """Challenges raised in the app that the live build does not have yet, with their state from
+    their events (amendments applied)."""
+    events = resolved_app_events(home)
+    known = _built_challenge_ids(build)
+    new = {
+        ev["challenge_id"]: _state_from_raised(ev)
+        for ev in events
+        if ev["action"] == "raised" and ev["challenge_id"] not in known
+    }
+    for ev in events:
+        if ev["action"] != "raised" and ev["challenge_id"] in new:
+            _apply(new[ev["challenge_id"]], ev)
+    return new
+
+
+def form_challenges(build: LiveBuild, home: str, scope: Scope) -> list[dict]:
+    """The challenges the form offers, only those this user may act on: the ones logged in the app
+    since the build first (their state from their events), then the build's open challenges, then
+    recently closed ones. The built ones are limited in SQL by ``scope.act_sql``; the new ones,
+    which have no team until a build resolves it, by ``scope.may_act_on`` on the raising IRO's
+    worker id and the team the event recorded (usually none: an Assistant Service Manager sees
+    them after the next build)."""
+    new = [
+        c
+        for c in _unbuilt_challenges(build, home).values()
+        if scope.may_act_on(iro_worker_id=c["iro_worker_id"], team_id=c["team_id"])
+    ]
+    rows = sorted(new, key=lambda r: r["raised_on"], reverse=True)
+    return rows + _built_challenges_for_form(build, scope).to_dicts()
+
+
+def _state_from_raised(ev: dict) -> dict:
+    return {
+        "challenge_id": ev["challenge_id"],
+        "case_ref": _case_ref_of(ev["child_id"]),
+        "legal_status": ev["legal_status"],
+        "route": ev["route"],
+        "entry_stage": ev["entry_stage"],
+        "status": "open",
+        "current_stage": ev["entry_stage"],
+        "raised_on": ev["raised_on"],
+        "closed_on": None,
+        "is_cafcass_referred": False,
+        "team_id": ev["team_id"],
+        "iro_worker_id": ev["raised_by_worker_id"],
+        "app_challenge_id": None,
+        "pending_build": True,
+    }
+
+
+def challenge_state(build: LiveBuild, home: str, challenge_id: str) -> dict | None:
+    """Where a challenge stands now: the build's view, with the app events saved since it applied
+    (in recorded order, amendments applied). None if there is no such challenge in the build or the
+    app's events. Carries ``team_id`` and ``iro_worker_id`` (the raising IRO's worker id) for the
+    form's server-side check (``scope.may_act_on``) before every write.
+
+    An amendment of an event the build already has shows after the next build (the state here is
+    the build's until then)."""
+    state = _built_challenge(build, challenge_id)
+    if state is None:
+        events = [ev for ev in resolved_app_events(home) if ev["challenge_id"] == challenge_id]
+        raised = [ev for ev in events if ev["action"] == "raised"]
+        if not raised:
+            return None
+        state = _state_from_raised(raised[0])
+        seen: set[str] = set()
+    else:
+        # a challenge logged in the app and also in the extract is the extract's: the app's events
+        # under either id are its events
+        ids = {state["challenge_id"], state["app_challenge_id"]} - {None}
+        events = [ev for ev in resolved_app_events(home) if ev["challenge_id"] in ids]
+        state = dict(state, pending_build=False)
+        seen = _built_event_ids(build, state["challenge_id"])
+    for ev in events:
+        if ev["action"] != "raised" and ev["original_event_id"] not in seen:
+            _apply(state, ev)
+            state["pending_build"] = True
+    return state
+
+
+def app_event_versions(build: LiveBuild, home: str, challenge_id: str) -> list[dict]:
+    """The events of one challenge that were recorded in the app (the ones the form can correct),
+    each as its latest version (amendments applied), in the order they happened: the raising
+    first, then by date and when first recorded. For a challenge the build counts as the extract's
+    and the app's (``app_challenge_id``), the app's events under either id; each keeps its own
+    ``challenge_id``, which a correction must keep."""
+    built = _built_challenge(build, challenge_id)
+    ids = {challenge_id} | ({built["challenge_id"], built["app_challenge_id"]} - {None} if built else set())
+    events = [
+        dict(ev, case_ref=_case_ref_of(ev["child_id"]) if ev["child_id"] else None)
+        for ev in resolved_app_events(home)
+        if ev["challenge_id"] in ids
+    ]
+    return sorted(events, key=lambda ev: (ev["action"] != "raised", ev["event_on"], ev["first_recorded_at"]))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def response_due(build: LiveBuild, stage_number: int, started_on: date) -> tuple[str, date | None]:
+    """The stage's name and the date a response is due for a step of it started on ``started_on``
+    (docs/working-days.md rules 1-2, the same join as the dbt macro add_working_days); no date for
+    a step with no deadline. For the log form's confirmation after a save."""
+    p = _Params()
+    sql = f"""
+        select s.stage_name, (
+            select due.date_day from dim_calendar st join dim_calendar due
+              on due.working_day_number = st.day_zero_working_day_number + s.response_working_days
+             and due.is_working_day
+            where st.date_day = {p.bind(started_on)}::date
+        ) as due_on
+        from dim_protocol_stages s
+        where coalesce(s.stage_number, -1) = {p.bind(stage_number)} and s.stage_key <> 'cafcass'
+    """  # noqa: S608 - bound values
+    df = _query(build, sql, p)
+    if df.is_empty():
+        return (f"Stage {stage_number}", None)
+    return (str(df["stage_name"][0]), df["due_on"][0])

@@ -1,7 +1,0 @@
-"""``python -m warehouse`` is the ``iroqa`` command."""
-
-import sys
-
-from warehouse.cli import main
-
-sys.exit(main())
