@@ -214,7 +214,6 @@ def write_refusal(fields: dict) -> str | None:
     return None
 
 
-NEW_FORM_KEYS = ("log_child", "log_themes", "log_concern", "log_raised_with", "log_team", "_log_team_for")
 ACTION_WORDS = {
     "raised": "Challenge logged",
     "response": "Response recorded",
@@ -312,8 +311,7 @@ def save(fields: dict) -> None:
     st.session_state["log_saved"] = saved_message(fields, ev.challenge_id)
     st.session_state["log_last_challenge"] = ev.challenge_id
     if fields["action"] == "raised" and not fields.get("amends_event_id"):
-        for key in NEW_FORM_KEYS:  # a cleared form for the next challenge
-            st.session_state.pop(key, None)
+        st.session_state["log_clear_new"] = True  # a cleared form for the next challenge (below)
     st.rerun()
 
 
@@ -334,6 +332,13 @@ info = data.build_info(build)
 protocol_name = str(info.get("protocol_code") or build.protocol).replace("_", " ").title()
 stages = data.protocol_stage_numbers(build)
 
+# After a new challenge is saved, its form starts empty: the values are set before the widgets are
+# drawn, which is what overrides the values the browser sends back (a pop would not).
+if st.session_state.pop("log_clear_new", False):
+    st.session_state.update(
+        {"log_child": "", "log_themes": [], "log_concern": "", "log_raised_with": "", "log_team": None}
+    )
+    st.session_state.pop("_log_team_for", None)
 # The confirmation of the last save shows beside the Save button (show_saved), once.
 st.session_state["log_saved_shown"] = st.session_state.pop("log_saved", None)
 
