@@ -15,6 +15,7 @@ SCALE   ?= la
 SEED    ?= 7
 EXTRACTS ?= $(IROQA_HOME)/demo_extracts
 PORT    ?= 8501
+SMTP_PORT ?= 2525
 AS_AT   ?=
 AS_AT_FLAG := $(if $(AS_AT),--as-at $(AS_AT),)
 # PROTOCOL=rotherham: build, serve and rebuild under that protocol (IROQA_PROTOCOL, docs/protocols.md)
@@ -25,7 +26,7 @@ endif
 # lint compiles the models without a warehouse: a stand-in for the pseudonym key (macros/case_ref.sql)
 LINT_PSEUDONYM_KEY := 0000000000000000000000000000000000000000000000000000000000000000
 
-.PHONY: help install run demo data ingest build demo-users serve test test-fast browser-deps lint format docs bench screenshots clean
+.PHONY: help install run notify-send demo data ingest build demo-users serve test test-fast browser-deps lint format docs bench screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/:.*## /\t/' | expand -t 16
@@ -58,14 +59,27 @@ demo-users: install ## demo only: the demo admin and one account per role; passw
 	$(BIN)/iroqa users demo-admin
 	$(BIN)/iroqa users demo-accounts
 
-run: data build demo-users serve ## everything: install, demo data, ingest, build, demo sign-ins, serve on http://localhost:8501 (PROTOCOL=rotherham)
+run: data build demo-users ## everything: install, demo data, ingest, build, demo sign-ins, serve on http://localhost:8501 with the notifier and a local SMTP sink (PROTOCOL=rotherham)
+	@echo "Local SMTP sink on 127.0.0.1:$(SMTP_PORT), keeping what it receives in $(IROQA_HOME)/mailsink (docs/notifications.md)"
+	@trap 'kill $$sink $$notifier 2>/dev/null' EXIT; \
+	$(BIN)/iroqa notify sink --port $(SMTP_PORT) --dir "$(IROQA_HOME)/mailsink" & sink=$$!; \
+	IROQA_SMTP_HOST=127.0.0.1 IROQA_SMTP_PORT=$(SMTP_PORT) IROQA_SMTP_STARTTLS=false \
+	IROQA_BASE_URL=$${IROQA_BASE_URL:-http://localhost:$(PORT)} $(BIN)/iroqa notify run & notifier=$$!; \
+	$(BIN)/iroqa serve --port $(PORT)
 
-browser-deps: ## install Debian's chromium for the browser tests where it is missing (root only)
-	@if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then \
+notify-send: install ## send the notifications due once (IROQA_SMTP_* from the environment)
+	$(BIN)/iroqa notify send
+
+browser-deps: ## install Debian's chromium, poppler-utils (pdftoppm) and Pango (weasyprint) for the tests where missing (root only)
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing="$$missing libpango-1.0-0"; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "Installing Debian's chromium for the browser tests..."; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else echo "chromium is missing and this user cannot install it: browser tests will fail under CI=true"; fi; \
+			echo "Installing Debian's$$missing for the tests..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else echo "missing:$$missing and this user cannot install them: browser and PDF tests will fail under CI=true"; fi; \
 	fi
 
 test: install browser-deps lint ## every test: lint, pytest (ingest, dbt build + tests, AppTest pages, browser)
@@ -88,7 +102,7 @@ format: install ## apply ruff's formatting
 docs: install ## dbt docs as one static HTML file in docs/dbt/ (offline)
 	$(BIN)/python -m warehouse.docs
 
-bench: install ## benchmarks: demo, ingest, build, page render and save timings; prints figures
+bench: install ## benchmarks: demo, ingest, build, page render, save timings and a room of 30 viewers (tests/load.py); prints figures
 	$(BIN)/python -m tests.bench
 
 screenshots: install browser-deps ## regenerate docs/screenshots/ with headless Chromium

@@ -51,7 +51,16 @@ PAGE_CASE_TIMELINE = "case_timeline"  # one challenge's history; the only place 
 PAGE_LOG_FORM = "log_form"  # log a challenge / record a response, escalation, resolution, referral
 PAGE_USERS = "users"  # user administration
 PAGE_AUDIT = "audit"  # the audit log
-PAGE_KINDS = (PAGE_AGGREGATE, PAGE_CHILD_LIST, PAGE_CASE_TIMELINE, PAGE_LOG_FORM, PAGE_USERS, PAGE_AUDIT)
+PAGE_RESPOND = "respond"  # a manager's challenges to respond to (notify/, docs/notifications.md)
+PAGE_KINDS = (
+    PAGE_AGGREGATE,
+    PAGE_CHILD_LIST,
+    PAGE_CASE_TIMELINE,
+    PAGE_LOG_FORM,
+    PAGE_USERS,
+    PAGE_AUDIT,
+    PAGE_RESPOND,
+)
 
 EXPORT_AGGREGATE = "aggregate"  # counts, small numbers suppressed
 EXPORT_CHILD_LEVEL = "child_level"  # one row per challenge, pseudonymised child reference only
@@ -157,6 +166,22 @@ ROLE_POLICY: dict[str, RolePolicy] = {
         may_read_audit=False,
         exports=_fs(EXPORT_AGGREGATE),
         pages=_fs(PAGE_AGGREGATE),
+        suppress_on_screen=True,
+    ),
+    "responder": RolePolicy(
+        label="Manager who responds",
+        who=(
+            "Team Managers, Service Managers, Heads of Service, Assistant Directors: by worker id, "
+            "only the challenges they must respond to or are told about (the Respond page)"
+        ),
+        rows=ROWS_NONE,
+        show_child_id=False,
+        may_log=False,
+        act_on=ACT_NONE,
+        may_manage_users=False,
+        may_read_audit=False,
+        exports=frozenset(),
+        pages=_fs(PAGE_RESPOND),
         suppress_on_screen=True,
     ),
     "admin": RolePolicy(

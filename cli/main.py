@@ -114,7 +114,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    # dashboard/server.py: st.App serving dashboard/app.py with the session-cookie route
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "server.py"
     cmd = [
         sys.executable,
         "-m",
@@ -514,6 +515,12 @@ def parser() -> argparse.ArgumentParser:
     st.set_defaults(func=cmd_status)
 
     _add_users_and_audit_parsers(sub)
+    from reports.cli import add_parser as add_report_parser  # iroqa report (issue 13)
+
+    add_report_parser(sub)
+    from notify.cli import add_parser as add_notify_parser
+
+    add_notify_parser(sub)
     return ap
 
 

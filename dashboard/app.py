@@ -11,8 +11,6 @@ page without this script and so without the filters)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 from accounts.access import (
@@ -21,10 +19,11 @@ from accounts.access import (
     PAGE_CASE_TIMELINE,
     PAGE_CHILD_LIST,
     PAGE_LOG_FORM,
+    PAGE_RESPOND,
     PAGE_USERS,
     scope_for,
 )
-from dashboard import auth, data, ui
+from dashboard import auth, data, live_watch, sessions, ui
 from warehouse import live as live_builds
 
 st.set_page_config(page_title="IRO QA", page_icon=":material/fact_check:", layout="wide")
@@ -36,22 +35,46 @@ PAGE_KIND = {
     "Challenge meeting": PAGE_CHILD_LIST,
     "Monthly report": PAGE_AGGREGATE,
     "Themes": PAGE_AGGREGATE,
+    "Impact and process": PAGE_AGGREGATE,
+    "QA checklist": PAGE_AGGREGATE,
+    "Quarterly learning report": PAGE_AGGREGATE,
     "Teams": PAGE_AGGREGATE,
     "Case timeline": PAGE_CASE_TIMELINE,
     "Log a challenge": PAGE_LOG_FORM,
+    "Good practice": PAGE_LOG_FORM,
     "Users": PAGE_USERS,
     "Audit log": PAGE_AUDIT,
+    "Outbox": PAGE_AUDIT,
+    "Respond": PAGE_RESPOND,  # the administrator's, with the audit log (notify/, docs/notifications.md)
 }
 pages = [
     st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("views/meeting.py", title="Challenge meeting", icon=":material/groups:", url_path="meeting"),
     st.Page("views/monthly.py", title="Monthly report", icon=":material/calendar_month:", url_path="monthly"),
     st.Page("views/themes.py", title="Themes", icon=":material/category:", url_path="themes"),
+    st.Page(
+        "views/learning.py",
+        title="Impact and process",
+        icon=":material/volunteer_activism:",
+        url_path="impact",
+    ),
+    st.Page("views/qa_grades.py", title="QA checklist", icon=":material/grading:", url_path="qa"),
+    st.Page(
+        "views/quarterly_report.py",
+        title="Quarterly learning report",
+        icon=":material/menu_book:",
+        url_path="quarterly",
+    ),
     st.Page("views/teams.py", title="Teams", icon=":material/diversity_3:", url_path="teams"),
     st.Page("views/case_timeline.py", title="Case timeline", icon=":material/timeline:", url_path="case"),
     st.Page("views/log.py", title="Log a challenge", icon=":material/edit_note:", url_path="log"),
+    st.Page(
+        "views/good_practice.py", title="Good practice", icon=":material/thumb_up:", url_path="good-practice"
+    ),
     st.Page("views/users.py", title="Users", icon=":material/manage_accounts:", url_path="users"),
     st.Page("views/audit_log.py", title="Audit log", icon=":material/policy:", url_path="audit"),
+    st.Page("views/outbox.py", title="Outbox", icon=":material/outbox:", url_path="outbox"),
+    st.Page("views/respond.py", title="Respond", icon=":material/reply:", url_path="respond"),
 ]
 if auth.SESSION_KEY not in st.session_state:
     # Not signed in yet: keep the page and query parameters the link asked for (so that after
@@ -63,6 +86,7 @@ scope = scope_for(user)
 st.session_state["user"] = user
 st.session_state["scope"] = scope
 auth.sign_out_button(user)
+ui.presentation_mode()
 
 build = data.live()
 st.session_state["_shown_build_id"] = build.build_id if build else None  # what this run shows
@@ -74,31 +98,30 @@ else:
 
 @st.fragment(run_every=live_builds.PAGE_CHECK_SECONDS)
 def _watch_live_build() -> None:
-    """Every second, read the live pointer (a tiny JSON file) and the background rebuild's
-    status; when a new build has gone live, rerun the whole app so every page shows it without
-    anyone pressing anything. Shows the rebuild's state discreetly in the sidebar."""
+    """Without dashboard/server.py's /api/live route (``streamlit run dashboard/app.py``, AppTest):
+    every second, read the live pointer and the background rebuild's status; when a new build has
+    gone live, rerun the whole app. Shows the rebuild's state discreetly in the sidebar."""
     current = data.live()
     current_id = current.build_id if current else None
     shown = st.session_state.get("_shown_build_id", current_id)
-    status = live_builds.rebuild_status()
-    if status.state in ("building", "starting") or (status.running and status.pending):
-        st.caption(":material/sync: Updating…")
-    elif status.state == "backing_off" or (status.last_error and status.consecutive_failures):
-        st.caption(
-            ":material/warning: The last update failed; the figures shown are from the last good build."
-        )
-    elif current is not None:
-        st.caption(
-            f"Figures as built {ui.short_date(date.fromisoformat(current.built_at[:10]))} "
-            f"{current.built_at[11:16]} UTC"
-        )
+    words = live_watch.state_words(current, live_builds.rebuild_status())[1]
+    if words:
+        st.caption(words)
     if current_id != shown:
         st.session_state["_shown_build_id"] = current_id
         st.rerun(scope="app")
 
 
-with st.sidebar:
-    _watch_live_build()
+if sessions.route_mounted:
+    # Served by dashboard/server.py: the page polls /api/live (no script run) and reruns itself only
+    # when the build or the rebuild's state changed (dashboard/live_watch.py).
+    _state, _words = live_watch.state_words(build, live_builds.rebuild_status())
+    if _words:
+        st.sidebar.caption(_words)
+    live_watch.watch(build, _state)
+else:
+    with st.sidebar:
+        _watch_live_build()
 
 allowed = [pg for pg in pages if scope.may_view(PAGE_KIND[pg.title])]
 if not allowed:

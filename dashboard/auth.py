@@ -36,6 +36,7 @@ import streamlit as st
 from accounts import audit, users
 from accounts.access import ROLE_POLICY, ROLES, AccessDenied, Scope, scope_for
 from accounts.users import LoginThrottle, User
+from dashboard import sessions
 from warehouse.settings import Paths
 from warehouse.settings import paths as default_paths
 
@@ -47,6 +48,9 @@ NOTICE_KEY = "_iroqa_auth_notice"
 SIGNED_OUT_KEY = "_iroqa_signed_out"
 LAST_VIEW_KEY = "_iroqa_last_view"
 DENIED_KEY = "_iroqa_denied_recorded"
+GRANT_KEY = "_iroqa_session_grant"
+#: How often a running session records its activity in the session store (seconds).
+TOUCH_SECONDS = 60.0
 
 MODES = ("local", "oidc", "proxy")
 
@@ -66,6 +70,7 @@ _END_TEXT = {
     "account_removed": "Your session has ended. Ask your IRO QA administrator if you need access.",
     "no_role": "Your session has ended. Ask your IRO QA administrator if you need access.",
     "mode_changed": "Sign-in settings changed. Sign in again.",
+    "revoked": "You have signed out.",
     "signed_out": "You have signed out.",
 }
 
@@ -333,7 +338,9 @@ def _current_identity(p: Paths, cfg: AuthConfig, sess: Mapping) -> User | None:
     return user
 
 
-def _start_session(user: User, cfg: AuthConfig, now: float, issued_at: float | None = None) -> None:
+def _start_session(
+    user: User, cfg: AuthConfig, now: float, issued_at: float | None = None, sid: str | None = None
+) -> None:
     st.session_state.pop(SIGNED_OUT_KEY, None)
     st.session_state.pop(NOTICE_KEY, None)
     st.session_state[SESSION_KEY] = {
@@ -341,7 +348,67 @@ def _start_session(user: User, cfg: AuthConfig, now: float, issued_at: float | N
         "mode": cfg.mode,
         "issued_at": issued_at or now,
         "last_seen": now,
+        "sid": sid,
+        "touched": now,
     }
+
+
+def _session_cookie() -> str | None:
+    """The session cookie sent with the request that opened this browser session (None in tests
+    without one)."""
+    try:
+        value = st.context.cookies.get(sessions.COOKIE)
+    except Exception:  # noqa: BLE001 - no client context
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _resume_session(p: Paths, cfg: AuthConfig, now: float) -> User | None:
+    """A new browser session (reload, new tab) carrying a valid session cookie: sign the person in
+    again without the form, if the stored session passes every check a running one does."""
+    if cfg.mode != "local" or st.session_state.get(SIGNED_OUT_KEY):
+        return None
+    rec = sessions.lookup(p, _session_cookie(), now)
+    if rec is None:
+        return None
+    user = users.get_user(p, rec.get("username", ""))
+    reason = session_end_reason(p, rec, cfg, now, user)
+    if reason is not None or user is None:
+        sessions.revoke(p, rec["sid"])
+        with contextlib.suppress(audit.AuditError):
+            audit.record(
+                rec.get("username", ""),
+                "session_expired",
+                {"reason": reason, "mode": cfg.mode, "resumed": True},
+                p=p,
+                session=session_tag(_session_id()),
+            )
+        st.session_state[NOTICE_KEY] = _END_TEXT.get(reason or "", _END_TEXT["disabled"]).format(
+            idle=round(cfg.idle_seconds / 60), hours=round(cfg.absolute_seconds / 3600)
+        )
+        return None
+    try:
+        audit.record(
+            user, "sign_in", {"mode": cfg.mode, "resumed": True}, p=p, session=session_tag(_session_id())
+        )
+    except audit.AuditError:
+        return None
+    sessions.touch(p, rec["sid"], now)
+    _start_session(user, cfg, now, float(rec["issued_at"]), rec["sid"])
+    return user
+
+
+def _shared_state(p: Paths, sess: dict, now: float) -> str | None:
+    """For a session in the store: 'revoked' if it was ended elsewhere (sign-out in another tab);
+    otherwise take the latest activity of any tab and record this one's about once a minute."""
+    sid = sess.get("sid")
+    if not sid:
+        return None
+    seen = sessions.last_seen(p, sid)
+    if seen is None:
+        return "revoked"
+    sess["last_seen"] = max(float(sess.get("last_seen", 0)), seen)
+    return None
 
 
 def _clear_session_state() -> None:
@@ -360,6 +427,7 @@ def _end_session(
             p=p,
             session=session_tag(_session_id()),
         )
+    sessions.revoke(p, sess.get("sid"))
     _clear_session_state()
     text = _END_TEXT.get(reason, _END_TEXT["disabled"]).format(
         idle=round(cfg.idle_seconds / 60), hours=round(cfg.absolute_seconds / 3600)
@@ -400,12 +468,21 @@ def require_user(*, p: Paths | None = None, watchdog: bool = True) -> User:
         raise  # pragma: no cover - st.stop() raises
     now = clock()
     sess = st.session_state.get(SESSION_KEY)
+    if sess is None and _resume_session(p, cfg, now) is not None:
+        sess = st.session_state.get(SESSION_KEY)
     if sess is not None:
         user = _current_identity(p, cfg, sess)
-        reason = session_end_reason(p, sess, cfg, now, user)
+        reason = _shared_state(p, sess, now) or session_end_reason(p, sess, cfg, now, user)
         if reason is None and user is not None:
             sess["last_seen"] = now
+            if sess.get("sid") and now - float(sess.get("touched", 0)) >= TOUCH_SECONDS:
+                sess["touched"] = now
+                sessions.touch(p, sess["sid"], now)
             st.session_state["_iroqa_idle_seconds"] = cfg.idle_seconds
+            grant = st.session_state.pop(GRANT_KEY, None)
+            if grant:
+                with st.sidebar:
+                    st.html(sessions.grant_script(grant), unsafe_allow_javascript=True)
             if watchdog:
                 _idle_watchdog()
             return user
@@ -452,7 +529,19 @@ def _local_sign_in(p: Paths, cfg: AuthConfig, now: float) -> None:
     if result.user is None:
         st.error(result.message)
         return
-    _start_session(result.user, cfg, now)
+    sid = None
+    if sessions.route_mounted:  # served by dashboard/server.py: offer the browser a session cookie
+        grant = sessions.issue_grant(
+            p,
+            username=result.user.username,
+            mode=cfg.mode,
+            issued_at=now,
+            expires_at=now + cfg.absolute_seconds,
+            now=now,
+        )
+        sid = sessions.sid_of(grant)
+        st.session_state[GRANT_KEY] = grant
+    _start_session(result.user, cfg, now, sid=sid)
     st.rerun()
 
 

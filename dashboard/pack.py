@@ -185,3 +185,14 @@ def meeting_pack(
         '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">'
         f"<title>{_e(title)}</title><style>{PRINT_CSS}</style></head><body>{body}</body></html>\n"
     )
+
+
+def meeting_pack_pdf(html: str) -> bytes:
+    """The meeting pack as a PDF (A4 landscape, from the same HTML and print CSS), for board papers.
+    weasyprint renders it without a browser and fetches nothing (the HTML has no external files)."""
+    from weasyprint import HTML
+
+    def no_fetch(url: str, *args, **kwargs):
+        raise ValueError(f"the meeting pack fetches nothing ({url[:40]})")
+
+    return HTML(string=html, url_fetcher=no_fetch).write_pdf()

@@ -407,6 +407,45 @@ def date_columns(df: pl.DataFrame) -> dict:
     }
 
 
+PRESENTATION_KEY = "_iroqa_presentation"
+
+#: Every page: narrower side margins than Streamlit's wide layout (5rem), so the meeting list's
+#: columns fit a 1366-pixel projector without sideways scrolling; and date inputs' day, month and
+#: year boxes at least 24 px, WCAG 2.2's target size (docs/accessibility.md).
+LAYOUT_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-left: 2rem; padding-right: 2rem; }
+[data-testid="stDateInput"] [role="spinbutton"] {
+  min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; justify-content: center;
+}
+</style>"""
+
+#: Presentation mode: larger text for a projected screen (Streamlit sizes its text in rem).
+PRESENTATION_CSS = """<style>
+html { font-size: 125%; }
+[data-testid="stMetricValue"] { font-size: 2.6rem; }
+</style>"""
+
+
+def presentation_mode() -> bool:
+    """The projector layout on every page, and a sidebar switch for larger text that stays on
+    across pages for the session."""
+    # in the sidebar with an empty element: style-only st.html goes to Streamlit's event container,
+    # which the live-build check's fragment clears every second
+    st.sidebar.html(LAYOUT_CSS + '<span aria-hidden="true"></span>')
+    on = st.sidebar.toggle(
+        "Presentation mode (larger text)",
+        key=PRESENTATION_KEY,
+        help="Larger text for a projected screen. Turn it off again here.",
+    )
+    if on:
+        st.sidebar.html(PRESENTATION_CSS + '<span aria-hidden="true"></span>')
+    return on
+
+
+#: Tables shorter than this show every row (no scroll bar inside the page); longer ones scroll.
+NO_SCROLL_ROWS = 50
+
+
 def table(
     df: pl.DataFrame,
     name: str,
@@ -428,6 +467,8 @@ def table(
     if kind == EXPORT_AGGREGATE and user_scope().suppress_on_screen and styler is None:
         df = suppressed(df)
     config = date_columns(df) | {h: None for h in hidden} | (column_config or {})
+    if height == "auto" and df.height < NO_SCROLL_ROWS:
+        height = "content"  # the whole table on the page: no scrolling inside it on a projector
     kwargs = {"on_select": "rerun", "selection_mode": select} if select else {}
     event = st.dataframe(
         styler if styler is not None else df,
@@ -488,6 +529,27 @@ def role_shows_no_cases(scope: Scope, what: str) -> bool:
         icon=":material/visibility_off:",
     )
     return True
+
+
+def row_details(row: dict, columns: Sequence[str]) -> None:
+    """The rest of a selected table row, as label: value lines (for tables that show only what a
+    projector can fit)."""
+
+    def words(value: object) -> str:
+        if value is None or value == "":
+            return "not recorded"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, date):
+            return long_date(value)
+        return str(value)
+
+    st.markdown("  \n".join(f"**{c}:** {_md_literal(words(row.get(c)))}" for c in columns if c in row))
+
+
+def _md_literal(text: str) -> str:
+    """``text`` shown as typed inside st.markdown: every markdown and HTML character escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|>~<$&:])", r"\\\1", text)
 
 
 def selected_rows(event) -> list[int]:
@@ -633,6 +695,8 @@ EVENT_LABELS = {
     "cafcass_referral": "CAFCASS referral",
     "legal_advice": "Legal advice requested",
     "note": "Note",
+    "pre_cafcass_meeting": "Pre-CAFCASS meeting",
+    "supervision": "Discussed in supervision",
 }
 SOURCE_LABELS = {"case_system": "Case system", "app": "IRO QA", "qa_grade": "QA checklist"}
 
@@ -655,8 +719,16 @@ def timeline_events(events: pl.DataFrame, summary: dict) -> pl.DataFrame:
             parts.append(f"by {e['actor_name'] or e['actor_worker_id']}")
         if e["reason"]:
             parts.append(f"reason: {e['reason']}")
+        if e.get("attendees"):
+            parts.append(f"attended by {e['attendees']}")
         if e["note"]:
             parts.append(e["note"])
+        if e.get("outcome_code"):
+            outcome = e["outcome_code"].replace("_", " ")
+            parts.append(
+                f"outcome for the child: {outcome}"
+                + (f" ({e['outcome_note']})" if e.get("outcome_note") else "")
+            )
         if not e["is_valid"]:
             parts.append(f"(not counted: {e['issue_code']})")
         rows.append(

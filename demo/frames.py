@@ -10,12 +10,15 @@ import numpy as np
 import polars as pl
 
 from demo.behaviour import CONTEXTS, STATUSES
+from demo.learning import add_learning
 from demo.organisation import Org, Staff
 from demo.scales import Scale
 from demo.themes import Themes
 from demo.vocabulary import TEXT_LIST
 from demo.workdays import Calendar
 from ingest import schema
+
+DEMO_EMAIL_DOMAIN = "example.org"  # workers' demo email addresses (docs/demo-data.md)
 
 
 @dataclass
@@ -84,6 +87,14 @@ def authority_frames(
             "valid_from": date_of(staff.frm[wo]),
             "valid_to": date_of(np.minimum(to, e0)).set(pl.Series(to >= e0), None),
         }
+    )
+    # fake work addresses on a reserved domain (RFC 2606), so a demo can never email a real person
+    workers = workers.with_columns(
+        email=pl.col("worker_name").str.to_lowercase().str.replace_all(r"[^a-z0-9]+", ".")
+        + "."
+        + pl.col("worker_id").str.to_lowercase()
+        + "@"
+        + DEMO_EMAIL_DOMAIN
     )
 
     c = res["children"]
@@ -174,4 +185,5 @@ def authority_frames(
         "challenge_events": events,
         "qa_grades": grades,
     }
+    out = add_learning(out)  # outcomes, pre-CAFCASS meetings, supervision, good practice (issue 13)
     return {name: df.select(schema.ENTITIES[name].column_names) for name, df in out.items()}

@@ -15,7 +15,7 @@ import polars as pl
 from ingest import schema
 from ingest.profiles import HeaderMap, Profile, norm_value
 from ingest.readers import ROW, Table
-from ingest.themes import theme_codes, theme_labels
+from ingest.themes import GOOD_PRACTICE_THEMES_SEED, theme_codes, theme_labels
 
 # Dates: ISO 2017-07-31 or UK 31/07/2017, optionally followed by a time (ignored for a date column,
 # kept for a timestamp column). Excel-native dates arrive from the reader as "2017-07-31 00:00:00".
@@ -240,7 +240,8 @@ def typed_expr(
 
 def prepare(table: Table, entity: schema.Entity, hm: HeaderMap, profile: Profile) -> Prepared:
     text = canonical_text(table, entity, hm, profile)
-    labels = {norm_value(k): v for k, v in theme_labels().items()}
+    seed = GOOD_PRACTICE_THEMES_SEED if entity.name == "good_practice" else None  # its own list
+    labels = {norm_value(k): v for k, v in theme_labels(seed).items()}
     temporal = [c for c in entity.columns if c.type in ("date", "timestamp")]
     typed = text.select(
         pl.col(ROW),

@@ -40,8 +40,25 @@ EVENT_TYPES = (
     "cafcass_referral",  # referral to CAFCASS (looked-after children only)
     "legal_advice",  # independent legal advice requested
     "note",  # a note on the record
+    "pre_cafcass_meeting",  # the meeting that must precede a CAFCASS referral (attendees, outcome)
+    "supervision",  # the challenge discussed in the IRO's supervision
 )
 QA_GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
+#: What changed for the child when a challenge closed: the codes of dbt_project/seeds/child_outcomes.csv
+#: (tests/learning/test_outcomes.py keeps the two the same).
+CHILD_OUTCOMES = (
+    "plan_updated",
+    "assessment_completed",
+    "placement_reviewed",
+    "placement_changed",
+    "service_provided",
+    "permanence_progressed",
+    "legal_action_progressed",
+    "contact_arranged",
+    "education_health_addressed",
+    "no_change",
+    "other",
+)
 
 
 @dataclass(frozen=True)
@@ -113,6 +130,13 @@ WORKERS = Entity(
         Column("team_id", "text", description="Team of this spell."),
         Column("valid_from", "date", description="First day in this team and role."),
         Column("valid_to", "date", required=False, description="Last day; empty while current."),
+        Column(
+            "email",
+            "text",
+            required=False,
+            max_length=254,
+            description="Work email address, for notifications (docs/notifications.md); optional.",
+        ),
     ),
 )
 
@@ -220,6 +244,25 @@ CHALLENGE_EVENTS = Entity(
         ),
         Column("reason", "text", required=False, description="Reason (required in the app for a bypass)."),
         Column("note", "text", required=False, description="Free text."),
+        Column(
+            "outcome_code",
+            "code",
+            required=False,
+            allowed=CHILD_OUTCOMES,
+            description="For resolved or withdrawn: what changed for the child (dbt_project/seeds/child_outcomes.csv).",
+        ),
+        Column(
+            "outcome_note",
+            "text",
+            required=False,
+            description="For resolved or withdrawn: what changed for the child, in words.",
+        ),
+        Column(
+            "attendees",
+            "text",
+            required=False,
+            description="For pre_cafcass_meeting: who attended (the meeting's outcome goes in note).",
+        ),
         Column("recorded_at", "timestamp", required=False, description="When the action was recorded."),
         Column("recorded_by", "text", required=False, description="Who recorded it."),
     ),
@@ -245,12 +288,36 @@ QA_GRADES_ENTITY = Entity(
     ),
 )
 
+GOOD_PRACTICE = Entity(
+    name="good_practice",
+    key=("good_practice_id",),
+    description=(
+        'Optional. Good practice an IRO or Chair saw (Leicestershire: "areas of good practice as well '
+        'as areas that need to be improved"). No deadlines; never counted as an escalation.'
+    ),
+    file_stems=("good_practice", "good_practice_alerts"),
+    columns=(
+        Column("good_practice_id", "text", description="Identifier of the record."),
+        Column("recorded_on", "date", description="The date the good practice was seen."),
+        Column("iro_worker_id", "text", description="The IRO or Conference Chair who recorded it."),
+        Column("team_id", "text", description="The team whose practice it was."),
+        Column(
+            "themes",
+            "codes",
+            description="Codes from the good-practice list (dbt_project/seeds/good_practice_themes.csv), separated by ';'.",
+        ),
+        Column("description", "text", description="What was good, in words."),
+        Column("child_id", "text", required=False, description="The child, when it was about one child."),
+    ),
+)
+
 ENTITIES: dict[str, Entity] = {
-    e.name: e for e in (TEAMS, WORKERS, CHILDREN, CHALLENGES, CHALLENGE_EVENTS, QA_GRADES_ENTITY)
+    e.name: e
+    for e in (TEAMS, WORKERS, CHILDREN, CHALLENGES, CHALLENGE_EVENTS, QA_GRADES_ENTITY, GOOD_PRACTICE)
 }
 
 # Load order: reference entities first, so row rules can check references within one load.
-LOAD_ORDER = ("teams", "workers", "children", "challenges", "challenge_events", "qa_grades")
+LOAD_ORDER = ("teams", "workers", "children", "challenges", "challenge_events", "qa_grades", "good_practice")
 
 # Columns added by ingest to every raw table.
 LINEAGE_COLUMNS = ("_load_id", "_source_file", "_source_row")

@@ -14,6 +14,8 @@ from pathlib import Path
 # The repo's dbt project, found from this file (as warehouse.settings.DBT_PROJECT_DIR is): ingest sits
 # below the warehouse and imports nothing from it.
 THEMES_SEED = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "themes.csv"
+#: The good-practice list of the taxonomy: the themes good practice is recorded under.
+GOOD_PRACTICE_THEMES_SEED = THEMES_SEED.with_name("good_practice_themes.csv")
 
 
 @lru_cache(maxsize=4)
@@ -31,6 +33,16 @@ def _rows(path: Path | None = None) -> tuple[tuple[str, str], ...]:
 def theme_codes(path: Path | None = None) -> frozenset[str]:
     """Every theme code in the taxonomy (lower case)."""
     return frozenset(code for code, _ in _rows(path))
+
+
+def good_practice_codes(path: Path | None = None) -> frozenset[str]:
+    """Every code of the good-practice list (lower case)."""
+    return theme_codes(path or GOOD_PRACTICE_THEMES_SEED)
+
+
+def good_practice_labels(path: Path | None = None) -> dict[str, str]:
+    """Good-practice code -> label, in the seed's order (for the form and the reports)."""
+    return dict(_rows(path or GOOD_PRACTICE_THEMES_SEED))
 
 
 def theme_labels(path: Path | None = None) -> dict[str, str]:

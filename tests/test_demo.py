@@ -100,7 +100,7 @@ def check_keys_and_references(d: dict[str, pl.DataFrame]) -> None:
     for name, entity in schema.ENTITIES.items():
         df = d[name]
         assert df.select(entity.key).is_duplicated().sum() == 0, f"duplicate key in {name}"
-    t, w, c, ch, ev, g = (d[n] for n in schema.LOAD_ORDER)
+    t, w, c, ch, ev, g, gp = (d[n] for n in schema.LOAD_ORDER)
     assert t["team_id"].str.contains(r"^T\d{3,}$").all()
     assert w["worker_id"].str.contains(r"^W\d{4,}$").all()
     assert c["child_id"].str.contains(r"^C\d{6,}$").all()
@@ -145,6 +145,13 @@ def check_keys_and_references(d: dict[str, pl.DataFrame]) -> None:
     within(g["child_id"], children, "qa_grades.child_id")
     within(g["iro_worker_id"], workers, "qa_grades.iro_worker_id")
     within(g["challenge_id"], challenges, "qa_grades.challenge_id")
+    # good practice (issue 13): an IRO's, about a real team and child, themes from its own list
+    within(gp["team_id"], teams, "good_practice.team_id")
+    within(gp["iro_worker_id"], workers, "good_practice.iro_worker_id")
+    within(gp["child_id"], children, "good_practice.child_id")
+    from ingest.themes import good_practice_codes
+
+    within(gp["themes"].str.split(";").explode(), set(good_practice_codes()), "good_practice.themes")
 
 
 def spell_at(w: pl.DataFrame, frame: pl.DataFrame, worker_col: str, day_col: str) -> pl.DataFrame:

@@ -276,6 +276,34 @@ class WarmDbt:
         return bool(result.success), output
 
 
+def _ensure_raw_columns(p: Paths) -> None:
+    """Add to the raw store the optional columns new in the layout (e.g. workers.email) that a raw
+    store loaded before they existed lacks, so the staging models can name them. Under the
+    warehouse lock (ingest's writer rule, ADR 0001); the store is opened read-write only when a
+    column is missing, so an up-to-date store is never touched."""
+    import duckdb
+
+    from ingest import schema
+    from warehouse import raw
+
+    with duckdb.connect(str(p.raw_db), read_only=True) as con:
+        have = {
+            (t, c)
+            for t, c in con.execute(
+                "select table_name, column_name from information_schema.columns"
+            ).fetchall()
+        }
+    missing = [
+        (e.name, c.name)
+        for e in schema.ENTITIES.values()
+        for c in e.columns
+        if (e.name, c.name) not in have and any(t == e.name for t, _ in have)
+    ]
+    if missing:
+        with duckdb.connect(str(p.raw_db)) as con:
+            raw.ensure_tables(con)
+
+
 def build(
     *,
     as_at: date | None = None,
@@ -308,6 +336,7 @@ def build(
                 f"There is no raw store at {p.raw_db} yet: load extracts first with `iroqa ingest PATH`."
             )
         ensure_events_readable(p)  # the events glob must match at least one file
+        _ensure_raw_columns(p)
         build_id = new_build_id()
         build_file = p.builds_dir / f"{build_id}.duckdb"
         # dbt writes to a fixed name and the finished file is renamed to its build id: the profile

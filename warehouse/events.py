@@ -46,12 +46,21 @@ from warehouse.store import fsync_dir
 # The schema
 # --------------------------------------------------------------------------------------------------
 
-EVENT_SCHEMA_VERSION = "1"
+EVENT_SCHEMA_VERSION = "2"  # 2: outcome_code, outcome_note, attendees; action good_practice
 
 #: ``action`` is ``raised`` (a new challenge: the CHALLENGES columns are filled) or one of the
 #: extract's event types (the CHALLENGE_EVENTS columns are filled).
 RAISED = "raised"
-ACTIONS: tuple[str, ...] = (RAISED, *schema.EVENT_TYPES)
+#: Good practice an IRO recorded (issue 13): not a challenge and never a step of one. Its
+#: ``challenge_id`` is the record's own id (a uuid4 assigned on save, as for ``raised``); it carries
+#: ``team_id``, ``themes`` (the good-practice list), ``note`` (what was good), ``raised_by_worker_id``
+#: (the IRO) and optionally ``child_id``. The marts read it apart from challenges.
+GOOD_PRACTICE = "good_practice"
+#: The learning an Assistant Service Manager writes for a quarter's learning report (issue 13): only
+#: ``note`` (the text); ``event_on`` is the quarter's first day and ``challenge_id`` the quarter's
+#: own id (reports.learning), so the latest saved version is the quarter's learning.
+LEARNING = "learning"
+ACTIONS: tuple[str, ...] = (RAISED, *schema.EVENT_TYPES, GOOD_PRACTICE, LEARNING)
 SOURCE = "app"
 
 EVENT_SCHEMA = pa.schema(
@@ -85,6 +94,11 @@ EVENT_SCHEMA = pa.schema(
         pa.field("satisfied", pa.bool_()),
         pa.field("reason", pa.string()),
         pa.field("note", pa.string()),
+        # version 2 (issue 13): what changed for the child on resolved/withdrawn; who attended a
+        # pre-CAFCASS meeting. Files written before read these as null (union_by_name).
+        pa.field("outcome_code", pa.string()),
+        pa.field("outcome_note", pa.string()),
+        pa.field("attendees", pa.string()),
     ],
     metadata={"iroqa.event_schema_version": EVENT_SCHEMA_VERSION},
 )
@@ -108,7 +122,19 @@ _THEME_CODE = re.compile(r"^[a-z0-9_]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 _CHALLENGE_FIELDS = tuple(c for c in schema.CHALLENGES.column_names if c != "challenge_id")
-_STEP_FIELDS = ("stage", "actor_worker_id", "assigned_to_worker_id", "satisfied", "reason", "note")
+_STEP_FIELDS = (
+    "stage",
+    "actor_worker_id",
+    "assigned_to_worker_id",
+    "satisfied",
+    "reason",
+    "note",
+    "outcome_code",
+    "outcome_note",
+    "attendees",
+)
+#: What a good-practice record may carry besides the common fields.
+_GOOD_PRACTICE_FIELDS = ("team_id", "themes", "note", "raised_by_worker_id", "child_id")
 _COMMON_FIELDS = ("event_id", "action", "challenge_id", "event_on", "recorded_by", "amends_event_id")
 _ASSIGNED_FIELDS = ("recorded_at", "source")  # set by write_event, never by the caller
 INPUT_FIELDS: tuple[str, ...] = _COMMON_FIELDS + _CHALLENGE_FIELDS + _STEP_FIELDS
@@ -119,11 +145,18 @@ REQUIRED_BY_ACTION: dict[str, tuple[str, ...]] = {
     "escalated": ("stage",),
     "response": ("stage",),
     "note": ("note",),
+    "pre_cafcass_meeting": ("attendees", "note"),  # who attended; note: the meeting's outcome
+    "supervision": ("note",),
+    GOOD_PRACTICE: ("team_id", "themes", "note", "raised_by_worker_id"),
+    LEARNING: ("note", "challenge_id"),
 }
 #: Fields only some actions may carry (anything else is rejected, so nothing is silently dropped).
 ONLY_FOR: dict[str, tuple[str, ...]] = {
     "satisfied": ("response",),
     "assigned_to_worker_id": ("escalated",),
+    "outcome_code": ("resolved", "withdrawn"),
+    "outcome_note": ("resolved", "withdrawn"),
+    "attendees": ("pre_cafcass_meeting",),
 }
 
 _KIND: dict[str, str] = {
@@ -151,11 +184,15 @@ _KIND: dict[str, str] = {
     "satisfied": "bool",
     "reason": "text",
     "note": "text",
+    "outcome_code": "code",
+    "outcome_note": "text",
+    "attendees": "text",
 }
 _ALLOWED_CODES = {
     "legal_status": schema.LEGAL_STATUSES,
     "context": schema.CONTEXTS,
     "route": schema.ROUTES,
+    "outcome_code": schema.CHILD_OUTCOMES,
 }
 
 
@@ -338,6 +375,26 @@ def validate_event(fields: dict[str, Any], *, today: date | None = None) -> dict
             raise EventError("entry_stage", "must be 0 for an informal Positive Challenge")
         if route == "formal" and entry_stage == 0:
             raise EventError("entry_stage", "must be 1 or more for a Formal Escalation")
+    elif action == LEARNING:
+        for name in values:
+            if name not in _COMMON_FIELDS and name != "note":
+                raise EventError(name, "does not belong on a quarter's learning (only the text, note)")
+        if "event_on" not in values:
+            raise EventError("event_on", "is required: the first day of the quarter")
+    elif action == GOOD_PRACTICE:
+        for name in values:
+            if name not in _COMMON_FIELDS and name not in _GOOD_PRACTICE_FIELDS:
+                raise EventError(name, "does not belong on good practice (it is not a challenge)")
+        if "event_on" not in values:
+            raise EventError("event_on", "is required: the date the good practice was seen")
+        if "challenge_id" in values:  # the record's own id: only a correction repeats it
+            try:
+                values["challenge_id"] = str(uuid.UUID(values["challenge_id"]))
+            except ValueError:
+                raise EventError(
+                    "challenge_id", f"{values['challenge_id']!r} is not an id the app gave good practice"
+                ) from None
+        values.setdefault("challenge_id", str(uuid.uuid4()))
     else:
         for name in _CHALLENGE_FIELDS:
             if name in values:

@@ -10,6 +10,9 @@ Layout under the home folder::
     lock                one lock file serialising ingest and builds
     logs/               build logs
     reports/            ingest rejection reports (CSV)
+    outbox.sqlite       notifications owed and sent (notify/, ADR 0004), written by the notifier only
+    notify.lock         the notifier's single-writer lock
+    mailsink/           what the local SMTP sink of make run received (.eml)
 """
 
 from __future__ import annotations

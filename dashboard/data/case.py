@@ -66,7 +66,8 @@ def case_event_list(build: LiveBuild, challenge_id: str) -> pl.DataFrame:
     p = _Params()
     sql = f"""
         select timeline_order, event_id, event_type, event_on, stage, actor_worker_id, actor_name, note,
-               reason, satisfied, recorded_at, recorded_by, source, is_valid, issue_code
+               reason, satisfied, recorded_at, recorded_by, source, is_valid, issue_code,
+               outcome_code, outcome_note, attendees
         from fct_challenge_events where challenge_id = {p.bind(challenge_id)}
         order by timeline_order
     """  # noqa: S608

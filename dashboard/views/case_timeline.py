@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from accounts.access import PAGE_CASE_TIMELINE
-from dashboard import auth, data, ui
+from dashboard import auth, data, notify_ui, ui
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_CASE_TIMELINE)
@@ -63,3 +63,4 @@ elif not picked:
     ui.empty("Choose a case above, or select a case in any list on the other pages to see its timeline here.")
 else:
     ui.case_timeline(build, picked, key="case_page")
+    notify_ui.notifications_sent(picked)

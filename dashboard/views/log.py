@@ -34,7 +34,7 @@ import streamlit as st
 
 from accounts import audit
 from accounts.access import PAGE_LOG_FORM, Scope
-from dashboard import auth, data, ui
+from dashboard import auth, data, log_learning, ui
 from warehouse import live, settings
 from warehouse.events import MAX_THEMES, EventError, read_event, today_uk, validate_event, write_event
 
@@ -53,6 +53,7 @@ ACTIONS = {
     "legal_advice": "Request independent legal advice",
     "note": "Add a note",
 }
+ACTIONS.update(log_learning.ACTIONS)  # pre-CAFCASS meeting, supervision (issue 13)
 #: What each saved event is called in the list of entries that can be corrected.
 EVENT_WORDS = {
     "raised": "Challenge raised",
@@ -64,6 +65,7 @@ EVENT_WORDS = {
     "legal_advice": "Legal advice requested",
     "note": "Note",
 }
+EVENT_WORDS.update(log_learning.EVENT_WORDS)
 NEW, EXISTING, AMEND = "A new challenge", "An action on an existing challenge", "Correct an earlier entry"
 INFORMAL, FORMAL = "Positive Challenge (informal)", "Formal Escalation"
 EXTRACT_NOTE = (
@@ -93,7 +95,15 @@ RAISED_FIELDS = (
     "concern",
     "raised_with_worker_id",
 )
-STEP_FIELDS = ("stage", "actor_worker_id", "assigned_to_worker_id", "satisfied", "reason", "note")
+STEP_FIELDS = (
+    "stage",
+    "actor_worker_id",
+    "assigned_to_worker_id",
+    "satisfied",
+    "reason",
+    "note",
+    *("outcome_code", "outcome_note", "attendees"),  # carried over by a correction (issue 13)
+)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
 
 
@@ -519,6 +529,8 @@ else:
         allowed = dict(ACTIONS)
         if state and state["legal_status"] != "lac":
             allowed.pop("cafcass_referral")  # only for looked-after children: not offered otherwise
+            for only_lac in log_learning.LOOKED_AFTER_ONLY:
+                allowed.pop(only_lac)
         action = st.selectbox("Action", list(allowed), format_func=allowed.get, key="log_action")
         action_slot = st.empty()
         event_on = st.date_input("When", value=today_uk(), key="log_event_on", format="DD/MM/YYYY")
@@ -553,7 +565,8 @@ else:
             actor = st.text_input("Sent to (worker id of the manager)", key="log_assigned")
             reason = st.text_area("Reason (required when you bypass a stage)", key="log_reason")
             reason_slot = st.empty()
-        note_label = "Note" if action == "note" else "Note (optional)"
+        extra = log_learning.fields(action, build, home, picked)  # outcome, attendees (issue 13)
+        note_label = log_learning.NOTE_LABELS.get(action, "Note" if action == "note" else "Note (optional)")
         note = st.text_area(note_label, key="log_note")
         note_slot = st.empty()
         clicked = st.button("Save", type="primary", key="log_save")
@@ -590,6 +603,7 @@ else:
                         )
                 if action == "note" and not note.strip():
                     errors["note"] = "Write the note."
+                errors.update(log_learning.errors(action, extra, note))
                 if e := check_date(event_on, raised_on=state["raised_on"]):
                     errors["date"] = e
                 if not errors:
@@ -598,6 +612,7 @@ else:
                         "challenge_id": picked,
                         "event_on": event_on,
                         "note": note,
+                        **log_learning.event_fields(extra),
                     }
                     if action == "response":
                         fields.update(
@@ -613,6 +628,7 @@ else:
             field_error(stage_slot, errors.get("stage"))
             field_error(reason_slot, errors.get("reason"))
         field_error(note_slot, errors.get("note"))
+        log_learning.show_errors(extra, errors)
 
     else:  # AMEND: correct an entry recorded in the app, by saving a new event that amends it
         st.caption(EXTRACT_NOTE)

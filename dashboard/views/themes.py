@@ -1,6 +1,7 @@
 """Themes: how often each theme is raised, by month or by quarter (April to March year), split into
 stage 1, stages 2 to 4 and informal challenges; the trend of the main themes; select a theme for its
-cases."""
+cases. Beside them, good practice (dashboard/good_practice_view.py): its themes by period, concerns
+and good practice by team and quarter, and the records."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import polars as pl
 import streamlit as st
 
 from accounts.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
-from dashboard import auth, charts, data, ui
+from dashboard import auth, charts, data, good_practice_view, ui
+from dashboard.data import learning as data_learning
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)
@@ -28,14 +30,17 @@ by = st.segmented_control(
 )
 by = by or "month"
 counts = data.theme_counts(build, f, by)
+good_counts = data_learning.good_practice_counts(build, f, by)
 
-if counts.is_empty():
+if counts.is_empty() and good_counts.is_empty():
     ui.empty(f"No themes were recorded {ui.scope(build, f, period=True)}, as at {ui.long_date(as_at)}.")
     st.stop()
 
 groups = [g for g in ("stages_2_4", "stage_1", "informal") if not f.stages or g in f.stage_groups()]
-tabs = st.tabs([data.STAGE_GROUPS[g] for g in groups])
-for group, tab in zip(groups, tabs, strict=True):
+tabs = st.tabs([data.STAGE_GROUPS[g] for g in groups] + [good_practice_view.TAB])
+with tabs[-1]:
+    good_practice_view.render(build, scope, f, by, good_counts)
+for group, tab in zip(groups, tabs[:-1], strict=True):
     with tab:
         part = counts.filter(pl.col("stage_group") == group)
         if part.is_empty():

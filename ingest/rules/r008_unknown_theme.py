@@ -1,5 +1,6 @@
-"""R008: a theme code that is not in the taxonomy (dbt_project/seeds/themes.csv). Codes are
-matched case-insensitively, and a theme's label is accepted for its code."""
+"""R008: a theme code that is not in the taxonomy (dbt_project/seeds/themes.csv; for good practice,
+its list dbt_project/seeds/good_practice_themes.csv). Codes are matched case-insensitively, and a
+theme's label is accepted for its code."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import polars as pl
 
 from ingest.readers import ROW
 from ingest.rules._base import RuleContext, concat, fields_of_type, no_failures, row_failures
+from ingest.themes import GOOD_PRACTICE_THEMES_SEED, good_practice_codes
 
 CODE = "R008"
 LEVEL = "row"
@@ -22,7 +24,14 @@ def check(ctx: RuleContext) -> pl.DataFrame:
     known = sorted(ctx.themes)
     failures = []
     for column in ctx.columns_checked(FIELDS):
-        allowed = list(ctx.entity.column(column).allowed) or known
+        seed = "dbt_project/seeds/themes.csv"
+        if ctx.entity.name == "good_practice":
+            allowed, seed = (
+                sorted(good_practice_codes()),
+                f"dbt_project/seeds/{GOOD_PRACTICE_THEMES_SEED.name}",
+            )
+        else:
+            allowed = list(ctx.entity.column(column).allowed) or known
         unknown = (
             ctx.typed.select(pl.col(ROW), pl.col(column).str.split(";").alias("code"))
             .explode("code")
@@ -41,8 +50,9 @@ def check(ctx: RuleContext) -> pl.DataFrame:
             .agg(pl.col("shown").str.join(", "), pl.len().alias("n"))
         )
         detail = pl.format(
-            "unknown theme code {}; the codes are in dbt_project/seeds/themes.csv ({} codes)",
+            "unknown theme code {}; the codes are in {} ({} codes)",
             pl.col("shown"),
+            pl.lit(seed),
             pl.lit(str(len(allowed))),
         )
         failures.append(row_failures(per_row, pl.lit(True), column, detail))

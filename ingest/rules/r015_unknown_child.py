@@ -1,4 +1,4 @@
-"""R015: a challenge (or QA grade) about a child who is not in the children extract: neither in the
+"""R015: a challenge (or QA grade, or good practice) about a child who is not in the children extract: neither in the
 raw store already nor loaded earlier in the same ingest (children load before challenges)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from ingest.rules._base import RuleContext, concat, no_failures, row_failures, s
 CODE = "R015"
 LEVEL = "row"
 MESSAGE = "Unknown child (not in any children extract loaded)"
-FIELDS = ("challenges.child_id", "qa_grades.child_id")
+FIELDS = ("challenges.child_id", "qa_grades.child_id", "good_practice.child_id")
 
 
 def check(ctx: RuleContext) -> pl.DataFrame:

@@ -36,6 +36,7 @@ PAGES = {
 ADMIN_PAGES = {
     "users": ("views/users.py", "Users"),
     "audit": ("views/audit_log.py", "Audit log"),
+    "outbox": ("views/outbox.py", "Outbox"),
 }
 #: The administrator the admin-page tests sign in as unless they say otherwise.
 TEST_ADMIN = "test-admin"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 from datetime import date
 
 import polars as pl
@@ -73,6 +74,44 @@ def test_meeting_pack_is_self_contained_escaped_and_prints_to_a4(demo):
     assert "child_id" not in html
     for child in query(build, "select child_id from mart_open_stage_3_4")["child_id"]:
         assert child not in html
+
+
+def test_meeting_pack_pdf_is_a4_landscape_and_shows_every_case(demo, tmp_path):
+    """The PDF for board papers: rendered to PNG with pdftoppm (poppler-utils) and read back."""
+    build = demo.live
+    cases = data.meeting_cases(build, ALL, data.Filters())
+    html = pack.meeting_pack(
+        cases=cases,
+        episodes={c: data.case_episodes(build, ALL, c) for c in cases["challenge_id"]},
+        as_at=data.as_at(build),
+        built_at=build.built_at,
+        protocol="Leicestershire",
+        scope="",
+    )
+    pdf = pack.meeting_pack_pdf(html)
+    assert pdf.startswith(b"%PDF")
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Page size:\s+841\.\d+ x 595\.\d+ pts", info), info  # A4 landscape
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for ref in cases["case_ref"]:
+        assert ref in text
+    overdue = cases.filter(pl.col("is_overdue"))
+    if overdue.height:
+        assert "OVERDUE" in text
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(path), str(tmp_path / "page")], check=True)
+    pngs = sorted(tmp_path.glob("page*.png"))
+    assert len(pngs) == pages
+    from PIL import Image
+
+    with Image.open(pngs[0]) as first:
+        width, height = first.size
+        assert width > height  # landscape
+        assert first.convert("L").getextrema()[0] < 100  # there is dark text on the page, not a blank
 
 
 def test_meeting_pack_with_no_cases():

@@ -305,6 +305,8 @@ def test_an_iro_without_a_worker_id_has_no_log_page(w):
 def test_simple_actions_are_saved(w, action):
     c = an_open_challenge(w)
     at = act_on(w, c, action)
+    if action in ("resolved", "withdrawn"):  # what changed for the child is required (issue 13)
+        at.selectbox("log_outcome_code").set_value("no_change")
     save(at)
     assert not errors(at)
     [ev] = saved(w)
@@ -434,8 +436,10 @@ def test_a_challenge_logged_a_moment_ago_can_be_acted_on_before_the_rebuild(w):
     save(at)
     assert not errors(at)
     at.selectbox("log_action").set_value("resolved").run()
+    at.selectbox("log_outcome_code").set_value("plan_updated")
     save(at)
     at.selectbox("log_action").set_value("withdrawn").run()
+    at.selectbox("log_outcome_code").set_value("no_change")
     save(at)
     assert "This challenge is resolved" in errors(at)  # the resolve saved a moment ago closed it
     assert [e["action"] for e in saved(w)] == ["raised", "escalated", "resolved"]

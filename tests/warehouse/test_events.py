@@ -76,7 +76,21 @@ def step(action: str, **over) -> dict:
                 "note": "Plan to be reviewed next week.",
             },
             "note": {"note": "Phoned the team manager."},
-            "withdrawn": {"reason": "Child moved authority"},
+            "withdrawn": {"reason": "Child moved authority", "outcome_code": "no_change"},
+            "resolved": {"outcome_code": "plan_updated", "outcome_note": "Plan updated at the review."},
+            "pre_cafcass_meeting": {"attendees": "IRO, IRO manager, legal", "note": "Agreed to refer."},
+            "supervision": {"note": "Discussed with the IRO manager."},
+            "learning": {
+                "challenge_id": "0b5f3c9e-1d2a-5e6f-8a9b-0c1d2e3f4a5b",
+                "note": "What the service learned this quarter.",
+            },
+            "good_practice": {
+                "challenge_id": "6f1c2a51-6c38-4f5e-9a5e-1f0e8d7d2b10",
+                "team_id": "T1",
+                "themes": ["clear_care_plan"],
+                "note": "A clear, specific plan.",
+                "raised_by_worker_id": "W100",
+            },
         }.get(action, {})
     )
     fields.update(over)
@@ -156,6 +170,8 @@ def test_every_action_round_trips(p, action):
     if action == "raised":
         assert uuid.UUID(row["challenge_id"])  # assigned
         assert row["stage"] is None and row["satisfied"] is None
+    elif action == "good_practice":
+        assert row["stage"] is None and row["themes"] == ["clear_care_plan"]
     else:
         assert row["child_id"] is None and row["themes"] is None
     # a pyarrow read of the file gives exactly EVENT_SCHEMA

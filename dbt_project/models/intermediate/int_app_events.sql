@@ -114,7 +114,10 @@ final as (
         assigned_to_worker_id,
         satisfied,
         reason,
-        note
+        note,
+        outcome_code,
+        outcome_note,
+        attendees
     from latest
 
 )

@@ -124,7 +124,9 @@ close_checked as (
     select
         sequenced.*,
         case
-            when sequenced.event_sequence > closes.close_sequence and sequenced.event_type <> 'note'
+            when
+                sequenced.event_sequence > closes.close_sequence
+                and sequenced.event_type not in ('note', 'supervision')
                 then 'event_after_close'
         end as close_issue
     from sequenced
@@ -307,6 +309,9 @@ final as (
         satisfied,
         reason,
         note,
+        outcome_code,
+        outcome_note,
+        attendees,
         recorded_at,
         recorded_by,
         issue_code,

@@ -54,6 +54,9 @@ from_case_system as (
         satisfied,
         reason,
         note,
+        outcome_code,
+        outcome_note,
+        attendees,
         recorded_at,
         recorded_by,
         'case_system' as record_source,
@@ -78,6 +81,9 @@ from_app as (
         app_events.satisfied,
         app_events.reason,
         app_events.note,
+        app_events.outcome_code,
+        app_events.outcome_note,
+        app_events.attendees,
         app_events.recorded_at,
         app_events.recorded_by,
         case when app_events.is_amended then app_events.event_id end as amended_by_event_id,
@@ -85,7 +91,8 @@ from_app as (
     from app_events
     left join matched_challenges
         on app_events.challenge_id = matched_challenges.app_challenge_id
-    where app_events.action <> 'raised'
+    -- good practice and a quarter's learning are not steps of a challenge
+    where app_events.action not in ('raised', 'good_practice', 'learning')
 
 ),
 

@@ -27,6 +27,7 @@ final as (
         team_id,
         valid_from,
         valid_to,
+        nullif(trim(email), '') as email,
         _load_id as load_id,
         _source_file as source_file,
         _source_row as source_row

@@ -1,0 +1,136 @@
+"""Respond (managers with a ``responder`` account): the challenges a manager must respond to, was
+told about, or that are in their area, and a form to record the response (what they will do, by
+when) from the link in the email (``?n=<notification>``). The response is one app event
+(action ``response``, warehouse.events.write_event); the next build tells the IRO (notify/)."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+
+import streamlit as st
+
+from accounts import audit
+from accounts.access import PAGE_RESPOND
+from dashboard import auth, data, ui
+from notify import responses
+from warehouse import live
+from warehouse.events import EventError, today_uk, write_event
+
+scope = ui.user_scope()
+user = st.session_state.get("user")
+auth.require_page(user, scope, PAGE_RESPOND)
+
+st.title("Respond to a challenge")
+if not scope.worker_id:
+    st.error(
+        "Your account has no worker id, so IRO QA cannot tell which challenges are yours. Ask your IRO QA administrator."
+    )
+    st.stop()
+build = data.live()
+if build is None:
+    ui.empty("Nothing has been built yet.")
+    st.stop()
+
+if saved := st.session_state.pop("respond_saved", None):
+    st.success(
+        f"Response saved for case {saved}. The IRO will be told by email.", icon=":material/check_circle:"
+    )
+
+teams = tuple(user.teams or ()) if user else ()
+mine = responses.assigned(build, scope.worker_id, teams)
+by_id = {r["challenge_id"]: r for r in mine}
+
+wanted = None
+n = st.query_params.get("n")
+if n:
+    note = responses.notification(build, n)
+    if note and note["challenge_id"] in by_id:
+        wanted = note["challenge_id"]
+    else:
+        # the same words whether the link is unknown or someone else's; the link is not echoed
+        st.warning("The case in this link is not one of yours. Choose one below.", icon=":material/link_off:")
+
+if not mine:
+    ui.empty("There are no challenges for you to respond to.")
+    st.stop()
+
+
+def label(cid: str) -> str:
+    r = by_id[cid]
+    due = (
+        f" · due {ui.long_date(r['response_due_on'])}"
+        if r["response_due_on"] and r["status"] == "open"
+        else ""
+    )
+    return f"{r['case_ref']} · {r['status']} · {r['current_stage_label'] or 'Positive Challenge'}{due}"
+
+
+ids = list(by_id)
+picked = st.selectbox(
+    "Case", ids, index=ids.index(wanted) if wanted else 0, format_func=label, key="respond_pick"
+)
+r = by_id[picked]
+cols = st.columns(4)
+cols[0].metric("Case", r["case_ref"])
+cols[1].metric("Stage", r["current_stage_label"] or "")
+cols[2].metric("Who must respond", r["responsible_name"] or "not known")
+cols[3].metric("Due", ui.long_date(r["response_due_on"]) if r["response_due_on"] else "no deadline")
+st.caption(
+    f"Raised {ui.long_date(r['raised_on'])} by {r['iro_name'] or 'the IRO'}; team {r['team_name'] or 'not recorded'}."
+)
+if r["concern"]:
+    st.write("**The IRO's concern**")
+    st.text(r["concern"])
+for prev in responses.latest_responses(build, picked):
+    st.caption(
+        f"Response recorded {ui.long_date(prev['event_on'])} by {prev['actor_name'] or prev['recorded_by']}"
+    )
+    st.text(prev["note"] or "")
+
+if r["status"] != "open":
+    st.info("This challenge is closed: there is nothing to respond to.")
+    st.stop()
+if r["responsible_worker_id"] != scope.worker_id:
+    st.info(
+        f"{r['responsible_name'] or 'Another manager'} must respond at this stage; you are kept informed."
+    )
+    st.stop()
+
+with st.form("respond_form"):
+    what = st.text_area("What you will do", max_chars=3500, key="respond_what")
+    by = st.date_input(
+        "By when",
+        value=today_uk() + timedelta(days=7),
+        min_value=today_uk(),
+        format="DD/MM/YYYY",
+        key="respond_by",
+    )
+    submitted = st.form_submit_button("Send response", type="primary")
+if submitted:
+    if not (what or "").strip():
+        st.error("Not saved: say what you will do (What you will do).")
+        st.stop()
+    fields = {
+        "action": "response",
+        "challenge_id": picked,
+        "event_on": today_uk(),
+        "stage": int(r["current_stage"]),
+        "actor_worker_id": scope.worker_id,
+        "note": responses.response_note(what, by),
+        "recorded_by": user.username,
+    }
+    try:
+        auth.record(user, "write", {"challenge_id": picked, "event_type": "response"})
+    except audit.AuditError:
+        st.error("Not saved: the audit log could not be written. Try again or tell your administrator.")
+        st.stop()
+    try:
+        write_event(fields)
+    except EventError as exc:
+        st.error(f"Not saved: {exc.reason} ({exc.field}).")
+        st.stop()
+    with contextlib.suppress(Exception):
+        live.request_build()
+    st.session_state["respond_saved"] = r["case_ref"]
+    st.rerun()

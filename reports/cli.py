@@ -1,0 +1,51 @@
+"""``iroqa report quarterly --quarter 2026-27-Q2 --out FILE.docx``: the quarterly learning report
+from the live build, with the learning saved in the app for that quarter."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def cmd_report_quarterly(args: argparse.Namespace) -> int:
+    from reports.learning import latest_learning
+    from reports.periods import Quarter
+    from reports.quarterly import write_quarterly
+    from warehouse import settings
+    from warehouse.store import read_live
+
+    try:
+        q = Quarter.parse(args.quarter)
+    except ValueError as exc:
+        print(f"--quarter: {exc}", file=sys.stderr)
+        return 2
+    p = settings.paths()
+    live = read_live(p)
+    if live is None:
+        print("There is no live build yet: run iroqa build first.", file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        print(f"--out: the folder {out.parent} does not exist", file=sys.stderr)
+        return 2
+    learning = latest_learning(q, p)
+    write_quarterly(
+        live.file,
+        q,
+        out,
+        learning=learning["note"] if learning else None,
+        as_at=live.as_at,
+        protocol=live.protocol,
+    )
+    print(f"Wrote {out} ({q.label}, as at {live.as_at})")
+    return 0
+
+
+def add_parser(sub) -> None:
+    r = sub.add_parser("report", help="write the service's reports as Word documents")
+    rs = r.add_subparsers(dest="report", required=True)
+    qp = rs.add_parser("quarterly", help="the quarterly learning report for an April-March quarter")
+    qp.add_argument("--quarter", required=True, help="e.g. 2026-27-Q2 (July to September 2026)")
+    qp.add_argument("--out", required=True, help="the .docx file to write")
+    qp.set_defaults(func=cmd_report_quarterly)
