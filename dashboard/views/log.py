@@ -263,7 +263,7 @@ def show_saved(slot) -> None:
         return
     with slot.container():
         st.success(
-            md_escape(done["text"]) + " It shows on every page within a few seconds.", icon=":material/check:"
+            ui.plain(done["text"]) + " It shows on every page within a few seconds.", icon=":material/check:"
         )
         st.page_link(
             ui.TIMELINE_PAGE,
