@@ -8,8 +8,7 @@ import polars as pl
 import streamlit as st
 
 from accounts.access import Scope
-from dashboard.data.core import Filters, _Params, _query, add_months, month_start
-from dashboard.data.reference import as_at
+from dashboard.data.core import Filters, _Params, _query, add_months, as_at, month_start
 from warehouse.store import LiveBuild
 
 
