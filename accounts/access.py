@@ -27,16 +27,18 @@ Small-number suppression for aggregates: :func:`suppress_small_counts` and
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from accounts.suppression import Totals, suppress_table, suppress_threshold
 from warehouse.pseudonyms import pseudonym_key
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
+
+__all__ = ["suppress_threshold"]  # suppression's setting, named here with the rest of the policy
 
 # --- the vocabulary -----------------------------------------------------------------------------
 
@@ -52,6 +54,7 @@ PAGE_LOG_FORM = "log_form"  # log a challenge / record a response, escalation, r
 PAGE_USERS = "users"  # user administration
 PAGE_AUDIT = "audit"  # the audit log
 PAGE_RESPOND = "respond"  # a manager's challenges to respond to (notify/, docs/notifications.md)
+PAGE_OUTBOX = "outbox"  # the notification outbox: every email, its recipient's address and text
 PAGE_KINDS = (
     PAGE_AGGREGATE,
     PAGE_CHILD_LIST,
@@ -60,6 +63,7 @@ PAGE_KINDS = (
     PAGE_USERS,
     PAGE_AUDIT,
     PAGE_RESPOND,
+    PAGE_OUTBOX,
 )
 
 EXPORT_AGGREGATE = "aggregate"  # counts, small numbers suppressed
@@ -194,7 +198,7 @@ ROLE_POLICY: dict[str, RolePolicy] = {
         may_manage_users=True,
         may_read_audit=True,
         exports=_fs(EXPORT_AGGREGATE, EXPORT_AUDIT),
-        pages=_fs(PAGE_AGGREGATE, PAGE_USERS, PAGE_AUDIT),
+        pages=_fs(PAGE_AGGREGATE, PAGE_USERS, PAGE_AUDIT, PAGE_OUTBOX),
         suppress_on_screen=True,
     ),
 }
@@ -506,58 +510,24 @@ def scope_for(user: Principal | None) -> Scope:
 
 # --- small-number suppression -----------------------------------------------------------------------
 
-DEFAULT_SUPPRESS_BELOW = 5
-
-
-def suppress_threshold() -> int:
-    """``IROQA_SUPPRESS_BELOW`` (default 5): counts from 1 to threshold-1 are suppressed. 1 turns
-    suppression off. A value that is not a whole number >= 1 is a configuration error (we refuse to
-    guess, and never silently stop suppressing)."""
-    raw = os.environ.get("IROQA_SUPPRESS_BELOW", "").strip()
-    if not raw:
-        return DEFAULT_SUPPRESS_BELOW
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"IROQA_SUPPRESS_BELOW must be a whole number >= 1, not {raw!r}") from None
-    if value < 1:
-        raise ValueError(f"IROQA_SUPPRESS_BELOW must be a whole number >= 1, not {raw!r}")
-    return value
-
 
 def suppression_marker(threshold: int) -> str:
     return f"<{threshold}"
 
 
 def suppress_small_counts(
-    df: pl.DataFrame, count_columns: Sequence[str], threshold: int | None = None, marker: str | None = None
+    df: pl.DataFrame,
+    count_columns: Sequence[str],
+    threshold: int | None = None,
+    marker: str | None = None,
+    totals: Totals | None = None,
 ) -> pl.DataFrame:
     """Replace counts from 1 to ``threshold - 1`` in ``count_columns`` with ``marker`` (default
-    ``"<threshold"``, e.g. ``"<5"``). Zero and counts at or above the threshold are kept. The
-    count columns become text columns (a number or the marker); nulls stay null. Other columns are
-    untouched. This is primary suppression only: do not export a total beside suppressed cells
-    that would let a reader subtract back to them."""
-    import polars as pl
-
-    threshold = suppress_threshold() if threshold is None else int(threshold)
-    if threshold < 1:
-        raise ValueError("threshold must be >= 1")
-    marker = suppression_marker(threshold) if marker is None else marker
-    missing = [c for c in count_columns if c not in df.columns]
-    if missing:
-        raise KeyError(f"no such count column(s): {', '.join(missing)}")
-    exprs = []
-    for c in count_columns:
-        v = pl.col(c)
-        exprs.append(
-            pl.when(v.is_null())
-            .then(pl.lit(None, dtype=pl.String))
-            .when((v >= 1) & (v < threshold))
-            .then(pl.lit(marker))
-            .otherwise(v.cast(pl.Int64).cast(pl.String))
-            .alias(c)
-        )
-    return df.with_columns(exprs) if exprs else df
+    ``"<threshold"``, e.g. ``"<5"``), and, where ``totals`` says which figures are totals of others,
+    as many more as it takes that no total gives a hidden count back (secondary suppression:
+    ``accounts.suppression``, the one implementation). Zero and counts at or above the threshold are
+    otherwise kept. The count columns become text columns (a number or the marker); nulls stay null."""
+    return suppress_table(df, count_columns, totals, threshold, marker)
 
 
 # --- the policy as a Markdown table (docs/access.md embeds it; a test keeps them equal) -----------

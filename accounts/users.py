@@ -30,7 +30,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,6 +97,9 @@ class User:
     teams: tuple[str, ...] = ()
     worker_id: str | None = None
     email: str | None = None
+    #: How this person wants their notifications: "none" (one email each) or "weekly" (a Monday
+    #: digest instead; urgent ones still come singly). docs/notifications.md.
+    digest: str = "none"
     disabled: bool = False
     created_at: str = ""
     changed_at: str = ""
@@ -122,10 +125,22 @@ class User:
             "teams": list(self.teams),
             "worker_id": self.worker_id,
             "email": self.email,
+            "digest": self.digest,
             "disabled": self.disabled,
             "created_at": self.created_at,
             "changed_at": self.changed_at,
         }
+
+
+#: The notification preferences a person may choose (docs/notifications.md, "Weekly digest").
+DIGEST_CHOICES = ("none", "weekly")
+
+
+def check_digest(value: str) -> str:
+    v = (value or "").strip().lower()
+    if v not in DIGEST_CHOICES:
+        raise UserError(f"the digest must be one of {', '.join(DIGEST_CHOICES)}, not {value!r}")
+    return v
 
 
 def _user_from_record(rec: dict) -> User:
@@ -136,6 +151,7 @@ def _user_from_record(rec: dict) -> User:
         teams=tuple(rec.get("teams") or ()),
         worker_id=rec.get("worker_id") or None,
         email=rec.get("email") or None,
+        digest=rec.get("digest") or "none",
         disabled=bool(rec.get("disabled")),
         created_at=rec.get("created_at", ""),
         changed_at=rec.get("changed_at", ""),
@@ -374,6 +390,7 @@ def update_user(
     worker_id: str | None = None,
     email: str | None = None,
     disabled: bool | None = None,
+    digest: str | None = None,
 ) -> User:
     """Change what is given (``None`` leaves a field alone; ``worker_id=""``/``email=""`` clears it)."""
     p = p or default_paths()
@@ -394,6 +411,8 @@ def update_user(
             rec["email"] = _check_text(email.strip().lower(), "the email") or None
         if disabled is not None:
             rec["disabled"] = bool(disabled)
+        if digest is not None:
+            rec["digest"] = check_digest(digest)
         rec["changed_at"] = _now_iso()
     return _user_from_record(rec)
 
@@ -468,11 +487,14 @@ def record_admin(
     return audit.record(actor, "user_admin", {"op": op, "target": target, **detail}, p=p, session=session)
 
 
-def unlock_user(p: Paths | None, username: str, now: float | None = None) -> None:
-    """Clear a username's failed sign-in count (``iroqa users unlock``)."""
+def unlock_user(p: Paths | None, username: str, now: float | None = None) -> bool:
+    """Forget a username's failed sign-ins (``iroqa users unlock``, Clear failed sign-ins): every
+    client that has failed on it may try it again at once. True if there were any. Not needed for
+    the owner to get in (the throttle never holds a client that has not failed on the account), but
+    it lets someone who mistyped their own password while others were guessing it try again now."""
     import time
 
-    LoginThrottle(p or default_paths()).clear([username_key(username)], time.time() if now is None else now)
+    return LoginThrottle(p or default_paths()).clear_account(username, time.time() if now is None else now)
 
 
 def account_problems(
@@ -625,46 +647,109 @@ def ensure_demo_accounts(
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
-    """After ``free_failures`` failed sign-ins in a row for one key (a username, or a browser
-    session), that key is locked for ``base_delay`` seconds, doubling with each further failure up to
-    ``max_delay``. A key is forgotten ``forget_after`` seconds after its last failure; a successful
-    sign-in clears the username's and the session's counters. Attempts while locked are refused
-    without checking the password and are not counted."""
+    """How repeated sign-in failures are slowed down (NIST SP 800-63B 5.2.2: rate limiting, with
+    no lockout an attacker can use against the account's owner). Three kinds of counter:
+
+    * **a client** (its network address, and its browser session): after ``free_failures``
+      failures in a row from one session, or ``address_free_failures`` from one address (several
+      people may share an address), that client waits ``base_delay`` seconds before its next
+      attempt, doubling with each further failure up to ``max_delay``. It holds only that client.
+    * **an account**: failures against a username from any client. After ``free_failures`` of them,
+      a client that has itself failed on this username since its last success must wait
+      ``delay_after(account failures)`` from *its own* last attempt on it before trying again. A
+      client that has not failed on this username is never held by the account's count: the owner,
+      from their own browser, signs in at once however many wrong passwords others have typed, and
+      an attacker's failures cannot re-lock them (each client's wait runs from its own attempt).
+
+    Attempts while held are refused without checking the password and are not counted. A counter
+    is forgotten ``forget_after`` seconds after its last failure. A successful sign-in clears the
+    account's count and that client's counters."""
 
     free_failures: int = 5
+    address_free_failures: int = 20
     base_delay: float = 60.0
     max_delay: float = 3600.0
     forget_after: float = 24 * 3600.0
 
     @classmethod
-    def from_env(cls) -> ThrottlePolicy:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ThrottlePolicy:
+        """The policy from ``IROQA_SIGNIN_*`` (see docs/access.md); :class:`UserError` for a value that
+        is not a number of 0 or more."""
+        env = os.environ if env is None else env
+
         def num(name: str, default: float) -> float:
-            raw = os.environ.get(name, "").strip()
-            return float(raw) if raw else default
+            raw = (env.get(name) or "").strip()
+            try:
+                value = float(raw) if raw else default
+            except ValueError:
+                raise UserError(f"{name} must be a number, not {raw!r}") from None
+            if value < 0:
+                raise UserError(f"{name} must not be negative")
+            return value
 
         return cls(
-            free_failures=int(num("IROQA_SIGNIN_FREE_FAILURES", cls.free_failures)),
+            free_failures=max(1, int(num("IROQA_SIGNIN_FREE_FAILURES", cls.free_failures))),
+            address_free_failures=max(
+                1, int(num("IROQA_SIGNIN_ADDRESS_FREE_FAILURES", cls.address_free_failures))
+            ),
             base_delay=num("IROQA_SIGNIN_BASE_DELAY_SECONDS", cls.base_delay),
             max_delay=num("IROQA_SIGNIN_MAX_DELAY_SECONDS", cls.max_delay),
         )
 
-    def delay_after(self, failures: int) -> float:
-        if failures < self.free_failures:
+    def delay_after(self, failures: int, free: int | None = None) -> float:
+        free = self.free_failures if free is None else free
+        if failures < free:
             return 0.0
-        return min(self.max_delay, self.base_delay * 2 ** (failures - self.free_failures))
+        return min(self.max_delay, self.base_delay * 2 ** min(failures - free, 60))
+
+
+def _h(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def username_key(username: str) -> str:
     """Throttle key for a username (hashed: the file never holds what people typed)."""
-    return "u:" + hashlib.sha256(normalise_username(username)[:256].encode()).hexdigest()[:32]
+    return "u:" + _h(normalise_username(username)[:256])
 
 
 def session_key(session_id: str) -> str:
-    return "s:" + hashlib.sha256((session_id or "").encode()).hexdigest()[:32]
+    return "s:" + _h(session_id or "")
+
+
+def address_key(address: str) -> str:
+    return "a:" + _h(address or "")
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who is signing in, as far as the throttle can tell: the browser session, and the network
+    address when it is known (None from the same machine, or behind a proxy that does not pass
+    ``X-Forwarded-For``)."""
+
+    session_id: str
+    address: str | None = None
+
+    @property
+    def keys(self) -> list[str]:
+        return [session_key(self.session_id)] + ([address_key(self.address)] if self.address else [])
+
+    @property
+    def id(self) -> str:
+        """The client, for the account's per-client record: its address if known, else its session."""
+        return self.keys[-1]
+
+
+#: How many clients' records an account keeps (the most recent); older ones are dropped.
+MAX_CLIENTS_PER_ACCOUNT = 1000
 
 
 class LoginThrottle:
-    """Failed sign-in counters, persisted in ``$IROQA_HOME/auth/throttle.json`` under a lock."""
+    """Failed sign-in counters, persisted in ``$IROQA_HOME/auth/throttle.json`` under a lock
+    (see :class:`ThrottlePolicy`). Layout (every key hashed)::
+
+        {"s:<session>": {"failures": 3, "last": t}, "a:<address>": {...},
+         "u:<username>": {"failures": 40, "last": t, "clients": {"a:<address>": {"failures": 2, "last": t}}}}
+    """
 
     def __init__(self, p: Paths | None = None, policy: ThrottlePolicy | None = None):
         self.p = p or default_paths()
@@ -674,55 +759,79 @@ class LoginThrottle:
     def file(self) -> Path:
         return auth_dir(self.p) / "throttle.json"
 
-    def _load(self) -> dict:
+    def _load(self, now: float) -> dict:
         try:
             data = json.loads(self.file.read_bytes())
-            return data if isinstance(data, dict) else {}
         except (FileNotFoundError, json.JSONDecodeError):
             return {}
+        if not isinstance(data, dict):
+            return {}
+        return {
+            k: v
+            for k, v in data.items()
+            if isinstance(v, dict) and now - float(v.get("last", 0)) < self.policy.forget_after
+        }
 
     @contextlib.contextmanager
     def _editing(self, now: float) -> Iterator[dict]:
         with _locked(auth_dir(self.p) / "throttle.lock"):
-            data = self._load()
-            data = {
-                k: v
-                for k, v in data.items()
-                if isinstance(v, dict) and now - v.get("last", 0) < self.policy.forget_after
-            }
+            data = self._load(now)
             yield data
             write_private(self.file, json.dumps(data, sort_keys=True).encode())
 
-    def retry_after(self, keys: Iterable[str], now: float) -> float:
-        """Seconds until any of ``keys`` may try again (0 if none is locked)."""
-        data = self._load()
+    def _free(self, key: str) -> int:
+        return self.policy.address_free_failures if key.startswith("a:") else self.policy.free_failures
+
+    def retry_after(self, username: str, client: Client, now: float) -> float:
+        """Seconds until ``client`` may try ``username`` again (0: the attempt is checked now)."""
+        data = self._load(now)
         wait = 0.0
-        for k in keys:
+        for k in client.keys:  # the client's own counters
             v = data.get(k)
-            if isinstance(v, dict) and now - v.get("last", 0) < self.policy.forget_after:
-                wait = max(wait, float(v.get("locked_until", 0)) - now)
+            if v:
+                delay = self.policy.delay_after(int(v.get("failures", 0)), self._free(k))
+                wait = max(wait, float(v.get("last", 0)) + delay - now)
+        acct = data.get(username_key(username))
+        mine = (acct or {}).get("clients", {}).get(client.id)
+        if acct and mine and int(mine.get("failures", 0)) > 0:  # only a client that has failed here
+            delay = self.policy.delay_after(int(acct.get("failures", 0)))
+            wait = max(wait, float(mine.get("last", 0)) + delay - now)
         return max(0.0, wait)
 
     def failures(self, key: str, now: float) -> int:
-        v = self._load().get(key)
-        if not isinstance(v, dict) or now - v.get("last", 0) >= self.policy.forget_after:
-            return 0
-        return int(v.get("failures", 0))
+        v = self._load(now).get(key)
+        return int(v.get("failures", 0)) if v else 0
 
-    def record_failure(self, keys: Iterable[str], now: float) -> float:
-        """Count one failure against each key; returns the longest lock now in force."""
-        wait = 0.0
+    def record_failure(self, username: str, client: Client, now: float) -> float:
+        """Count one failure against the client and the account; returns how long this client must
+        now wait before trying this username again."""
         with self._editing(now) as data:
-            for k in keys:
-                v = data.setdefault(k, {"failures": 0, "last": now, "locked_until": 0})
+            for k in client.keys:
+                v = data.setdefault(k, {"failures": 0})
                 v["failures"] = int(v.get("failures", 0)) + 1
                 v["last"] = now
-                delay = self.policy.delay_after(v["failures"])
-                v["locked_until"] = now + delay if delay else 0
-                wait = max(wait, delay)
-        return wait
+            acct = data.setdefault(username_key(username), {"failures": 0, "clients": {}})
+            acct["failures"] = int(acct.get("failures", 0)) + 1
+            acct["last"] = now
+            clients = acct.setdefault("clients", {})
+            mine = clients.pop(client.id, {"failures": 0})
+            clients[client.id] = {"failures": int(mine.get("failures", 0)) + 1, "last": now}
+            if len(clients) > MAX_CLIENTS_PER_ACCOUNT:
+                for old in sorted(clients, key=lambda c: clients[c]["last"])[
+                    : len(clients) - MAX_CLIENTS_PER_ACCOUNT
+                ]:
+                    del clients[old]
+        return self.retry_after(username, client, now)
 
-    def clear(self, keys: Iterable[str], now: float) -> None:
+    def succeeded(self, username: str, client: Client, now: float) -> None:
+        """A right password: the account's count and this client's counters start again."""
         with self._editing(now) as data:
-            for k in keys:
+            data.pop(username_key(username), None)
+            for k in client.keys:
                 data.pop(k, None)
+
+    def clear_account(self, username: str, now: float) -> bool:
+        """Forget every failure against ``username`` (``iroqa users unlock``, the Users page's
+        Clear failed sign-ins); True if there were any."""
+        with self._editing(now) as data:
+            return data.pop(username_key(username), None) is not None

@@ -15,7 +15,6 @@ The warehouse location is ``$IROQA_HOME`` (default ``warehouse/data`` inside the
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from warehouse import settings
+from warehouse import csvsafe, settings
 
 
 def _date(value: str) -> date:
@@ -34,7 +33,9 @@ def _date(value: str) -> date:
 
 
 def _progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    from ingest.report import printable  # names from files may hold terminal escape sequences
+
+    print(printable(line), file=sys.stderr, flush=True)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -52,24 +53,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    """Exit codes (docs/ingest.md): 0 all loaded, 1 loaded with rows set aside (or hidden sheets
+    skipped), 2 usage error (nothing read), 3 a file refused (the others still loaded)."""
     from ingest.profiles import ProfileError
+    from ingest.report import EXIT_USAGE, printable
     from warehouse.loader import ingest_paths
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
-        print(f"No such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
-        return 2
+        print(f"No such file or folder: {', '.join(printable(m) for m in missing)}", file=sys.stderr)
+        return EXIT_USAGE
     started = time.monotonic()
     try:
         report = ingest_paths(
-            [Path(p) for p in args.paths], profile=args.profile, progress=_progress, force=args.force
+            [Path(p) for p in args.paths],
+            profile=args.profile,
+            progress=_progress,
+            force=args.force,
+            include_hidden_sheets=args.include_hidden_sheets,
         )
     except ProfileError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
+        print(printable(exc), file=sys.stderr)
+        return EXIT_USAGE
     print(report.summary())
     print(f"Ingest took {time.monotonic() - started:.1f}s")
-    return 0 if report.ok else 1
+    return report.exit_code
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -104,17 +112,17 @@ def cmd_query(args: argparse.Namespace) -> int:
         con.close()
         print(f"Query failed: {exc}", file=sys.stderr)
         return 1
-    writer = csv.writer(sys.stdout, lineterminator="\n")
     if cur.description:
-        writer.writerow([d[0] for d in cur.description])
-        while rows := cur.fetchmany(10_000):
-            writer.writerows(rows)
+        csvsafe.write_rows(
+            sys.stdout, [d[0] for d in cur.description], iter(lambda: cur.fetchmany(10_000), [])
+        )
     con.close()
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    # dashboard/server.py: st.App serving dashboard/app.py with the session-cookie route
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "server.py"
     cmd = [
         sys.executable,
         "-m",
@@ -123,12 +131,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         str(app),
         "--server.port",
         str(args.port),
+        "--server.address",
+        args.address,
         "--server.headless",
         "true",
         "--browser.gatherUsageStats",
         "false",
     ]
-    print(f"Serving IRO QA on http://localhost:{args.port} (warehouse {settings.home()})", flush=True)
+    host = f"[{args.address}]" if ":" in args.address else args.address
+    where = "" if args.address in ("127.0.0.1", "::1", "localhost") else " (reachable from other machines)"
+    print(f"Serving IRO QA on http://{host}:{args.port}{where} (warehouse {settings.home()})", flush=True)
     return subprocess.call(cmd, env=dict(os.environ))
 
 
@@ -150,7 +162,24 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     else:
         print("live build     : none yet (run `iroqa build`)")
+    from warehouse.live import rebuild_status
+    from warehouse.store import live_problem
+
+    problem = live_problem(p)
+    status = rebuild_status(p)
+    if status.last_error and status.consecutive_failures:
+        print(f"latest update  : FAILED at {status.last_failure_at}: {_first_line(status.last_error)}")
+    if problem:
+        print(f"live build     : DAMAGED: {problem}; the next build replaces it (run `iroqa build`)")
+        return 1
     return 0
+
+
+def _first_line(text: str, limit: int = 200) -> str:
+    from ingest.report import printable
+
+    lines = [line for line in text.splitlines() if line.strip()]
+    return printable(lines[0][:limit] if lines else "")
 
 
 # --- users and audit (docs/access.md) ------------------------------------------------------------
@@ -303,9 +332,15 @@ def cmd_users(args: argparse.Namespace) -> int:
                 teams=_split_teams(args.teams),
                 worker_id=args.worker_id,
                 email=args.email,
+                digest=args.digest,
             )
             _audit_admin(
-                "set", user.username, role=user.role, teams=list(user.teams), worker_id=user.worker_id
+                "set",
+                user.username,
+                role=user.role,
+                teams=list(user.teams),
+                worker_id=user.worker_id,
+                digest=user.digest,
             )
             print(f"Updated {user.username} ({user.role_label}).")
             _warn_scope(user)
@@ -329,7 +364,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         elif args.users_command == "unlock":
             users.unlock_user(p, username)
             _audit_admin("unlock", username)
-            print(f"Cleared the failed sign-in count for {username}.")
+            print(f"Forgot the failed sign-ins against {username}: they may try again at once.")
     except users.UserError as exc:
         print(f"iroqa users: {exc}", file=sys.stderr)
         return 2
@@ -363,10 +398,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return 1
     df = audit.read(p)
     if args.out:
-        df.write_csv(args.out)
+        csvsafe.write_csv(df, args.out)
         print(f"Wrote {df.height:,} audit records to {args.out}")
     else:
-        df.write_csv(sys.stdout)
+        csvsafe.write_csv(df, sys.stdout)
     return 0
 
 
@@ -397,6 +432,12 @@ def _add_users_and_audit_parsers(sub) -> None:
     st.add_argument("--teams", default=None, help="comma-separated team ids (replaces the list; '' clears)")
     st.add_argument("--worker-id", default=None, help="'' clears it")
     st.add_argument("--email", default=None, help="'' clears it")
+    st.add_argument(
+        "--digest",
+        default=None,
+        choices=("none", "weekly"),  # accounts.users.DIGEST_CHOICES
+        help="weekly: a Monday digest instead of single emails (docs/notifications.md); none: single emails",
+    )
     pa = us.add_parser("passwd", help="set a user's password")
     pa.add_argument("username")
     pw = pa.add_mutually_exclusive_group()
@@ -405,7 +446,7 @@ def _add_users_and_audit_parsers(sub) -> None:
     for name, text in (
         ("disable", "disable a user (their sessions end at their next click)"),
         ("enable", "enable a disabled user"),
-        ("unlock", "clear a user's failed sign-in count"),
+        ("unlock", "forget the failed sign-ins against a username (its owner may try again at once)"),
     ):
         x = us.add_parser(name, help=text)
         x.add_argument("username")
@@ -478,6 +519,11 @@ def parser() -> argparse.ArgumentParser:
         help="load files again even if the same content was loaded before (e.g. after loading "
         "the challenges that their events were quarantined for)",
     )
+    i.add_argument(
+        "--include-hidden-sheets",
+        action="store_true",
+        help="also load a workbook's hidden sheets (by default they are reported and skipped)",
+    )
     i.set_defaults(func=cmd_ingest)
 
     b = sub.add_parser(
@@ -508,6 +554,12 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="start the dashboard", description="Serve the Streamlit dashboard.")
     s.add_argument("--port", type=int, default=8501)
+    s.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="the address to listen on (default 127.0.0.1: this machine only; put a TLS reverse proxy in "
+        "front, docs/deploy.md; 0.0.0.0 listens on every interface)",
+    )
     s.set_defaults(func=cmd_serve)
 
     st = sub.add_parser("status", help="show the warehouse home, raw store and live build")

@@ -11,8 +11,6 @@ page without this script and so without the filters)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 from accounts.access import (
@@ -21,12 +19,14 @@ from accounts.access import (
     PAGE_CASE_TIMELINE,
     PAGE_CHILD_LIST,
     PAGE_LOG_FORM,
+    PAGE_OUTBOX,
     PAGE_RESPOND,
     PAGE_USERS,
     scope_for,
 )
-from dashboard import auth, data, ui
+from dashboard import auth, data, live_watch, sessions, ui
 from warehouse import live as live_builds
+from warehouse.store import live_problem
 
 st.set_page_config(page_title="IRO QA", page_icon=":material/fact_check:", layout="wide")
 
@@ -47,7 +47,7 @@ PAGE_KIND = {
     "Good practice": PAGE_LOG_FORM,
     "Users": PAGE_USERS,
     "Audit log": PAGE_AUDIT,
-    "Outbox": PAGE_AUDIT,
+    "Outbox": PAGE_OUTBOX,
     "Respond": PAGE_RESPOND,  # the administrator's, with the audit log (notify/, docs/notifications.md)
 }
 pages = [
@@ -95,6 +95,7 @@ scope = scope_for(user)
 st.session_state["user"] = user
 st.session_state["scope"] = scope
 auth.sign_out_button(user)
+ui.presentation_mode()
 
 build = data.live()
 st.session_state["_shown_build_id"] = build.build_id if build else None  # what this run shows
@@ -104,33 +105,47 @@ else:
     st.session_state.pop("filters", None)
 
 
+def _live_problem(current) -> str | None:
+    """Once per build and session: why the live build file cannot be used (truncated, damaged), or
+    None. A damaged file asks for a rebuild, which replaces it."""
+    current_id = current.build_id if current else None
+    checked = st.session_state.get("_damage_checked")
+    if current is not None and (checked is None or checked[0] != current_id):
+        checked = (current_id, live_problem())
+        st.session_state["_damage_checked"] = checked
+        if checked[1]:
+            live_builds.request_build()
+    return checked[1] if checked and checked[0] == current_id else None
+
+
 @st.fragment(run_every=live_builds.PAGE_CHECK_SECONDS)
 def _watch_live_build() -> None:
-    """Every second, read the live pointer (a tiny JSON file) and the background rebuild's
-    status; when a new build has gone live, rerun the whole app so every page shows it without
-    anyone pressing anything. Shows the rebuild's state discreetly in the sidebar."""
+    """Without dashboard/server.py's /api/live route (``streamlit run dashboard/app.py``, AppTest):
+    every second, read the live pointer and the background rebuild's status; when a new build has
+    gone live, rerun the whole app. Shows the rebuild's state discreetly in the sidebar."""
     current = data.live()
     current_id = current.build_id if current else None
     shown = st.session_state.get("_shown_build_id", current_id)
-    status = live_builds.rebuild_status()
-    if status.state in ("building", "starting") or (status.running and status.pending):
-        st.caption(":material/sync: Updating…")
-    elif status.state == "backing_off" or (status.last_error and status.consecutive_failures):
-        st.caption(
-            ":material/warning: The last update failed; the figures shown are from the last good build."
-        )
-    elif current is not None:
-        st.caption(
-            f"Figures as built {ui.short_date(date.fromisoformat(current.built_at[:10]))} "
-            f"{current.built_at[11:16]} UTC"
-        )
+    words = live_watch.state_words(current, live_builds.rebuild_status(), _live_problem(current))[1]
+    if words:
+        st.caption(words)
     if current_id != shown:
         st.session_state["_shown_build_id"] = current_id
         st.rerun(scope="app")
 
 
-with st.sidebar:
-    _watch_live_build()
+if sessions.route_mounted:
+    # Served by dashboard/server.py: the page polls /api/live (no script run) and reruns itself only
+    # when the build or the rebuild's state changed (dashboard/live_watch.py).
+    _status = live_builds.rebuild_status()
+    _words = live_watch.state_words(build, _status, _live_problem(build))[1]
+    if _words:
+        st.sidebar.caption(_words)
+    # the fingerprint the route answers (it does not open the build file to look for damage)
+    live_watch.watch(build, live_watch.state_words(build, _status)[0])
+else:
+    with st.sidebar:
+        _watch_live_build()
 
 allowed = [pg for pg in pages if scope.may_view(PAGE_KIND[pg.title])]
 if not allowed:

@@ -36,6 +36,8 @@ import streamlit as st
 from accounts import audit, users
 from accounts.access import ROLE_POLICY, ROLES, AccessDenied, Scope, scope_for
 from accounts.users import LoginThrottle, User
+from dashboard import sessions
+from dashboard.text import plain as _plain
 from warehouse.settings import Paths
 from warehouse.settings import paths as default_paths
 
@@ -47,6 +49,9 @@ NOTICE_KEY = "_iroqa_auth_notice"
 SIGNED_OUT_KEY = "_iroqa_signed_out"
 LAST_VIEW_KEY = "_iroqa_last_view"
 DENIED_KEY = "_iroqa_denied_recorded"
+GRANT_KEY = "_iroqa_session_grant"
+#: How often a running session records its activity in the session store (seconds).
+TOUCH_SECONDS = 60.0
 
 MODES = ("local", "oidc", "proxy")
 
@@ -66,6 +71,7 @@ _END_TEXT = {
     "account_removed": "Your session has ended. Ask your IRO QA administrator if you need access.",
     "no_role": "Your session has ended. Ask your IRO QA administrator if you need access.",
     "mode_changed": "Sign-in settings changed. Sign in again.",
+    "revoked": "You have signed out.",
     "signed_out": "You have signed out.",
 }
 
@@ -111,6 +117,10 @@ class AuthConfig:
         mode = (get("IROQA_AUTH_MODE") or "local").lower()
         if mode not in MODES:
             raise ConfigError(f"IROQA_AUTH_MODE must be one of {', '.join(MODES)}, not {mode!r}")
+        try:
+            users.ThrottlePolicy.from_env(env)
+        except users.UserError as exc:
+            raise ConfigError(str(exc)) from None
         proxy_secret = get("IROQA_TRUSTED_PROXY")
         if mode == "proxy" and (proxy_secret is None or len(proxy_secret) < 32):
             raise ConfigError(
@@ -167,16 +177,18 @@ def attempt_sign_in(
     *,
     session_id: str,
     now: float,
+    address: str | None = None,
     throttle: LoginThrottle | None = None,
 ) -> SignInResult:
     """Check one local sign-in attempt: throttle, password, account, audit. Never says which of
-    username, password or account state was wrong."""
+    username, password or account state was wrong. ``address`` is the client's network address
+    (None if not known): see :class:`accounts.users.ThrottlePolicy`."""
     throttle = throttle or LoginThrottle(p)
     typed = (username or "").strip()[:128]
-    keys = [users.username_key(typed), users.session_key(session_id)]
+    client = users.Client(session_id, address)
     tag = session_tag(session_id)
     try:
-        wait = throttle.retry_after(keys, now)
+        wait = throttle.retry_after(typed, client, now)
         if wait > 0:
             audit.record(
                 typed, "sign_in_failed", {"reason": "throttled", "retry_after": round(wait)}, p=p, session=tag
@@ -186,10 +198,10 @@ def attempt_sign_in(
         if user is not None and user.role not in ROLE_POLICY:
             user, reason = None, "no_role"
         if user is None:
-            wait = throttle.record_failure(keys, now)
+            wait = throttle.record_failure(typed, client, now)
             audit.record(typed, "sign_in_failed", {"reason": reason, "mode": "local"}, p=p, session=tag)
             return SignInResult(None, GENERIC_FAILURE, wait)
-        throttle.clear(keys, now)
+        throttle.succeeded(typed, client, now)
         audit.record(user, "sign_in", {"mode": "local"}, p=p, session=tag)
         return SignInResult(user)
     except audit.AuditError:
@@ -302,6 +314,17 @@ def _session_id() -> str:
     return ctx.session_id if ctx is not None else "no-session"
 
 
+def _client_address() -> str | None:
+    """The client's network address for the sign-in throttle: the WebSocket peer, or behind a
+    reverse proxy on the same machine the last ``X-Forwarded-For`` entry (the one the proxy added).
+    None from the same machine (or an AppTest)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no client context
+        return None
+    return address if isinstance(address, str) and address else None
+
+
 def _request_headers() -> Mapping[str, str]:
     """The headers of the request that opened this session (replaced in tests: AppTest cannot
     send headers)."""
@@ -333,7 +356,9 @@ def _current_identity(p: Paths, cfg: AuthConfig, sess: Mapping) -> User | None:
     return user
 
 
-def _start_session(user: User, cfg: AuthConfig, now: float, issued_at: float | None = None) -> None:
+def _start_session(
+    user: User, cfg: AuthConfig, now: float, issued_at: float | None = None, sid: str | None = None
+) -> None:
     st.session_state.pop(SIGNED_OUT_KEY, None)
     st.session_state.pop(NOTICE_KEY, None)
     st.session_state[SESSION_KEY] = {
@@ -341,7 +366,67 @@ def _start_session(user: User, cfg: AuthConfig, now: float, issued_at: float | N
         "mode": cfg.mode,
         "issued_at": issued_at or now,
         "last_seen": now,
+        "sid": sid,
+        "touched": now,
     }
+
+
+def _session_cookie() -> str | None:
+    """The session cookie sent with the request that opened this browser session (None in tests
+    without one)."""
+    try:
+        value = st.context.cookies.get(sessions.COOKIE)
+    except Exception:  # noqa: BLE001 - no client context
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _resume_session(p: Paths, cfg: AuthConfig, now: float) -> User | None:
+    """A new browser session (reload, new tab) carrying a valid session cookie: sign the person in
+    again without the form, if the stored session passes every check a running one does."""
+    if cfg.mode != "local" or st.session_state.get(SIGNED_OUT_KEY):
+        return None
+    rec = sessions.lookup(p, _session_cookie(), now)
+    if rec is None:
+        return None
+    user = users.get_user(p, rec.get("username", ""))
+    reason = session_end_reason(p, rec, cfg, now, user)
+    if reason is not None or user is None:
+        sessions.revoke(p, rec["sid"])
+        with contextlib.suppress(audit.AuditError):
+            audit.record(
+                rec.get("username", ""),
+                "session_expired",
+                {"reason": reason, "mode": cfg.mode, "resumed": True},
+                p=p,
+                session=session_tag(_session_id()),
+            )
+        st.session_state[NOTICE_KEY] = _END_TEXT.get(reason or "", _END_TEXT["disabled"]).format(
+            idle=round(cfg.idle_seconds / 60), hours=round(cfg.absolute_seconds / 3600)
+        )
+        return None
+    try:
+        audit.record(
+            user, "sign_in", {"mode": cfg.mode, "resumed": True}, p=p, session=session_tag(_session_id())
+        )
+    except audit.AuditError:
+        return None
+    sessions.touch(p, rec["sid"], now)
+    _start_session(user, cfg, now, float(rec["issued_at"]), rec["sid"])
+    return user
+
+
+def _shared_state(p: Paths, sess: dict, now: float) -> str | None:
+    """For a session in the store: 'revoked' if it was ended elsewhere (sign-out in another tab);
+    otherwise take the latest activity of any tab and record this one's about once a minute."""
+    sid = sess.get("sid")
+    if not sid:
+        return None
+    seen = sessions.last_seen(p, sid)
+    if seen is None:
+        return "revoked"
+    sess["last_seen"] = max(float(sess.get("last_seen", 0)), seen)
+    return None
 
 
 def _clear_session_state() -> None:
@@ -360,6 +445,7 @@ def _end_session(
             p=p,
             session=session_tag(_session_id()),
         )
+    sessions.revoke(p, sess.get("sid"))
     _clear_session_state()
     text = _END_TEXT.get(reason, _END_TEXT["disabled"]).format(
         idle=round(cfg.idle_seconds / 60), hours=round(cfg.absolute_seconds / 3600)
@@ -382,7 +468,7 @@ def _idle_watchdog() -> None:
 
 
 def _stop_with_config_error(exc: Exception) -> None:
-    st.error(f"**IRO QA's sign-in is not configured correctly**, so nobody can sign in: {exc}")
+    st.error(f"**IRO QA's sign-in is not configured correctly**, so nobody can sign in: {_plain(exc)}")
     st.stop()
 
 
@@ -400,12 +486,21 @@ def require_user(*, p: Paths | None = None, watchdog: bool = True) -> User:
         raise  # pragma: no cover - st.stop() raises
     now = clock()
     sess = st.session_state.get(SESSION_KEY)
+    if sess is None and _resume_session(p, cfg, now) is not None:
+        sess = st.session_state.get(SESSION_KEY)
     if sess is not None:
         user = _current_identity(p, cfg, sess)
-        reason = session_end_reason(p, sess, cfg, now, user)
+        reason = _shared_state(p, sess, now) or session_end_reason(p, sess, cfg, now, user)
         if reason is None and user is not None:
             sess["last_seen"] = now
+            if sess.get("sid") and now - float(sess.get("touched", 0)) >= TOUCH_SECONDS:
+                sess["touched"] = now
+                sessions.touch(p, sess["sid"], now)
             st.session_state["_iroqa_idle_seconds"] = cfg.idle_seconds
+            grant = st.session_state.pop(GRANT_KEY, None)
+            if grant:
+                with st.sidebar:
+                    st.html(sessions.grant_script(grant), unsafe_allow_javascript=True)
             if watchdog:
                 _idle_watchdog()
             return user
@@ -424,7 +519,7 @@ def require_user(*, p: Paths | None = None, watchdog: bool = True) -> User:
 def _notice() -> None:
     text = st.session_state.get(NOTICE_KEY)
     if text:
-        st.info(text)
+        st.info(_plain(text))
 
 
 def _local_sign_in(p: Paths, cfg: AuthConfig, now: float) -> None:
@@ -448,11 +543,25 @@ def _local_sign_in(p: Paths, cfg: AuthConfig, now: float) -> None:
     if not (username or "").strip() or not password:
         st.error("Enter your username and password.")
         return
-    result = attempt_sign_in(p, username, password, session_id=_session_id(), now=now)
+    result = attempt_sign_in(
+        p, username, password, session_id=_session_id(), address=_client_address(), now=now
+    )
     if result.user is None:
         st.error(result.message)
         return
-    _start_session(result.user, cfg, now)
+    sid = None
+    if sessions.route_mounted:  # served by dashboard/server.py: offer the browser a session cookie
+        grant = sessions.issue_grant(
+            p,
+            username=result.user.username,
+            mode=cfg.mode,
+            issued_at=now,
+            expires_at=now + cfg.absolute_seconds,
+            now=now,
+        )
+        sid = sessions.sid_of(grant)
+        st.session_state[GRANT_KEY] = grant
+    _start_session(result.user, cfg, now, sid=sid)
     st.rerun()
 
 
@@ -497,7 +606,7 @@ def _external_sign_in(
         st.error("IRO QA only accepts sign-ins through the council's sign-in gateway.")
     else:
         st.error(
-            f"{'You are signed in as **' + who + '** but ' if who else ''}you do not have access to "
+            f"{'You are signed in as **' + _plain(who) + '** but ' if who else ''}you do not have access to "
             "IRO QA. Ask your IRO QA administrator to add you."
         )
     if cfg.mode == "oidc" and claims and st.button("Sign out", key="_iroqa_oidc_denied_sign_out"):
@@ -555,7 +664,7 @@ def sign_out(*, p: Paths | None = None) -> None:
 def sign_out_button(user: User, *, container=None) -> None:
     """Show "Signed in as ..." and a Sign out button (in the sidebar unless ``container`` is given)."""
     c = container if container is not None else st.sidebar
-    c.caption(f"Signed in as **{user.name}** · {user.role_label}")
+    c.caption(f"Signed in as **{_plain(user.name)}** · {_plain(user.role_label)}")
     if c.button("Sign out", key="_iroqa_sign_out", icon=":material/logout:"):
         sign_out()
 

@@ -59,7 +59,7 @@ def render(build: LiveBuild, scope: Scope, f: Filters, by: str, counts: pl.DataF
         rows = ui.selected_rows(event)
         if rows and scope.child_rows:
             code, label = wide["theme_code"][rows[0]], wide["theme_label"][rows[0]]
-            st.subheader(f"Good practice: {label}, {ui.period_words(f)}")
+            st.subheader(f"Good practice: {ui.plain(label)}, {ui.period_words(f)}")
             records = data_learning.good_practice_records(build, scope, f, code)
             if records.is_empty():
                 ui.empty("None of these records is one you may see.")

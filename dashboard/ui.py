@@ -13,10 +13,13 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from accounts import audit
+from accounts import audit, suppression
 from accounts.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope, scope_for, suppress_small_counts
+from accounts.suppression import Totals
 from dashboard import charts, data, pack
 from dashboard.data import Filters
+from dashboard.text import plain
+from warehouse import csvsafe
 from warehouse.store import LiveBuild
 
 LEGAL_STATUS_LABELS = {
@@ -26,6 +29,19 @@ LEGAL_STATUS_LABELS = {
 }
 LEGAL_STATUS_SHORT = {"lac": "LAC", "cp": "CP", "cin": "CIN"}
 TIMELINE_PAGE = "views/case_timeline.py"
+# The measures' one wording (docs/marts.md, "Measures"), shown as the help of every figure that
+# counts them; the numbers themselves come from dbt's columns of the same names.
+MEASURE_HELP = {
+    "awaiting_response_past_due": (
+        "Responses overdue: stages still open with no response yet, whose response due date is before "
+        "the as-at date. A response that came after its due date is counted as responded late, not here."
+    ),
+    "responded_late": "Responded late: the first response at a stage came after its due date.",
+    "cap_breached": (
+        "Past the cap: formal escalations still open after the 20th working day from the formal start "
+        "(the IRO Handbook's timescale)."
+    ),
+}
 FILTER_KEYS = ("from", "to", "service", "team", "status", "stage", "theme")
 
 
@@ -51,15 +67,6 @@ def month_label(d: date) -> str:
 
 def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=\"'])")
-
-
-def plain(text: object) -> str:
-    """``text`` made inert for Markdown (st.markdown, st.error, ...): every ASCII punctuation mark is
-    backslash-escaped, so typed text can show neither a link, an image, HTML nor formatting."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def and_list(items: Sequence[str]) -> str:
@@ -159,21 +166,50 @@ def require_build(title: str) -> LiveBuild:
     return build
 
 
+def latest_update_failure(build: LiveBuild) -> str | None:
+    """Why the latest update failed, if it did: the background rebuild's last error while it keeps
+    failing, or a damaged live file (checked once per build by the sidebar, dashboard/app.py)."""
+    from warehouse import live as live_builds
+
+    damaged = st.session_state.get("_damage_checked")
+    if damaged and damaged[0] == build.build_id and damaged[1]:
+        return damaged[1]
+    status = live_builds.rebuild_status()
+    if status.last_error and status.consecutive_failures:
+        return status.last_error
+    return None
+
+
+def update_failed_line(build: LiveBuild | None, error: str | None) -> str:
+    """The sidebar's line when the latest update failed: the figures' time and the reason (its
+    first line, short, as plain text)."""
+    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
+    reason = lines[0][:160] if lines else "unknown"
+    reason = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", reason)
+    reason = re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", reason)  # shown as typed
+    when = f"{build.built_at[:10]} {build.built_at[11:16]} UTC" if build else "no build yet"
+    return f":material/warning: Figures as of {when}; the latest update failed: {reason}"
+
+
 def header(title: str, build: LiveBuild, *, period: bool = False) -> None:
     st.title(title)
     info = data.build_info(build)
     built = datetime.fromisoformat(build.built_at)
     st.caption(
-        f"As at **{long_date(build.as_at)}** · {info.get('protocol_name') or build.protocol} · "
+        f"As at **{long_date(build.as_at)}** · {plain(info.get('protocol_name') or build.protocol)} · "
         f"warehouse built {built:%d %b %Y %H:%M} UTC"
     )
+    failure = latest_update_failure(build)
+    if failure:
+        st.caption(update_failed_line(build, failure))
     words = filter_summary(build, filters(), period=period)
     if words:
-        st.markdown(f"**Showing:** {words}")
+        st.markdown(f"**Showing:** {plain(words)}")
 
 
 def empty(message: str) -> None:
-    st.info(message, icon=":material/info:")
+    """A note that there is nothing to show; shown as plain text (it names teams and themes)."""
+    st.info(plain(message), icon=":material/info:")
 
 
 def stage_option_labels(build: LiveBuild) -> dict[str, str]:
@@ -293,8 +329,8 @@ def _flat(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def to_csv_bytes(df: pl.DataFrame) -> bytes:
-    # UTF-8 with a byte-order mark, so Excel opens the CSV with the right characters.
-    return _flat(df).write_csv(include_bom=True).encode("utf-8")
+    """The CSV download: formulas neutralised, UTF-8 with a byte-order mark (warehouse.csvsafe)."""
+    return csvsafe.csv_bytes(_flat(df))
 
 
 def to_xlsx_bytes(df: pl.DataFrame, sheet: str = "Data") -> bytes:
@@ -314,9 +350,35 @@ def _count_columns(df: pl.DataFrame) -> list[str]:
     return [c for c, t in df.schema.items() if t.is_integer()]
 
 
-def suppressed(df: pl.DataFrame) -> pl.DataFrame:
-    """Small counts (every whole-number column) replaced by "<threshold" (IROQA_SUPPRESS_BELOW)."""
-    return suppress_small_counts(df, _count_columns(df))
+def suppressed(df: pl.DataFrame, totals: Totals | None = None) -> pl.DataFrame:
+    """Small counts (every whole-number column) replaced by "<threshold" (IROQA_SUPPRESS_BELOW), with
+    secondary suppression where ``totals`` says which figures are totals (accounts.suppression)."""
+    return suppress_small_counts(df, _count_columns(df), totals=totals)
+
+
+def suppressing() -> bool:
+    """Whether figures on screen are suppressed for the signed-in user (roles that see aggregates
+    only: analyst, admin)."""
+    return user_scope().suppress_on_screen
+
+
+def figure(value: int | None, hidden: bool) -> str:
+    """A count as shown on a card: the marker if it is hidden, else the number."""
+    if hidden:
+        return suppression.marker()
+    return "0" if value is None else f"{value:,}"
+
+
+def figures_shown(values: dict[str, int], total: str | None = None) -> dict[str, bool]:
+    """Which of a group of card figures to hide, for the signed-in user: nothing unless their role
+    suppresses on screen; then small counts, and (if ``total`` names the figure that is the sum of
+    the others) as many more as it takes that the total gives none back."""
+    if not suppressing():
+        return dict.fromkeys(values, False)
+    names = list(values)
+    df = pl.DataFrame({k: [int(v or 0)] for k, v in values.items()})
+    mask = suppression.suppression_mask(df, names, suppression.Totals(row_total=total) if total else None)
+    return {k: mask[k][0] for k in names}
 
 
 def _audited(make, detail: dict):
@@ -342,6 +404,7 @@ def downloads(
     kind: str = EXPORT_CHILD_LEVEL,
     stem: str | None = None,
     detail: dict | None = None,
+    totals: Totals | None = None,
 ) -> None:
     """The two downloads every table has: CSV and Excel, named after the table and the as-at date
     (or ``stem``). Only for roles that may export this ``kind``; aggregate exports have small counts
@@ -352,7 +415,7 @@ def downloads(
         st.caption("Downloads of this table are not available to your role.")
         return
     if kind == EXPORT_AGGREGATE:
-        df = suppressed(df)
+        df = suppressed(df, totals)
     if stem is None:
         build = data.live()
         stem = slug(name) + (f"-as-at-{build.as_at}" if build else "")
@@ -394,6 +457,45 @@ def date_columns(df: pl.DataFrame) -> dict:
     }
 
 
+PRESENTATION_KEY = "_iroqa_presentation"
+
+#: Every page: narrower side margins than Streamlit's wide layout (5rem), so the meeting list's
+#: columns fit a 1366-pixel projector without sideways scrolling; and date inputs' day, month and
+#: year boxes at least 24 px, WCAG 2.2's target size (docs/accessibility.md).
+LAYOUT_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-left: 2rem; padding-right: 2rem; }
+[data-testid="stDateInput"] [role="spinbutton"] {
+  min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; justify-content: center;
+}
+</style>"""
+
+#: Presentation mode: larger text for a projected screen (Streamlit sizes its text in rem).
+PRESENTATION_CSS = """<style>
+html { font-size: 125%; }
+[data-testid="stMetricValue"] { font-size: 2.6rem; }
+</style>"""
+
+
+def presentation_mode() -> bool:
+    """The projector layout on every page, and a sidebar switch for larger text that stays on
+    across pages for the session."""
+    # in the sidebar with an empty element: style-only st.html goes to Streamlit's event container,
+    # which the live-build check's fragment clears every second
+    st.sidebar.html(LAYOUT_CSS + '<span aria-hidden="true"></span>')
+    on = st.sidebar.toggle(
+        "Presentation mode (larger text)",
+        key=PRESENTATION_KEY,
+        help="Larger text for a projected screen. Turn it off again here.",
+    )
+    if on:
+        st.sidebar.html(PRESENTATION_CSS + '<span aria-hidden="true"></span>')
+    return on
+
+
+#: Tables shorter than this show every row (no scroll bar inside the page); longer ones scroll.
+NO_SCROLL_ROWS = 50
+
+
 def table(
     df: pl.DataFrame,
     name: str,
@@ -407,24 +509,29 @@ def table(
     kind: str = EXPORT_CHILD_LEVEL,
     stem: str | None = None,
     detail: dict | None = None,
+    totals: Totals | None = None,
 ):
     """A table with its downloads. ``select`` ("single-row", "single-cell") makes it a drill-down;
     the selection event is returned. ``hidden`` columns are downloaded but not shown. ``kind``:
     child-level (the default) or aggregate (small counts suppressed in exports, and on screen for
-    roles that see aggregates only). ``stem`` and ``detail``: see :func:`downloads`."""
-    if kind == EXPORT_AGGREGATE and user_scope().suppress_on_screen and styler is None:
-        df = suppressed(df)
-    config = date_columns(df) | {h: None for h in hidden} | (column_config or {})
+    roles that see aggregates only), with secondary suppression where ``totals`` says which figures
+    are totals of others. ``stem`` and ``detail``: see :func:`downloads`."""
+    if kind == EXPORT_AGGREGATE and styler is not None:
+        raise ValueError("an aggregate table is suppressed, so it cannot be given a styler")
+    shown = suppressed(df, totals) if kind == EXPORT_AGGREGATE and user_scope().suppress_on_screen else df
+    config = date_columns(shown) | {h: None for h in hidden} | (column_config or {})
+    if height == "auto" and shown.height < NO_SCROLL_ROWS:
+        height = "content"  # the whole table on the page: no scrolling inside it on a projector
     kwargs = {"on_select": "rerun", "selection_mode": select} if select else {}
     event = st.dataframe(
-        styler if styler is not None else df,
+        styler if styler is not None else shown,
         hide_index=True,
         column_config=config,
         key=key,
         height=height,
         **kwargs,
     )
-    downloads(df, name, key=key, kind=kind, stem=stem, detail=detail)
+    downloads(df, name, key=key, kind=kind, stem=stem, detail=detail, totals=totals)
     return event
 
 
@@ -440,6 +547,62 @@ def highlight(df: pl.DataFrame, mask: Sequence[bool], *, hidden: Sequence[str] =
         return [OVERDUE_STYLE if flags[row.name] else "" for _ in row]
 
     return pdf.style.apply(row_style, axis=1)
+
+
+ROLE_WORDS = {"analyst": "analyst", "admin": "administrator"}
+
+
+def count_words(n: int, scope: Scope) -> str:
+    """A count as the user's role may see it on screen: 1 to threshold-1 suppressed (docs/access.md)."""
+    from accounts.access import suppress_threshold, suppression_marker
+
+    threshold = suppress_threshold()
+    if scope.suppress_on_screen and 0 < n < threshold:
+        return suppression_marker(threshold)
+    return f"{n:,}"
+
+
+def role_shows_no_cases(scope: Scope, what: str) -> bool:
+    """For a role that sees counts, not case rows (analyst, administrator): say so plainly, in place
+    of a list that would otherwise read as "none". True when the user's role shows no cases."""
+    if scope.child_rows:
+        return False
+    from accounts.access import suppress_threshold, suppression_marker
+
+    role = ROLE_WORDS.get(scope.role, scope.role.replace("_", " "))
+    threshold = suppress_threshold()
+    small = (
+        f"; counts from 1 to {threshold - 1} show as {suppression_marker(threshold)}"
+        if scope.suppress_on_screen and threshold > 1
+        else ""
+    )
+    st.info(
+        f"Your role ({role}) shows counts, not cases: {what} are not listed for it. The counts "
+        f"are for every case in the filters{small}.",
+        icon=":material/visibility_off:",
+    )
+    return True
+
+
+def row_details(row: dict, columns: Sequence[str]) -> None:
+    """The rest of a selected table row, as label: value lines (for tables that show only what a
+    projector can fit)."""
+
+    def words(value: object) -> str:
+        if value is None or value == "":
+            return "not recorded"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, date):
+            return long_date(value)
+        return str(value)
+
+    st.markdown("  \n".join(f"**{c}:** {_md_literal(words(row.get(c)))}" for c in columns if c in row))
+
+
+def _md_literal(text: str) -> str:
+    """``text`` shown as typed inside st.markdown: every markdown and HTML character escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|>~<$&:])", r"\\\1", text)
 
 
 def selected_rows(event) -> list[int]:
@@ -537,14 +700,14 @@ def case_timeline(build: LiveBuild, challenge_id: str, *, key: str, heading: boo
             else f"stage {summary['current_stage']} ({summary['current_stage_name']})"
         )
         state = f"open at {where}" if summary["status"] == "open" else f"{summary['status']} at {where}"
-        st.subheader(f"Case {summary['case_ref']}: {state}")
+        st.subheader(plain(f"Case {summary['case_ref']}: {state}"))
     facts = []
     if summary.get("child_ref") and summary["child_ref"] != summary["case_ref"]:
-        facts.append(f"case-system id **{summary['child_ref']}**")
+        facts.append(f"case-system id **{plain(summary['child_ref'])}**")
     facts += [
-        f"**{LEGAL_STATUS_LABELS.get(summary['legal_status'], summary['legal_status'])}**",
-        f"team **{summary['team_name']}** ({summary['service_name']})",
-        f"IRO / Chair **{summary['iro_name']}**",
+        f"**{plain(LEGAL_STATUS_LABELS.get(summary['legal_status'], summary['legal_status']))}**",
+        f"team **{plain(summary['team_name'])}** ({plain(summary['service_name'])})",
+        f"IRO / Chair **{plain(summary['iro_name'])}**",
         f"raised **{long_date(summary['raised_on'])}**",
     ]
     if summary["formal_started_on"]:
@@ -558,15 +721,15 @@ def case_timeline(build: LiveBuild, challenge_id: str, *, key: str, heading: boo
     if summary["is_legal_advice_requested"]:
         facts.append("independent legal advice requested")
     if summary["closed_on"]:
-        facts.append(f"{summary['status']} **{long_date(summary['closed_on'])}**")
+        facts.append(f"{plain(summary['status'])} **{long_date(summary['closed_on'])}**")
     elif summary["response_due_on"]:
         facts.append(
-            f"**{summary['responsible_name'] or 'the responsible manager'}** to respond by "
+            f"**{plain(summary['responsible_name'] or 'the responsible manager')}** to respond by "
             f"**{long_date(summary['response_due_on'])}**"
             + (" (**overdue**)" if summary["is_overdue"] else "")
         )
     st.markdown(" · ".join(facts))
-    st.markdown(f"Themes: {summary['themes_label'] or 'none recorded'}")
+    st.markdown(f"Themes: {plain(summary['themes_label'] or 'none recorded')}")
     if episodes.is_empty():
         empty("No stages are recorded for this challenge.")
         return True
@@ -682,7 +845,7 @@ def case_events(summary: dict, episodes: pl.DataFrame, as_at: date) -> pl.DataFr
                     f"{stage}: responded {timing} ({plural(e['working_days_taken'] or 0, 'working day')})",
                 )
             )
-        elif e["is_overdue"]:
+        elif e["is_awaiting_response_past_due"]:
             rows.append(
                 (
                     as_at,

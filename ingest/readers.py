@@ -39,7 +39,7 @@ class Unit:
 
     path: Path
     display: str  # what a person calls it: "children.csv" or "extract.xlsx!children"
-    kind: str  # csv | xlsx | unsupported | missing | empty_folder | unreadable
+    kind: str  # csv | xlsx | hidden (a hidden sheet, not read) | unsupported | missing | empty_folder | unreadable
     sheet: str | None = None
     entity: str | None = None
     identified_by: str = ""  # "file name" | "sheet name" | ""
@@ -70,10 +70,11 @@ class Table:
         return [f"c{i}" for i in range(len(self.headers))]
 
 
-def discover(sources: list[Path], profile: Profile) -> list[Unit]:
+def discover(sources: list[Path], profile: Profile, *, include_hidden_sheets: bool = False) -> list[Unit]:
     """Expand folders to their .csv/.xlsx files and workbooks to their sheets, and identify the entity
     of each (by sheet name, else by file name), in the order they must load (schema.LOAD_ORDER,
-    then the order given, folders in name order)."""
+    then the order given, folders in name order). A hidden (or very hidden) sheet becomes a unit of
+    kind ``hidden``, reported and not read, unless ``include_hidden_sheets``."""
     units: list[Unit] = []
     seen: set[Path] = set()
     for src in sources:
@@ -101,25 +102,27 @@ def discover(sources: list[Path], profile: Profile) -> list[Unit]:
             for f in files:
                 if f.resolve() not in seen:
                     seen.add(f.resolve())
-                    units.extend(_units_for_file(f, profile))
+                    units.extend(_units_for_file(f, profile, include_hidden_sheets))
         elif src.is_file():
             if src.resolve() not in seen:
                 seen.add(src.resolve())
-                units.extend(_units_for_file(src, profile))
+                units.extend(_units_for_file(src, profile, include_hidden_sheets))
         else:
             units.append(Unit(src, src.name or str(src), "missing", problem=f"no such file or folder: {src}"))
     # stable sort keeps the given order within an entity
     return sorted(units, key=lambda u: u.order_key)
 
 
-def _units_for_file(f: Path, profile: Profile) -> list[Unit]:
+def _units_for_file(f: Path, profile: Profile, include_hidden_sheets: bool = False) -> list[Unit]:
     suffix = f.suffix.lower()
     if suffix in CSV_SUFFIXES:
         entity = profile.identify(f.stem)
         return [Unit(f, f.name, "csv", entity=entity, identified_by="file name" if entity else "")]
     if suffix in XLSX_SUFFIXES:
         try:
-            names = fastexcel.read_excel(f.read_bytes()).sheet_names
+            reader = fastexcel.read_excel(f.read_bytes())
+            names = reader.sheet_names
+            visibility = {n: str(reader.load_sheet(n, n_rows=0).visible) for n in names}
         except Exception as exc:  # calamine/zip errors: not a real workbook
             return [
                 Unit(
@@ -138,11 +141,18 @@ def _units_for_file(f: Path, profile: Profile) -> list[Unit]:
             if entity is None and len(names) == 1:
                 entity, how = profile.identify(f.stem), "file name"
             display = f.name if len(names) == 1 else f"{f.name}!{sheet}"
+            hidden = visibility.get(sheet, "visible") != "visible"
             out.append(
                 Unit(
                     f,
                     display,
-                    "xlsx",
+                    "hidden" if hidden and not include_hidden_sheets else "xlsx",
+                    problem=(
+                        f"a {'very hidden' if visibility[sheet] == 'veryhidden' else 'hidden'} sheet: "
+                        "not loaded (load hidden sheets with --include-hidden-sheets)"
+                    )
+                    if hidden and not include_hidden_sheets
+                    else "",
                     sheet=sheet,
                     entity=entity,
                     identified_by=how if entity else "",

@@ -5,7 +5,9 @@
 Runs in a temporary IROQA_HOME: demo -> ingest -> build -> every page rendered with AppTest ->
 save latency of the write-back API -> time from save (write_event + request_build) to the
 challenge being in the live build's meeting list -> save to the first email arriving at a local
-SMTP server (notify/).
+SMTP server (notify/) -> a room of viewers (``tests/load.py``: 30 signed-in viewers in headless
+Chromium clicking through every page of the served app; page time p50/p95, server CPU per warm view
+and per idle tab, memory per session, new build visible).
 """
 
 from __future__ import annotations
@@ -260,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-pages", action="store_true")
     ap.add_argument("--visible", type=int, default=3, help="saves timed from save to visible")
     ap.add_argument("--email", type=int, default=3, help="saves timed from save to the email arriving")
+    ap.add_argument("--viewers", type=int, default=30, help="the room-of-viewers load test (0: skip)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="iroqa-bench-") as tmp:
         home = Path(tmp)
@@ -273,6 +276,11 @@ def main(argv: list[str] | None = None) -> int:
             bench_save_to_visible(home, args.visible)
         if args.email:
             bench_save_to_email(home, args.email)
+        if args.viewers:
+            print(f"A room of {args.viewers} viewers against the served app (tests/load.py):", flush=True)
+            from tests.load import run as room_of_viewers
+
+            room_of_viewers(home, viewers=args.viewers, out=record)
     return 0
 
 

@@ -121,3 +121,92 @@ def scratch_warehouse(
     w = clone_warehouse(demo_warehouse, tmp_path / "scratch_home")
     monkeypatch.setenv("IROQA_HOME", str(w.home))
     return w
+
+
+#: Names as an extract could hold them, each trying a different way to be more than text: Markdown
+#: (a link, an image, emphasis), HTML, Streamlit's colour and emoji directives, LaTeX, and formulas
+#: a spreadsheet would run (OWASP "CSV injection").
+HOSTILE_NAMES = (
+    "[Click here](http://evil.example/phish)",
+    "![pixel](http://evil.example/pixel.png)",
+    '<a href="http://evil.example">HTML link</a><img src="http://evil.example/x.png">',
+    ":red[Alarm] :material/warning: :smile:",
+    "$\\frac{1}{0}$ and $x^2$",
+    '=HYPERLINK("http://evil.example","Open")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "# Heading **bold** _it_ `code` www.evil.example",
+)
+#: A case-system child id (shown on the case timeline to roles that may see it).
+HOSTILE_CHILD_ID = "[kid](http://evil.example/c)"
+#: The ones that Markdown would render as something other than their text.
+HOSTILE_MARKDOWN = HOSTILE_NAMES[:5] + HOSTILE_NAMES[9:]
+#: The ones that a spreadsheet would run.
+HOSTILE_FORMULAS = HOSTILE_NAMES[5:9]
+
+
+def make_hostile_warehouse(home: Path) -> Warehouse:
+    """The tiny demo with every team, service, division and worker name, every concern, note and
+    reason, and one child's case-system id replaced by a hostile string (cycling through
+    ``HOSTILE_NAMES``, numbered so names stay distinct), ingested and built."""
+    import polars as pl
+
+    from demo import generate
+    from warehouse.build import build
+    from warehouse.loader import ingest_paths
+
+    p = settings.Paths(home).ensure()
+    extracts = home / "extracts"
+    generate(extracts, scale="tiny", seed=7, end=DEMO_END)
+
+    def hostile(i: int) -> str:
+        return f"{HOSTILE_NAMES[i % len(HOSTILE_NAMES)]} {i}"
+
+    columns = {
+        "teams": ("team_name", "service_name", "division_name"),
+        "workers": ("worker_name",),
+        "challenges": ("concern",),
+        "challenge_events": ("note", "reason"),
+    }
+    child = pl.read_csv(extracts / "challenges.csv", infer_schema=False)["child_id"][0]
+    for entity in ("teams", "workers", "children", "challenges", "challenge_events", "qa_grades"):
+        f = extracts / f"{entity}.csv"
+        df = pl.read_csv(f, infer_schema=False)
+        for j, c in enumerate(columns.get(entity, ())):
+            n = df.height
+            df = df.with_columns(
+                pl.when(pl.col(c).is_not_null() | pl.lit(c in ("note",)))
+                .then(pl.Series([hostile(i + 7 * j) for i in range(n)]))
+                .otherwise(pl.col(c))
+                .alias(c)
+            )
+        if "child_id" in df.columns:
+            df = df.with_columns(
+                pl.when(pl.col("child_id") == child)
+                .then(pl.lit(HOSTILE_CHILD_ID))
+                .otherwise(pl.col("child_id"))
+                .alias("child_id")
+            )
+        df.write_csv(f)
+    report = ingest_paths([extracts], profile="canonical", paths=p)
+    assert report.ok, report.summary()
+    build(as_at=DEMO_END, p=p)
+    live = read_live(p)
+    assert live is not None
+    return Warehouse(home=home, paths=p, live=live, extracts=extracts)
+
+
+@pytest.fixture(scope="session")
+def hostile_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """A built warehouse whose names, notes, reasons and one child id are hostile (see
+    :func:`make_hostile_warehouse`). Tests that open pages on it set ``IROQA_HOME`` themselves.
+    ``IROQA_TEST_HOSTILE_WAREHOUSE`` (a home folder made by it) reuses one while iterating; never set
+    in CI."""
+    reuse = os.environ.get("IROQA_TEST_HOSTILE_WAREHOUSE")
+    if reuse:
+        p = settings.Paths(Path(reuse))
+        live = read_live(p)
+        assert live is not None, f"no live build in {reuse}"
+        return Warehouse(home=p.home, paths=p, live=live, extracts=p.home / "extracts")
+    return make_hostile_warehouse(tmp_path_factory.mktemp("hostile_home"))

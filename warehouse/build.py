@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import importlib.metadata
 import json
+import logging
 import os
 import re
 import shutil
@@ -37,7 +38,17 @@ from pathlib import Path
 from warehouse import settings
 from warehouse.events import ensure_events_readable
 from warehouse.settings import Paths
-from warehouse.store import LiveBuild, exclusive_lock, new_build_id, prune_builds, read_live, set_live
+from warehouse.store import (
+    LiveBuild,
+    exclusive_lock,
+    live_problem,
+    new_build_id,
+    prune_builds,
+    read_live,
+    set_live,
+)
+
+logger = logging.getLogger(__name__)
 
 #: What a saved app event can change: every node downstream of the app's events source (their data
 #: tests included), and build_info (when and how the build was made). Everything else depends only
@@ -78,12 +89,14 @@ def dbt_executable() -> str:
 def dbt_env(p: Paths, build_file: Path) -> dict[str, str]:
     from warehouse.pseudonyms import pseudonym_key  # the key of the marts' case_ref (macros/case_ref.sql)
 
+    pseudonym_key(p)  # created on first use; dbt reads it from the file, never from SQL text
     env = dict(os.environ)
+    env.pop("IROQA_PSEUDONYM_KEY", None)  # the file is the one source (warehouse/dbt_pseudonym.py)
     env.update(
         IROQA_BUILD_PATH=str(build_file),
         IROQA_RAW_DB=str(p.raw_db),
         IROQA_EVENTS_DIR=str(p.events_dir),
-        IROQA_PSEUDONYM_KEY=pseudonym_key(p),
+        IROQA_PSEUDONYM_KEY_FILE=str(p.home / "auth" / "pseudonym.key"),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         DBT_PARTIAL_PARSE="true",
     )
@@ -151,7 +164,17 @@ def inputs_fingerprint(p: Paths, dbt_vars: dict[str, str], env: dict[str, str]) 
     h.update(json.dumps({k: env.get(k) for k in sorted(env_names - _LOCATION_VARS)}).encode())
     for f in (p.raw_db, p.raw_db.with_suffix(".duckdb.wal")):
         h.update(_stat(f).encode())
+    h.update(_key_digest(env).encode())  # a new pseudonym key gives every case_ref anew
     return h.hexdigest()[:32]
+
+
+def _key_digest(env: dict[str, str]) -> str:
+    """A hash of the pseudonym key dbt will use (warehouse/dbt_pseudonym.py), never the key."""
+    key = env.get("IROQA_PSEUDONYM_KEY", "")
+    if not key and env.get("IROQA_PSEUDONYM_KEY_FILE"):
+        with contextlib.suppress(OSError):
+            key = Path(env["IROQA_PSEUDONYM_KEY_FILE"]).read_text().strip()
+    return hashlib.sha256(b"iroqa-key\0" + key.encode()).hexdigest()
 
 
 def dbt_args(p: Paths, *, as_at: date, protocol: str, target: str = "dbt_target") -> list[str]:
@@ -355,19 +378,43 @@ def build(
         inputs = inputs_fingerprint(p, {"as_at": as_at.isoformat(), "protocol": protocol}, env)
         selection = [] if unit_tests else ["--exclude", "test_type:unit"]
         mode = "full"
+        notes = ""
         base = read_live(p) if events_only else None
         if base is not None and base.inputs == inputs:
-            shutil.copyfile(base.file, building)  # live files are never written: a safe copy
-            selection += ["--select", *EVENT_SELECTOR]
-            mode = "events"
+            damage = live_problem(p)
+            if damage is None:
+                shutil.copyfile(base.file, building)  # live files are never written: a safe copy
+                mode = "events"
+            else:  # a damaged live file cannot be the base: a full build replaces it
+                notes = f"{damage}: a full build instead\n"
         log = p.logs_dir / f"build-{build_id}.log"
-        ok, output = runner("build", shared, selection, env)
-        log.write_text(f"{mode} build: dbt build {' '.join(shared + selection)}\n\n{output}")
+        events_selection = ["--select", *EVENT_SELECTOR] if mode == "events" else []
+        ok, output = runner("build", shared, selection + events_selection, env)
+        record = (
+            f"{notes}{mode} build: dbt build {' '.join(shared + selection + events_selection)}\n\n{output}"
+        )
+        if not ok and mode == "events":
+            # An events-only build that fails (a damaged base, a model that cannot be rebuilt alone)
+            # falls back to a full build from the raw store and the events (issue 10).
+            _remove(building)
+            mode = "full"
+            ok, output = runner("build", shared, selection, env)
+            record += f"\n\nThe events-only build failed: full build instead.\nfull build: dbt build {' '.join(shared + selection)}\n\n{output}"
+        log.write_text(record)
         if not ok:
+            culprits = source_rows_to_blame(p, building, output, shared, env)
+            if culprits:
+                with log.open("a") as fh:
+                    fh.write("\n\nSource rows behind the failure:\n" + "\n".join(culprits) + "\n")
             _remove(building)
             raise BuildError(
                 f"The build failed, so the live build is unchanged. Full log: {log}\n"
-                + _failure_summary(output),
+                + _failure_summary(output)
+                + (
+                    "\nCaused by these source rows (file, load, row):\n  " + "\n  ".join(culprits)
+                    if culprits
+                    else ""
+                ),
                 log,
             )
         if building.with_suffix(".duckdb.wal").exists():  # dbt closed it cleanly: none expected
@@ -383,10 +430,85 @@ def build(
             seconds=seconds,
             inputs=inputs,
             mode=mode,
+            size=build_file.stat().st_size,
         )
         set_live(live, p)
         prune_builds(p)
     return BuildResult(live=live, seconds=seconds, log=log, mode=mode)
+
+
+_NOT_NULL = re.compile(r"NOT NULL constraint failed: (\w+?)(?:__dbt_tmp)?\.(\w+)")
+#: Where a mart row's source row is found, by the key column it carries.
+_LINEAGE = (("event_id", "int_challenge_events"), ("challenge_id", "int_challenges"))
+
+
+def source_rows_to_blame(
+    p: Paths, building: Path, output: str, shared: list[str], env: dict[str, str], limit: int = 10
+) -> list[str]:
+    """For a build that failed a not-null constraint, the source rows (file, load, row) that gave the
+    null, as far as can be known: the failed model's compiled SQL is run again in the half-built file
+    (its upstream tables are there) for the rows with the null column, and each is traced to its
+    source row through its own lineage columns or its challenge/event. Best effort: [] if unknown."""
+    import duckdb
+
+    match = _NOT_NULL.search(output)
+    if not match or not building.exists():
+        return []
+    model, column = match.groups()
+    target = Path(shared[shared.index("--target-path") + 1]) if "--target-path" in shared else None
+    compiled = next(iter(sorted(target.glob(f"compiled/*/models/**/{model}.sql"))), None) if target else None
+    if compiled is None:
+        return []
+    try:
+        from warehouse.dbt_pseudonym import provide_key, read_key
+
+        old = {k: os.environ.get(k) for k in ("IROQA_PSEUDONYM_KEY", "IROQA_PSEUDONYM_KEY_FILE")}
+        os.environ.update({k: env[k] for k in old if env.get(k)})
+        try:
+            key = read_key()
+        finally:
+            for k, v in old.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        con = duckdb.connect(str(building))
+        try:
+            provide_key(con, key)
+            raw_db = str(p.raw_db).replace("'", "''")
+            con.execute(f"attach '{raw_db}' as raw (read_only)")
+            sql = compiled.read_text().rstrip().rstrip(";")
+            # model and column are \w+ names from dbt's message; the SQL is dbt's own compiled model
+            bad = con.sql(f'select * from ({sql}) where "{column}" is null limit {int(limit)}').pl()  # noqa: S608
+            if bad.is_empty():
+                return []
+            lineage = ("load_id", "source_file", "source_row")
+            if all(c in bad.columns for c in lineage):
+                rows = [(*r, None) for r in bad.select(*lineage).rows()]
+            else:
+                rows = []
+                for key_col, table in _LINEAGE:
+                    if key_col in bad.columns:
+                        ids = [v for v in bad[key_col].to_list() if v is not None]
+                        # names from _LINEAGE, ids as a parameter
+                        query = f"select load_id, source_file, source_row, {key_col} from {table} "  # noqa: S608
+                        query += f"where {key_col} in (select unnest(?::varchar[])) order by source_file, source_row"
+                        rows = con.execute(query, [ids]).fetchall()
+                        break
+        finally:
+            con.close()
+    except Exception:  # noqa: BLE001 - diagnosis must never hide the build's own error
+        logger.debug("could not trace the failure to source rows", exc_info=True)
+        return []
+    from ingest.report import printable
+
+    return [
+        printable(
+            f"{model}.{column} is null for {what or 'a row'}: file {file or '(app)'}, load {load or '-'}, "
+            f"row {row if row is not None else '-'}"
+        )
+        for load, file, row, what in rows
+    ]
 
 
 def _remove(building: Path) -> None:

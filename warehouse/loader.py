@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import time
 import uuid
 from collections.abc import Callable
@@ -34,9 +33,9 @@ from ingest.parse import prepare
 from ingest.profiles import load_profile
 from ingest.readers import ROW, ReadError, Table, Unit, discover, read_csv, read_xlsx_sheet
 from ingest.report import REJECTION_SCHEMA, FileResult, IngestReport
-from ingest.rules import FILE_RULES, ROW_RULES, RuleContext
+from ingest.rules import FAILURE_SCHEMA, FILE_RULES, ROW_RULES, RuleContext
 from ingest.themes import theme_codes
-from warehouse import raw
+from warehouse import csvsafe, raw
 from warehouse.settings import Paths
 from warehouse.settings import paths as default_paths
 from warehouse.store import atomic_write_bytes, exclusive_lock
@@ -91,14 +90,18 @@ def ingest_paths(
     *,
     load_date: date | None = None,
     force: bool = False,
+    include_hidden_sheets: bool = False,
 ) -> IngestReport:
     """Load the extracts at ``sources`` (files, or folders of .csv/.xlsx files) into the raw store.
 
     ``profile`` names a column-mapping profile (``ingest/profiles/<name>.yml``) or is the path of
     one. ``load_date`` (default today) is the day dates may not be after. ``force`` loads files
     again even if the same content was loaded before (e.g. after loading the children a previous
-    run's challenges were quarantined for). Raises ``ProfileError`` for an unknown profile and
-    ``warehouse.store.LockTimeout`` never (it waits for the lock).
+    run's challenges were quarantined for). Hidden sheets of a workbook are reported as 'skipped'
+    and not read unless ``include_hidden_sheets``. Raises ``ProfileError`` for an unknown profile and
+    ``warehouse.store.LockTimeout`` never (it waits for the lock). Anything else that goes wrong
+    with one file refuses that file, with the reason in its result and the load log; the other
+    files of the call still load.
     """
     started = time.monotonic()
     prof = load_profile(profile)
@@ -106,7 +109,7 @@ def ingest_paths(
     say = progress or (lambda _line: None)
     load_date = load_date or date.today()
     themes = theme_codes()
-    units = discover([Path(s) for s in sources], prof)
+    units = discover([Path(s) for s in sources], prof, include_hidden_sheets=include_hidden_sheets)
     report = IngestReport(profile=prof.name)
     rejections: list[pl.DataFrame] = []
 
@@ -119,8 +122,17 @@ def ingest_paths(
             refs = References(con)
             blobs: dict[Path, tuple[bytes, str]] = {}
             for unit in units:
+                if unit.kind == "hidden":
+                    say(f"{unit.display}: {unit.problem}")
+                    report.files.append(
+                        FileResult(unit.display, unit.entity, "skipped", message=unit.problem, path=unit.path)
+                    )
+                    continue
                 job = _FileJob(unit, prof, con, ids.next(), load_date, themes, refs, say, force, blobs)
-                result, rejected = job.run()
+                try:
+                    result, rejected = job.run()
+                except Exception as exc:  # noqa: BLE001 - one file's fault never stops the others
+                    result, rejected = job.refuse_unexpected(exc), None
                 if result is None:
                     continue
                 report.files.append(result)
@@ -140,21 +152,31 @@ def ingest_paths(
     return report
 
 
-def _csv_safe(e: pl.Expr) -> pl.Expr:
-    """Defuse spreadsheet formulas in a report cell ('=cmd' -> \"'=cmd\"); the store keeps the value."""
-    return pl.when(e.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + e).otherwise(e)
-
-
 def _write_report(p: Paths, run_id: str, rejections: pl.DataFrame) -> Path:
     p.reports_dir.mkdir(parents=True, exist_ok=True)
     target = p.reports_dir / f"ingest-{run_id}-rejections.csv"
-    out = rejections.with_columns(
-        _csv_safe(pl.col(c)).alias(c) for c in ("file_name", "column_name", "message")
-    )
-    buf = io.BytesIO()
-    out.write_csv(buf)
-    atomic_write_bytes(target, b"\xef\xbb\xbf" + buf.getvalue())  # BOM: Excel opens it as UTF-8
+    # every text cell's formulas defused ('=cmd' -> "'=cmd"); the store keeps the value. BOM: Excel
+    # opens it as UTF-8
+    atomic_write_bytes(target, csvsafe.csv_bytes(rejections))
     return target
+
+
+def _rule_crash(rule, exc: Exception) -> pl.DataFrame:
+    """A file-level failure for a rule that raised instead of checking (a fault in the rule, or
+    input no rule foresaw): the file is refused, with the rule and the error named."""
+    detail = (str(exc).strip().splitlines() or [""])[0][:300]
+    return pl.DataFrame(
+        {
+            "row_number": [None],
+            "column_name": [", ".join(f.split(".", 1)[-1] for f in rule.fields[:3]) or None],
+            "message": [
+                f"rule {rule.code} ({rule.message}) could not check this file: {type(exc).__name__}"
+                + (f": {detail}" if detail else "")
+            ],
+            "rule_code": [rule.code],
+        },
+        schema={**FAILURE_SCHEMA, "rule_code": pl.String},
+    )
 
 
 class _FileJob:
@@ -217,7 +239,11 @@ class _FileJob:
 
         failures = []
         for rule in FILE_RULES:
-            found = rule.check(ctx)
+            try:
+                found = rule.check(ctx)
+            except Exception as exc:  # noqa: BLE001 - a rule that cannot check the file refuses it
+                failures.append(_rule_crash(rule, exc))
+                break
             if found.height:
                 failures.append(found.with_columns(pl.lit(rule.code).alias("rule_code")))
                 if rule.gate:
@@ -230,7 +256,12 @@ class _FileJob:
             self.say(f"{u.display}: checking {table.data.height:,} rows")
         prepared = prepare(table, ctx.entity, ctx.header_map, self.prof)
         ctx.text, ctx.typed = prepared.text, prepared.typed
-        found = [rule.check(ctx).with_columns(pl.lit(rule.code).alias("rule_code")) for rule in ROW_RULES]
+        found = []
+        for rule in ROW_RULES:
+            try:
+                found.append(rule.check(ctx).with_columns(pl.lit(rule.code).alias("rule_code")))
+            except Exception as exc:  # noqa: BLE001 - a rule that cannot check the file refuses it
+                return self._reject_file(ctx, _rule_crash(rule, exc))
         row_fails = pl.concat([f for f in found if f.height] or [found[0]], how="vertical")
         return self._load(ctx, table, prepared, row_fails)
 
@@ -244,6 +275,20 @@ class _FileJob:
         return data
 
     # -- outcomes -----------------------------------------------------------------------------
+
+    def refuse_unexpected(self, exc: Exception) -> FileResult:
+        """The file could not be checked or loaded for a reason no rule foresaw: nothing of it is
+        loaded (each file is one transaction), and the log says why, in one line."""
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        why = f"could not be checked or loaded, nothing from this file was loaded: {type(exc).__name__}" + (
+            f": {detail[:300]}" if detail else ""
+        )
+        with contextlib.suppress(Exception):  # the log is best effort here; the report still says it
+            self._transaction(
+                lambda: raw.insert_frame(self.con, "load_log", self._log_row("rejected", 0, 0, 0, why))
+            )
+        self.say(f"{self.unit.display}: REJECTED - {why}")
+        return self._result("rejected", message=why)
 
     def _log_row(
         self, status: str, rows_read: int, accepted: int, rejected: int, message: str

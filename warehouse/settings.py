@@ -13,6 +13,10 @@ Layout under the home folder::
     outbox.sqlite       notifications owed and sent (notify/, ADR 0004), written by the notifier only
     notify.lock         the notifier's single-writer lock
     mailsink/           what the local SMTP sink of make run received (.eml)
+    auth/               the pseudonym key, users.json, the audit log
+
+Everything in it is created owner-only (0600 files, 0700 folders): naming a home (``Paths``) sets
+the process's umask to 077 (:func:`private_umask`), and ``Paths.ensure`` tightens its folders.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ DEFAULT_HOME = REPO_ROOT / "warehouse" / "data"
 @dataclass(frozen=True)
 class Paths:
     home: Path
+
+    def __post_init__(self) -> None:
+        private_umask()  # whoever names a warehouse home creates only owner-only files in it
 
     @property
     def raw_db(self) -> Path:
@@ -67,6 +74,9 @@ class Paths:
         return self.home / "demo_extracts"
 
     def ensure(self) -> Paths:
+        """Create the folders, owner-only (0700), and make this process create owner-only files
+        (:func:`private_umask`): everything under the home is 0600/0700 (issue 10)."""
+        private_umask()
         for d in (
             self.home,
             self.events_dir,
@@ -75,8 +85,19 @@ class Paths:
             self.logs_dir,
             self.reports_dir,
         ):
-            d.mkdir(parents=True, exist_ok=True)
+            d.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if d.stat().st_mode & 0o077:
+                d.chmod(0o700)
         return self
+
+
+def private_umask() -> None:
+    """Make every file and folder this process (and the dbt or rebuilder processes it starts)
+    creates owner-only: umask 077, so 0600 files and 0700 folders, whatever creates them (DuckDB,
+    polars, dbt, Python). The warehouse holds children's data and the pseudonym key; nothing in it
+    is for other users of the machine."""
+    current = os.umask(0o077)
+    os.umask(current | 0o077)
 
 
 def home() -> Path:

@@ -40,7 +40,7 @@ def exclusive_lock(
     The lock is an OS advisory lock, released by the kernel if the holder dies.
     """
     p = (p or default_paths()).ensure()
-    fd = os.open(p.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(p.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
@@ -74,7 +74,7 @@ def atomic_write_bytes(target: Path, data: bytes, tmp_dir: Path | None = None) -
     file survives a crash once this returns (write tmp, fsync, rename, fsync directory)."""
     tmp_dir = tmp_dir or target.parent
     tmp = tmp_dir / f".{target.name}.{uuid.uuid4().hex}.tmp"
-    with open(tmp, "wb") as fh:
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
@@ -93,6 +93,7 @@ class LiveBuild:
     #: warehouse.build.inputs_fingerprint: what the build was made from, but the app's events
     inputs: str = ""
     mode: str = "full"  # full | events (only what a saved event can change was rebuilt)
+    size: int = 0  # bytes of the build file when it went live (live files are never written)
 
     @property
     def file(self) -> Path:
@@ -156,6 +157,46 @@ def prune_builds(p: Paths | None = None, *, keep: int = 3, min_age_seconds: floa
                 g.unlink()
         removed.append(f)
     return removed
+
+
+def live_problem(p: Paths | None = None) -> str | None:
+    """Why the build ``live.json`` names cannot be used (its file gone, truncated or damaged), or
+    None when it is fine or nothing has been built yet. The next good build replaces it."""
+    p = p or default_paths()
+    try:
+        data = json.loads(p.live_pointer.read_text())
+    except FileNotFoundError:
+        return None
+    except json.JSONDecodeError as exc:
+        return f"live.json is not readable JSON ({exc.msg})"
+    path = Path(data.get("path", ""))
+    if not path.is_file():
+        return f"the live build file {path.name or '(none)'} is missing"
+    size, expected = path.stat().st_size, int(data.get("size") or 0)
+    if expected and size != expected:
+        return f"the live build file {path.name} is damaged ({size:,} bytes, not the {expected:,} it was built with)"
+    damage = check_build_file(path)
+    return f"the live build file {path.name} is damaged ({damage})" if damage else None
+
+
+def check_build_file(path: Path) -> str | None:
+    """Why a build file cannot be read (truncated, not a DuckDB file, no build_info), or None when
+    it opens and answers. A few milliseconds; used before a build is copied as the base of an
+    events-only build, and by ``iroqa status`` and the pages."""
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except Exception as exc:  # noqa: BLE001 - any failure to open is the answer
+        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}"
+    try:
+        con.execute("select count(*) from build_info").fetchall()
+        con.execute("select count(*) from fct_challenges").fetchall()
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}"
+    finally:
+        con.close()
+    return None
 
 
 class NoLiveBuild(RuntimeError):

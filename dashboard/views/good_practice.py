@@ -69,7 +69,7 @@ def save(fields: dict) -> None:
     try:
         validate_event(dict(fields))
     except EventError as exc:
-        st.error(f"Not saved: {exc.reason} ({exc.field}).", icon=":material/error:")
+        st.error(ui.plain(f"Not saved: {exc.reason} ({exc.field})."), icon=":material/error:")
         return
     detail = {
         "event_id": fields["event_id"],
@@ -85,7 +85,7 @@ def save(fields: dict) -> None:
     try:
         ev = write_event(fields)
     except EventError as exc:
-        st.error(f"Not saved: {exc.reason} ({exc.field}).", icon=":material/error:")
+        st.error(ui.plain(f"Not saved: {exc.reason} ({exc.field})."), icon=":material/error:")
         return
     except OSError as exc:
         st.error(f"Not saved: the record could not be written ({exc.strerror or exc}). Try again.")

@@ -64,7 +64,7 @@ else:
         part = steps.filter(pl.col("process_route") == route).with_columns(
             pl.col("step").replace_strict(data_learning.STEP_LABELS, default=pl.col("step")).alias("step")
         )
-        st.markdown(f"**{label}**")
+        st.markdown(f"**{ui.plain(label)}**")
         if part.is_empty():
             ui.empty(f"Nothing recorded on this route {ui.period_words(f)}.")
             continue

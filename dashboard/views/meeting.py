@@ -16,32 +16,42 @@ ui.header("Challenge meeting", build)
 f = ui.filters()
 as_at = data.as_at(build)
 cases = data.meeting_cases(build, scope, f)
+meeting_stages = data.meeting_stage_numbers(build)  # the protocol's: 3 and 4, Rotherham also 5
 
 if cases.is_empty():
     ui.empty(
-        f"No stage 3 or 4 cases are open {ui.scope(build, f) or ''} as at {ui.long_date(as_at)}.".replace(
-            "  ", " "
-        )
+        f"No {pack.stages_words(meeting_stages, joiner='or')} cases are open {ui.scope(build, f) or ''} "
+        f"as at {ui.long_date(as_at)}.".replace("  ", " ")
     )
     st.stop()
 
-n_overdue = int(cases["is_overdue"].sum())
+n_overdue = int(cases["is_awaiting_response_past_due"].sum())
 n_cap = int(cases["is_cap_breached"].sum())
 n_cafcass = int(cases["is_cafcass_referred"].sum())
 cols = st.columns(4)
-cols[0].metric("Open at stage 3 or 4", f"{cases.height:,}", border=True)
-cols[1].metric("Response overdue", f"{n_overdue:,}", border=True)
+cols[0].metric(f"Open at {pack.stages_words(meeting_stages, joiner='or')}", f"{cases.height:,}", border=True)
+cols[1].metric(
+    "Responses overdue",
+    f"{n_overdue:,}",
+    border=True,
+    help=ui.MEASURE_HELP["awaiting_response_past_due"],
+)
 cols[2].metric("Past the 20-working-day cap", f"{n_cap:,}", border=True)
 cols[3].metric("Referred to CAFCASS", f"{n_cafcass:,}", border=True)
 
 shown = cases.with_columns(
     stage=pl.format("Stage {}: {}", pl.col("current_stage"), pl.col("current_stage_name")),
-    responder=pl.col("responsible_name").fill_null("Not recorded")
-    + pl.when(pl.col("responder_role").is_not_null())
-    .then(pl.lit(" (") + pl.col("responder_role").str.replace_all("_", " ") + pl.lit(")"))
-    .otherwise(pl.lit("")),
-    overdue_words=pl.when(pl.col("is_overdue"))
+    # the name (or, at a stage with no deadline, that no response is due); the person's own role
+    # (not the stage's) in its own column
+    responder=pl.struct("responsible_name", "response_due_on").map_elements(
+        lambda r: pack.responder_words(r["responsible_name"], None, r["response_due_on"]),
+        return_dtype=pl.String,
+    ),
+    responder_role_words=pl.col("responsible_role").str.replace_all("_", " "),
+    overdue_words=pl.when(pl.col("is_awaiting_response_past_due"))
     .then(pl.format("OVERDUE {} working days", pl.col("working_days_overdue")))
+    .when(pl.col("is_responded_late"))
+    .then(pl.format("Responded late ({} working days)", pl.col("working_days_overdue")))
     .otherwise(pl.lit("")),
 )
 table = ui.present(
@@ -51,6 +61,7 @@ table = ui.present(
         "case_ref": "Case ref",
         "stage": "Stage",
         "responder": "Must respond",
+        "responder_role_words": "Responder's role",
         "response_due_on": "Response due",
         "overdue_words": "Overdue",
         "days_open": "Days open",
@@ -66,47 +77,88 @@ table = ui.present(
     },
 )
 
-st.subheader("Open stage 3 and 4 cases, most urgent first")
+st.subheader(f"Open {pack.stages_words(meeting_stages)} cases, most urgent first")
 st.caption(
-    "Rows in red are overdue: the response is past its due date. Select a row for the case's timeline."
+    "Rows in red are awaiting a response past its due date (a late response shows as responded late)."
+    " Select a row for the rest of the case "
+    "(legal status, 20-day cap, CAFCASS, themes, IRO) and its timeline; the downloads have every column."
 )
-styler = ui.highlight(table, shown["is_overdue"].to_list(), hidden=("challenge_id",))
+# What the meeting discusses fits a projector at 1366 px without sideways scrolling; the rest of each
+# row opens below when it is selected (and is in the downloads).
+DETAIL_COLUMNS = (
+    "Urgency",
+    "Responder's role",
+    "Legal status",
+    "20-day cap",
+    "Past cap",
+    "CAFCASS",
+    "Themes",
+    "IRO / Chair",
+    "Working days open",
+)
+hidden = ("challenge_id", *DETAIL_COLUMNS)
+styler = ui.highlight(table, shown["is_awaiting_response_past_due"].to_list(), hidden=hidden)
 event = ui.table(
     table,
     "challenge meeting cases",
     key="meeting_cases",
     select="single-row",
     styler=styler,
-    hidden=("challenge_id",),
-    column_config={"Themes": st.column_config.TextColumn("Themes", width="large")},
+    hidden=hidden,
+    column_config={
+        "Case ref": st.column_config.TextColumn("Case ref", width=120),
+        "Stage": st.column_config.TextColumn("Stage", width=172),
+        "Must respond": st.column_config.TextColumn("Must respond", width=140),
+        "Response due": st.column_config.DateColumn("Response due", format="D MMM YYYY", width=108),
+        "Overdue": st.column_config.TextColumn("Overdue", width=172),
+        "Days open": st.column_config.NumberColumn("Days open", width=84),
+        "Team": st.column_config.TextColumn("Team", width=150),
+    },
 )
 rows = ui.selected_rows(event)
 
 if scope.may_export(EXPORT_CHILD_LEVEL):
-    html = pack.meeting_pack(
-        cases=cases,
-        episodes={cid: data.case_episodes(build, scope, cid) for cid in cases["challenge_id"].to_list()},
-        as_at=as_at,
-        built_at=build.built_at,
-        protocol=data.build_info(build).get("protocol_name") or build.protocol,
-        scope=ui.scope(build, f),
-    )
-    st.download_button(
-        "Download the meeting pack (HTML, prints to A4)",
-        ui._audited(
-            lambda: html.encode("utf-8"),
-            {"table": "meeting pack", "kind": "child_level", "rows": cases.height},
-        ),
-        file_name=f"challenge-meeting-pack-as-at-{build.as_at}.html",
-        mime="text/html",
-        key="meeting_pack",
-        icon=":material/print:",
-        type="primary",
-        on_click="ignore",
-    )
+    # Made when asked for (one query per case for its history), not on every run of the page; kept
+    # for this session until the build or the filters change.
+    pack_key = f"{build.build_id}|{f!r}"
+    ready = st.session_state.get("_meeting_pack_pdf")
+    fresh = ready is not None and ready[0] == pack_key
+    if not fresh and st.button(
+        "Prepare the meeting pack (PDF)", key="meeting_pack_prepare", icon=":material/print:"
+    ):
+        with st.spinner("Preparing the meeting pack…"):
+            html = pack.meeting_pack(
+                cases=cases,
+                episodes={
+                    cid: data.case_episodes(build, scope, cid) for cid in cases["challenge_id"].to_list()
+                },
+                as_at=as_at,
+                built_at=build.built_at,
+                protocol=data.build_info(build).get("protocol_name") or build.protocol,
+                scope=ui.scope(build, f),
+                stages=meeting_stages,
+            )
+            ready = (pack_key, pack.meeting_pack_pdf(html))
+            st.session_state["_meeting_pack_pdf"] = ready
+    if ready is not None and ready[0] == pack_key:
+        pdf = ready[1]
+        st.download_button(
+            "Download the meeting pack (PDF, A4)",
+            ui._audited(
+                lambda: pdf,
+                {"table": "meeting pack", "kind": "child_level", "rows": cases.height, "format": "pdf"},
+            ),
+            file_name=f"challenge-meeting-pack-as-at-{build.as_at}.pdf",
+            mime="application/pdf",
+            key="meeting_pack",
+            icon=":material/print:",
+            type="primary",
+            on_click="ignore",
+        )
 
 if rows:
     challenge_id = table["challenge_id"][rows[0]]
     st.divider()
+    ui.row_details(table.row(rows[0], named=True), DETAIL_COLUMNS)
     ui.case_timeline(build, challenge_id, key="meeting_timeline")
     ui.timeline_link(challenge_id)

@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from accounts.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
+from accounts.suppression import Totals, hide_in_long
 from dashboard import auth, charts, data, ui
 
 scope = ui.user_scope()
@@ -73,6 +74,7 @@ event = ui.table(
     f"monthly report {ui.period_words(f)}",
     key="monthly_report",
     kind=EXPORT_AGGREGATE,
+    totals=Totals(row_total="All stages", total_rows=(False,) * (report.height - 1) + (True,)),
     select="single-cell",
     height=min(35 * (report.height + 1) + 3, 900),
 )
@@ -92,7 +94,7 @@ if cell and cell[1] in [*columns, "All stages", "Month"]:
         + ", "
         + (ui.month_label(month) if month else ui.period_words(f))
     )
-    st.subheader(f"Cases: {what}")
+    st.subheader(ui.plain(f"Cases: {what}"))
     picked = ui.case_list(
         cases,
         f"cases {what}",
@@ -121,6 +123,8 @@ if grid["All stages"].sum() > 0:
     long = counts.rename({"month_start": "month"}).join(
         wanted.select("stage_label", pl.int_range(pl.len()).alias("stage_order")), on="stage_label"
     )
+    if ui.suppressing():  # the bars the table hides are not drawn
+        long = hide_in_long(long, row="month", column="stage_label", value="entries", rows=months)
     ui.chart(
         charts.monthly_stage_bars(long, columns, title=f"Escalations by stage, {ui.period_words(f)}"),
         key="monthly_chart",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from accounts.access import PAGE_AUDIT
+from accounts.access import PAGE_OUTBOX
 from dashboard import auth, ui
 from notify import outbox
 from warehouse import settings
@@ -15,7 +15,7 @@ from warehouse import settings
 scope = ui.user_scope()
 user = st.session_state.get("user")
 # the administrator's page kind (with the audit log): the messages name managers and case references
-auth.require_page(user, scope, PAGE_AUDIT)
+auth.require_page(user, scope, PAGE_OUTBOX)
 
 st.title("Outbox")
 st.caption(
@@ -46,7 +46,7 @@ with con:
     ]
 
 if sw:
-    st.write(f"Switched on {ui.long_date(sw.enabled_at.date())} at {sw.enabled_at:%H:%M} UTC.")
+    st.write(f"Switched on {ui.long_date(sw.enabled_at.date())} at {ui.plain(f'{sw.enabled_at:%H:%M}')} UTC.")
 cols = st.columns(5)
 for col, state in zip(cols, outbox.STATES, strict=True):
     col.metric(state.capitalize(), n[state])

@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from accounts.access import PAGE_AGGREGATE
+from accounts.suppression import hide_in_long
 from dashboard import auth, charts, data, ui
 
 scope = ui.user_scope()
@@ -37,21 +38,44 @@ if now["open_challenges"] == 0 and before["open_challenges"] == 0:
     )
 
 
-def metric(col, label: str, value: int, previous: int, *, bad_when_up: bool = True, help: str | None = None):
+def metric(
+    col,
+    label: str,
+    value: int,
+    previous: int,
+    *,
+    bad_when_up: bool = True,
+    help: str | None = None,
+    hidden: tuple[bool, bool] = (False, False),
+):
+    """A card: the figure now, the change since the previous month end (not shown if either figure
+    is hidden by small-number suppression, which would give it back)."""
     col.metric(
         label,
-        f"{value:,}",
-        delta=value - previous,
+        ui.figure(value, hidden[0]),
+        delta=None if any(hidden) else value - previous,
         delta_color="inverse" if bad_when_up else "off",
-        help=(help + " " if help else "") + f"At {ui.short_date(prev)}: {previous:,}.",
+        help=(help + " " if help else "") + f"At {ui.short_date(prev)}: {ui.figure(previous, hidden[1])}.",
         border=True,
     )
+
+
+def hidden_pairs(now_values: dict, before_values: dict, total: str | None = None) -> dict:
+    """Per figure, whether it is hidden now and at the previous month end (ui.figures_shown)."""
+    a, b = ui.figures_shown(now_values, total), ui.figures_shown(before_values, total)
+    return {k: (a[k], b[k]) for k in now_values}
 
 
 st.subheader(f"Open challenges as at {ui.long_date(as_at)}, by stage")
 st.caption(f"Under each figure: the change {since} (the end of the previous month).")
 stage_keys = [k for k in stage_names if k != "cafcass"]
 cols = st.columns(len(stage_keys) + 1)
+# "All open" is the sum of the stage cards: hidden together so that it gives no hidden stage back
+open_hidden = hidden_pairs(
+    {"open": now["open_challenges"], **{k: by_stage_now.get(k, 0) for k in stage_keys}},
+    {"open": before["open_challenges"], **{k: by_stage_before.get(k, 0) for k in stage_keys}},
+    total="open",
+)
 metric(
     cols[0],
     "All open",
@@ -59,6 +83,7 @@ metric(
     before["open_challenges"],
     bad_when_up=False,
     help="Positive Challenges and Formal Escalations not yet resolved or withdrawn.",
+    hidden=open_hidden["open"],
 )
 for col, key in zip(cols[1:], stage_keys, strict=True):
     r = stage_names[key]
@@ -70,47 +95,70 @@ for col, key in zip(cols[1:], stage_keys, strict=True):
         by_stage_before.get(key, 0),
         bad_when_up=key != "informal",
         help="Positive Challenges to the team." if key == "informal" else f"{r['stage_name']} to respond.",
+        hidden=open_hidden[key],
     )
 
 st.subheader("Timeliness")
 cols = st.columns(4)
+timely = ("overdue", "cap_breached", "cafcass_referred")
+timely_hidden = hidden_pairs({k: now[k] for k in timely}, {k: before[k] for k in timely})
 metric(
     cols[0],
-    "Overdue now",
+    "Responses overdue",
     now["overdue"],
     before["overdue"],
-    help="Open stages whose response is past its due date (5 working days at each stage).",
+    hidden=timely_hidden["overdue"],
+    help=ui.MEASURE_HELP["awaiting_response_past_due"],
 )
 metric(
     cols[1],
     "Past 20-day cap",
     now["cap_breached"],
     before["cap_breached"],
-    help="Open formal escalations still unresolved after the 20 working days the IRO Handbook allows.",
+    hidden=timely_hidden["cap_breached"],
+    help=ui.MEASURE_HELP["cap_breached"],
 )
 metric(
     cols[2],
     "CAFCASS referrals",
     now["cafcass_referred"],
     before["cafcass_referred"],
+    hidden=timely_hidden["cafcass_referred"],
     help="Open challenges about looked-after children that have been referred to CAFCASS.",
 )
 share_now, share_before = month_so_far["share"], last_month["share"]
+
+
+def in_time_hidden(r: dict) -> dict:
+    """Responses due = in time + late: a share gives both back, so it is hidden with any of them."""
+    return ui.figures_shown(
+        {"due": r["due"], "in_time": r["in_time"], "late": (r["due"] or 0) - (r["in_time"] or 0)}, total="due"
+    )
+
+
+hid_now, hid_before = in_time_hidden(month_so_far), in_time_hidden(last_month)
+share_hidden_now, share_hidden_before = any(hid_now.values()), any(hid_before.values())
+part_month = as_at != data.month_end(as_at)  # a part month is never compared as if whole
+points = None if share_now is None or share_before is None else round((share_now - share_before) * 100)
 cols[3].metric(
-    f"In time, {as_at:%b} so far",
-    "no responses due" if share_now is None else f"{share_now:.0%}",
+    f"In time, 1-{as_at.day} {as_at:%b} (part month)" if part_month else f"In time, {as_at:%B}",
+    "no responses due"
+    if share_now is None
+    else (ui.figure(None, True) if share_hidden_now else f"{share_now:.0%}"),
     delta=None
-    if share_now is None or share_before is None
-    else f"{(share_now - share_before) * 100:+.0f} points",
-    help=f"Of {ui.plural(month_so_far['due'], 'stage response')} due from 1 {as_at:%B} to {ui.short_date(as_at)}, "
-    f"{month_so_far['in_time']:,} came on or before the due date. {prev:%B}: "
-    f"{last_month['in_time']:,} of {last_month['due']:,}.",
+    if part_month or points is None or share_hidden_now or share_hidden_before
+    else f"{points:+d} points",
+    delta_color="off" if points == 0 else "normal",
+    help=f"Of {ui.figure(month_so_far['due'], hid_now['due'])} stage responses due from 1 {as_at:%B} to "
+    f"{ui.short_date(as_at)}, {ui.figure(month_so_far['in_time'], hid_now['in_time'])} came on or before the "
+    f"due date. {prev:%B}: {ui.figure(last_month['in_time'], hid_before['in_time'])} of "
+    f"{ui.figure(last_month['due'], hid_before['due'])}.",
     border=True,
 )
 
 # Every number leads to its cases.
 figures = {
-    "overdue": "Overdue now",
+    "overdue": "Responses overdue",
     "cap_breached": "Past the cap",
     "cafcass_referred": "CAFCASS referrals",
     "stage_3_4": "Stages 3 and 4",
@@ -120,50 +168,51 @@ figures |= {
     f"stage:{k}": ("Informal" if k == "informal" else stage_names[k]["stage_label"]) for k in stage_keys
 }
 figures["responses"] = f"Responses due in {as_at:%B}"
-with st.expander("**Show the cases behind these figures**", expanded=False, icon=":material/list:"):
-    choice = st.segmented_control(
-        "Cases",
-        list(figures),
-        format_func=figures.get,
-        default="overdue",
-        key="overview_figure",
-        label_visibility="collapsed",
-    )
-    choice = choice or "overdue"
-    if choice == "responses":
-        cases = data.responses_due_cases(build, scope, f, data.month_start(as_at), as_at)
-        picked = ui.case_list(
-            cases,
-            f"responses due {as_at:%B %Y}",
-            key="overview_cases_responses",
-            columns={
-                "case_ref": "Case ref",
-                "stage_name": "Stage",
-                "team_name": "Team",
-                "legal_status": "Legal status",
-                "responsible_name": "Must respond",
-                "entered_on": "Sent",
-                "response_due_on": "Response due",
-                "responded_on": "Responded",
-                "in_time": "In time",
-                "challenge_id": "challenge_id",
-            },
-            empty_message=f"No stage responses were due from 1 {as_at:%B} to {ui.long_date(as_at)}.",
+if not ui.role_shows_no_cases(scope, "the cases behind these figures"):
+    with st.expander("**Show the cases behind these figures**", expanded=False, icon=":material/list:"):
+        choice = st.segmented_control(
+            "Cases",
+            list(figures),
+            format_func=figures.get,
+            default="overdue",
+            key="overview_figure",
+            label_visibility="collapsed",
         )
-    else:
-        figure, stage_key = (
-            ("open", choice.split(":", 1)[1]) if choice.startswith("stage:") else (choice, None)
-        )
-        cases = data.snapshot_cases(build, scope, f, as_at, figure, stage_key)
-        picked = ui.case_list(
-            cases,
-            f"{figures[choice]} as at {as_at}",
-            key=f"overview_cases_{choice}",
-            empty_message=f"No cases: {figures[choice].lower()} is 0 as at {ui.long_date(as_at)}.",
-        )
-    if picked:
-        ui.case_timeline(build, picked, key="overview_timeline")
-        ui.timeline_link(picked)
+        choice = choice or "overdue"
+        if choice == "responses":
+            cases = data.responses_due_cases(build, scope, f, data.month_start(as_at), as_at)
+            picked = ui.case_list(
+                cases,
+                f"responses due {as_at:%B %Y}",
+                key="overview_cases_responses",
+                columns={
+                    "case_ref": "Case ref",
+                    "stage_name": "Stage",
+                    "team_name": "Team",
+                    "legal_status": "Legal status",
+                    "responsible_name": "Must respond",
+                    "entered_on": "Sent",
+                    "response_due_on": "Response due",
+                    "responded_on": "Responded",
+                    "in_time": "In time",
+                    "challenge_id": "challenge_id",
+                },
+                empty_message=f"No stage responses were due from 1 {as_at:%B} to {ui.long_date(as_at)}.",
+            )
+        else:
+            figure, stage_key = (
+                ("open", choice.split(":", 1)[1]) if choice.startswith("stage:") else (choice, None)
+            )
+            cases = data.snapshot_cases(build, scope, f, as_at, figure, stage_key)
+            picked = ui.case_list(
+                cases,
+                f"{figures[choice]} as at {as_at}",
+                key=f"overview_cases_{choice}",
+                empty_message=f"No cases: {figures[choice].lower()} is 0 as at {ui.long_date(as_at)}.",
+            )
+        if picked:
+            ui.case_timeline(build, picked, key="overview_timeline")
+            ui.timeline_link(picked)
 
 # Trends over the chosen period.
 st.subheader(f"Escalations by stage, {ui.period_words(f)}")
@@ -184,6 +233,8 @@ with left:
     if counts.is_empty() or counts["entries"].sum() == 0:
         ui.empty(f"No escalations started {ui.scope(build, f, period=True)}.")
     else:
+        if ui.suppressing():  # as the Monthly report's table hides them: those bars are not drawn
+            counts = hide_in_long(counts, row="month", column="stage_label", value="entries")
         ui.chart(
             charts.monthly_stage_bars(counts, order, title="Escalations started each month"),
             key="overview_bars",
@@ -206,6 +257,8 @@ with right:
             .otherwise(pl.col("stage_label"))
             .alias("stage_label")
         )
+        if ui.suppressing():  # each month end hidden as the cards hide the figures at a month end
+            trend = hide_in_long(trend, row="on", column="stage_label", value="challenges", total_row=False)
         ui.chart(
             charts.open_trend_lines(trend, open_order, title="Open challenges at each month end"),
             key="overview_trend",

@@ -76,7 +76,7 @@ ui.table(
 )
 
 st.subheader("Inadequate grades that are escalations")
-protocol = str(info.get("protocol_name") or build.protocol)
+protocol = ui.plain(info.get("protocol_name") or build.protocol)  # shown in Markdown captions
 if not int(wide["escalations"].sum()):
     st.caption(
         f"Under the protocol in force ({protocol}), an Inadequate grade is not itself an escalation, or none "

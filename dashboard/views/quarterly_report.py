@@ -100,7 +100,9 @@ st.subheader("Learning")
 home = settings.paths()
 saved = latest_learning(q, home)
 if saved:
-    st.caption(f"Written by {saved['recorded_by']}, last saved {ui.short_date(saved['recorded_at'].date())}.")
+    st.caption(
+        f"Written by {ui.plain(saved['recorded_by'])}, last saved {ui.short_date(saved['recorded_at'].date())}."
+    )
 if user is not None and user.role in WRITERS:
     if st.session_state.get("_qr_loaded") != (q.code, saved["event_id"] if saved else None):
         st.session_state["_qr_loaded"] = (q.code, saved["event_id"] if saved else None)
@@ -122,7 +124,7 @@ if user is not None and user.role in WRITERS:
             except AuditError:
                 st.error("Not saved: IRO QA cannot write its audit log just now. Try again in a moment.")
             except EventError as exc:
-                st.error(f"Not saved: {exc.reason}.", icon=":material/error:")
+                st.error(ui.plain(f"Not saved: {exc.reason}."), icon=":material/error:")
             else:
                 st.session_state.pop("_qr_loaded", None)
                 st.rerun()

@@ -43,8 +43,9 @@ by_id = {r["challenge_id"]: r for r in mine}
 
 wanted = None
 n = st.query_params.get("n")
-if n:
-    note = responses.notification(build, n)
+d = st.query_params.get("d")  # an item of a weekly digest (notify/digest.py)
+if n or d:
+    note = responses.notification(build, n) if n else responses.digest_item(build, d)
     if note and note["challenge_id"] in by_id:
         wanted = note["challenge_id"]
     else:
@@ -77,14 +78,15 @@ cols[1].metric("Stage", r["current_stage_label"] or "")
 cols[2].metric("Who must respond", r["responsible_name"] or "not known")
 cols[3].metric("Due", ui.long_date(r["response_due_on"]) if r["response_due_on"] else "no deadline")
 st.caption(
-    f"Raised {ui.long_date(r['raised_on'])} by {r['iro_name'] or 'the IRO'}; team {r['team_name'] or 'not recorded'}."
+    f"Raised {ui.long_date(r['raised_on'])} by {ui.plain(r['iro_name'] or 'the IRO')}; "
+    f"team {ui.plain(r['team_name'] or 'not recorded')}."
 )
 if r["concern"]:
     st.write("**The IRO's concern**")
     st.text(r["concern"])
 for prev in responses.latest_responses(build, picked):
     st.caption(
-        f"Response recorded {ui.long_date(prev['event_on'])} by {prev['actor_name'] or prev['recorded_by']}"
+        f"Response recorded {ui.long_date(prev['event_on'])} by {ui.plain(prev['actor_name'] or prev['recorded_by'])}"
     )
     st.text(prev["note"] or "")
 
@@ -93,7 +95,7 @@ if r["status"] != "open":
     st.stop()
 if r["responsible_worker_id"] != scope.worker_id:
     st.info(
-        f"{r['responsible_name'] or 'Another manager'} must respond at this stage; you are kept informed."
+        f"{ui.plain(r['responsible_name'] or 'Another manager')} must respond at this stage; you are kept informed."
     )
     st.stop()
 
@@ -128,7 +130,7 @@ if submitted:
     try:
         write_event(fields)
     except EventError as exc:
-        st.error(f"Not saved: {exc.reason} ({exc.field}).")
+        st.error(ui.plain(f"Not saved: {exc.reason} ({exc.field})."))
         st.stop()
     with contextlib.suppress(Exception):
         live.request_build()

@@ -9,7 +9,8 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
-from accounts.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
+from accounts.access import EXPORT_AGGREGATE, PAGE_AGGREGATE, suppress_threshold
+from accounts.suppression import Totals, is_small, suppression_mask
 from dashboard import auth, charts, data, ui
 
 scope = ui.user_scope()
@@ -24,6 +25,19 @@ if not f.teams and not f.services:
 
 # ---- what is due this week and what is overdue, by responsible manager -----------------------
 st.subheader(f"Responses overdue, and due by {ui.long_date(week_end)}")
+if not scope.child_rows:
+    counts = data.open_response_counts(build, f, week_end)
+    c1, c2 = st.columns(2)
+    c1.metric(
+        "Responses overdue",
+        ui.count_words(counts["overdue"], scope),
+        border=True,
+        help=ui.MEASURE_HELP["awaiting_response_past_due"],
+    )
+    c2.metric(
+        f"Due by {ui.short_date(week_end)}", ui.count_words(counts["due_this_week"], scope), border=True
+    )
+    ui.role_shows_no_cases(scope, "the responsible managers and their cases")
 open_resp = data.open_responses(build, scope, f).with_columns(
     when=pl.when(pl.col("is_overdue"))
     .then(pl.lit("Overdue"))
@@ -32,7 +46,9 @@ open_resp = data.open_responses(build, scope, f).with_columns(
     .otherwise(pl.lit("Later"))
 )
 due = open_resp.filter(pl.col("when") != "Later")
-if due.is_empty():
+if not scope.child_rows:
+    pass  # counts only, said above
+elif due.is_empty():
     ui.empty(
         f"No responses are overdue or due by {ui.long_date(week_end)} {ui.scope(build, f)} "
         f"(as at {ui.long_date(as_at)}).".replace("  ", " ")
@@ -49,7 +65,12 @@ else:
         .sort(["overdue", "due_this_week", "responsible_name"], descending=[True, True, False])
     )
     c1, c2 = st.columns(2)
-    c1.metric("Responses overdue", f"{int(due['is_overdue'].sum()):,}", border=True)
+    c1.metric(
+        "Responses overdue",
+        f"{int(due['is_overdue'].sum()):,}",
+        border=True,
+        help=ui.MEASURE_HELP["awaiting_response_past_due"],
+    )
     c2.metric(
         f"Due by {ui.short_date(week_end)}", f"{int((due['when'] == 'Due this week').sum()):,}", border=True
     )
@@ -74,7 +95,7 @@ else:
     rows = ui.selected_rows(event)
     chosen = manager_table["Responsible manager"][rows[0]] if rows else None
     cases = due.filter(pl.col("responsible_name") == chosen) if chosen else due
-    st.markdown(f"**{'Cases for ' + chosen if chosen else 'All these cases'}**, overdue first")
+    st.markdown(f"**{'Cases for ' + ui.plain(chosen) if chosen else 'All these cases'}**, overdue first")
     cases = cases.sort(
         ["is_overdue", "working_days_overdue", "response_due_on"], descending=[True, True, False]
     )
@@ -154,23 +175,47 @@ else:
         "median_working_days_to_resolution"
     ].first()
     shown = pl.concat([shown, pl.DataFrame([total], schema=shown.schema)])
+    counts = [c for c, t in shown.schema.items() if t.is_integer()]
+    totals = Totals(total_rows=(False,) * (shown.height - 1) + (True,))
+    pct_ok = [True] * shown.height
+    if ui.suppressing():
+        # the counts hidden as the table hides them; a rate or median of hidden counts is hidden too,
+        # and so is a rate whose late responses (due minus in time) are few enough to be hidden
+        hide = suppression_mask(shown, counts, totals)
+        late = (shown["Responses due"] - shown["Responded in time"]).to_list()
+        pct_ok = [
+            not (
+                hide["Responses due"][i]
+                or hide["Responded in time"][i]
+                or is_small(late[i], suppress_threshold())
+            )
+            for i in range(shown.height)
+        ]
+        med_ok = [not hide["Resolved"][i] for i in range(shown.height)]
+        shown = shown.with_columns(
+            pl.when(pl.Series(pct_ok)).then(pl.col("% in time")).otherwise(None).alias("% in time"),
+            pl.when(pl.Series(med_ok))
+            .then(pl.col("Median working days to resolve"))
+            .otherwise(None)
+            .alias("Median working days to resolve"),
+        )
     ui.table(
         shown,
         f"measures by {by} {ui.period_words(f)}",
         key=f"teams_measures_{by}",
         kind=EXPORT_AGGREGATE,
+        totals=totals,
         column_config={
             "% in time": st.column_config.NumberColumn("% in time", format="%.0f%%"),
             "Median working days to resolve": st.column_config.NumberColumn(format="%.1f"),
         },
     )
+    label_col = "Team" if by == "team" else "Service"
     chart_df = (
-        measures.filter(pl.col("stage_responses_due") > 0)
-        .with_columns(
-            pct=(pl.col("share_responded_in_time") * 100).round(0),
-            label=pl.col("team_name" if by == "team" else "service_name"),
-        )
-        .select("label", "pct")
+        shown.head(shown.height - 1)
+        .with_columns(ok=pl.Series(pct_ok[:-1]))
+        .filter(pl.col("ok") & (pl.col("Responses due") > 0) & pl.col("% in time").is_not_null())
+        .select(pl.col(label_col).alias("label"), pl.col("% in time").round(0).alias("pct"))
     )
     if not chart_df.is_empty():
         ui.chart(

@@ -35,9 +35,9 @@ st.caption(
 # --- what the last action did (a generated password is shown here once, then forgotten) ---------
 notice = st.session_state.pop(NOTICE, None)
 if notice:
-    st.success(notice["message"], icon=":material/check_circle:")
+    st.success(ui.plain(notice["message"]), icon=":material/check_circle:")
     for warning in notice.get("warnings", []):
-        st.warning(warning)
+        st.warning(ui.plain(warning))
     if notice.get("password"):
         st.markdown("**The new password**, shown once (only its hash is kept). Pass it on securely:")
         st.code(notice["password"], language=None)
@@ -107,6 +107,8 @@ def password_problem(first: str, again: str, username: str) -> str | None:
 def show(slots: dict, problems: dict) -> None:
     for field_name, message in problems.items():
         slot = slots.get(field_name)
+        # written by accounts.users.account_problems: nothing typed is repeated, except team ids in
+        # code spans (which Markdown shows as they are; an id holding a backtick is shown as "?")
         (slot or st).error(message)
 
 
@@ -122,6 +124,7 @@ listing = pl.DataFrame(
             "Teams": "; ".join(u.teams),
             "Worker id": u.worker_id or "",
             "Email": u.email or "",
+            "Digest": u.digest,
             "Status": "disabled" if u.disabled else "active",
             "Last sign-in (UTC)": last[u.username].strftime("%Y-%m-%d %H:%M") if u.username in last else "",
             "Created": (u.created_at or "")[:10],
@@ -136,6 +139,7 @@ listing = pl.DataFrame(
             "Teams",
             "Worker id",
             "Email",
+            "Digest",
             "Status",
             "Last sign-in (UTC)",
             "Created",
@@ -286,6 +290,16 @@ with change_tab:
             slots["teams"] = st.empty()
             s_worker = st.text_input("Worker id", value=target.worker_id or "", key=f"set_worker_id_{k}")
             slots["worker_id"] = st.empty()
+            s_digest = st.radio(
+                "Notifications",
+                users.DIGEST_CHOICES,
+                index=users.DIGEST_CHOICES.index(target.digest)
+                if target.digest in users.DIGEST_CHOICES
+                else 0,
+                format_func={"none": "one email each", "weekly": "a weekly digest (Monday)"}.get,
+                horizontal=True,
+                key=f"set_digest_{k}",
+            )
             set_clicked = st.form_submit_button("Save changes", type="primary")
         if set_clicked:
             teams = split_teams(s_teams)
@@ -321,6 +335,7 @@ with change_tab:
                             teams=teams,
                             worker_id=s_worker,
                             email=s_email,
+                            digest=s_digest,
                         )
                     ),
                     role=s_role,
@@ -328,6 +343,7 @@ with change_tab:
                     worker_id=s_worker.strip() or None,
                     display_name=s_display.strip(),
                     email=s_email.strip().lower() or None,
+                    digest=s_digest,
                 ):
                     done(f"Updated {target.username}.", account=changed[0])
 
@@ -341,13 +357,13 @@ with change_tab:
         elif row.button("Disable", key=f"disable_{k}", icon=":material/block:"):
             lock = users.lockout_problem(None, me.username, target.username, disable=True)
             if lock:
-                st.error(lock)
+                st.error(ui.plain(lock))
             elif admin_action("disable", target.username, lambda: users.disable_user(None, target.username)):
                 done(f"Disabled {target.username}; their open sessions end at their next click.")
         if row.button(
             "Clear failed sign-ins", key=f"unlock_{k}", icon=":material/restart_alt:"
         ) and admin_action("unlock", target.username, lambda: users.unlock_user(None, target.username)):
-            done(f"Cleared the failed sign-in count for {target.username}.")
+            done(f"Forgot the failed sign-ins against {target.username}: they may try again at once.")
 
         with st.form(f"users_passwd_{k}", clear_on_submit=True):
             st.markdown("**Reset the password**")
@@ -370,7 +386,7 @@ with change_tab:
         if reset_clicked:
             problem = password_problem(r1, r2, target.username)
             if problem:
-                pw_slot.error(problem)
+                pw_slot.error(ui.plain(problem))
             else:
                 new_password = r1 or users.generate_password()
                 if admin_action(

@@ -1,4 +1,4 @@
-"""Generate ``seeds/bank_holidays.csv``: England and Wales bank holidays, 2010 to 2035.
+"""Generate ``seeds/bank_holidays.csv``: England and Wales bank holidays, 2000 to 2035.
 
 Run offline from the repository root whenever the ``holidays`` package is upgraded::
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import holidays
 
-FIRST_YEAR = 2010
+FIRST_YEAR = 2000
 LAST_YEAR = 2035
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "seeds" / "bank_holidays.csv"
 

@@ -44,6 +44,8 @@ RULE_MODULES = (
     "r017_event_before_challenge",
     "r018_too_many_values",
     "r019_escalation_without_stage",
+    "r020_date_out_of_range",
+    "r021_before_birth",
 )
 
 

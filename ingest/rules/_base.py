@@ -113,7 +113,10 @@ def row_failures(frame: pl.DataFrame, mask: pl.Expr, column: str | pl.Expr, deta
     """Failures for the rows of ``frame`` where ``mask`` holds: the message is
     ``row N, <column>: <detail>``. ``frame`` must have ``_source_row``."""
     col = pl.lit(column) if isinstance(column, str) else column
-    return frame.filter(mask.fill_null(False)).select(
+    # The mask is made a column before filtering: polars' eager filter on a bare literal predicate
+    # (``pl.lit(True)``) raised ShapeError for frames of more than 100,000 rows (issue 10).
+    keep = frame.with_columns(mask.fill_null(False).alias("_keep"))
+    return keep.filter(pl.col("_keep")).select(
         pl.col(ROW).cast(pl.Int64).alias("row_number"),
         col.cast(pl.String).alias("column_name"),
         pl.format("row {}, {}: {}", pl.col(ROW), col, detail.fill_null("")).alias("message"),

@@ -33,7 +33,6 @@ def check(ctx: RuleContext) -> pl.DataFrame:
     )
     if groups.height == 0:
         return no_failures()
-    dups = keyed.join(groups, on=key, how="inner", nulls_equal=False).sort(ROW)
     shown_key = pl.concat_str(
         [pl.format("{} {}", pl.lit(k), pl.col(k).cast(pl.String)) for k in key], separator=", "
     )
@@ -43,11 +42,17 @@ def check(ctx: RuleContext) -> pl.DataFrame:
         .then(pl.format(" and {} more", (pl.col("n") - SHOW_ROWS).cast(pl.String)))
         .otherwise(pl.lit(""))
     )
-    detail = pl.format(
-        "{} appears {} times in this file (rows {}{}); none of them is loaded",
-        shown_key,
-        pl.col("n").cast(pl.String),
-        rows,
-        more,
+    # The message once per key (not per row: 400,000 rows of one key would each carry a list of
+    # 400,000 row numbers), then joined back onto the rows.
+    messages = groups.select(
+        *key,
+        pl.format(
+            "{} appears {} times in this file (rows {}{}); none of them is loaded",
+            shown_key,
+            pl.col("n").cast(pl.String),
+            rows,
+            more,
+        ).alias("_detail"),
     )
-    return row_failures(dups, pl.lit(True), ", ".join(key), detail)
+    dups = keyed.join(messages, on=key, how="inner", nulls_equal=False).sort(ROW)
+    return row_failures(dups, pl.lit(True), ", ".join(key), pl.col("_detail"))

@@ -21,8 +21,8 @@ def jsmith(home):
     return users.add_user(home, "jsmith", role="asm", password=PASSWORD, teams=["T1"])
 
 
-def _try(home, name, pw, now, session="sess-1"):
-    return attempt_sign_in(home, name, pw, session_id=session, now=now)
+def _try(home, name, pw, now, session="sess-1", address=None):
+    return attempt_sign_in(home, name, pw, session_id=session, address=address, now=now)
 
 
 def test_right_password_signs_in_and_is_audited(home, jsmith):
@@ -55,7 +55,8 @@ def test_brute_force_is_slowed_exponentially_and_survives_a_restart(home, jsmith
     assert locked.user is None and "Try again in 1 minute" in locked.message
     assert LoginThrottle(home).failures(users.username_key("jsmith"), now + 30) == 5
     # a "restart": a new throttle object reads the same counters from IROQA_HOME
-    assert LoginThrottle(home).retry_after([users.username_key("jsmith")], now + 30) == pytest.approx(30)
+    client = users.Client("sess-1")
+    assert LoginThrottle(home).retry_after("jsmith", client, now + 30) == pytest.approx(30)
     # after the lock, another failure doubles it: 2, 4, 8 ... minutes, capped at an hour
     waits = []
     for _ in range(8):
@@ -84,6 +85,87 @@ def test_one_session_spraying_many_usernames_is_throttled(home, jsmith):
     assert _try(home, "jsmith", PASSWORD, T0 + 1, session="jsmith-laptop").user is not None
 
 
+ATTACKER = "198.51.100.7"
+OWNER = "203.0.113.5"
+
+
+def _attack(home, start, end, *, target="jsmith", addresses=(ATTACKER,)):
+    """An attacker who knows the username guesses from ``addresses`` with a new browser session for
+    every try, trying again the moment they are let (or a second later). Returns how many guesses were
+    checked against the password and the times of the checked ones."""
+    now, n, checked, times = start, 0, 0, []
+    while now < end:
+        addr = addresses[n % len(addresses)]
+        r = _try(home, target, f"guess {n}", now, session=f"attacker-{n}", address=addr)
+        n += 1
+        if "Too many failed sign-ins" in r.message:
+            now += max(1.0, r.retry_after)
+        else:
+            checked += 1
+            times.append(now)
+            now += max(1.0, r.retry_after)
+    return checked, times
+
+
+def test_an_attacker_who_knows_the_username_cannot_keep_its_owner_out(home, jsmith):
+    """Today's attack: wrong passwords as fast as allowed, again the moment each wait ends. The owner,
+    from their own browser, signs in at once whenever they try, before or after the attacker's
+    re-tries."""
+    checked, times = _attack(home, T0, T0 + 6 * 3600)
+    pol = ThrottlePolicy()
+    # slowed: 5 free, then 1, 2, 4 ... 60 minutes apart: not thousands of guesses in 6 hours
+    assert checked <= pol.free_failures + 12  # 15 here, against ~21,600 unthrottled
+    assert times[pol.free_failures] - times[pol.free_failures - 1] == pytest.approx(60, abs=1)
+    # the owner tries right after one of the attacker's guesses that re-started the wait
+    last = times[-1]
+    early = _try(home, "jsmith", PASSWORD, last + 0.2, session="attacker-new", address=ATTACKER)
+    assert early.user is None and "Too many failed sign-ins" in early.message  # not even checked
+    r = _try(home, "jsmith", PASSWORD, last + 0.5, session="jsmith-laptop", address=OWNER)
+    assert r.user is not None and r.retry_after == 0
+    reasons = [__import__("json").loads(d).get("reason") for d in audit.read(home)["detail"]]
+    assert reasons.count("throttled") == 1 and reasons.count("wrong_password") == checked
+
+
+def test_the_owner_gets_in_while_an_attack_is_under_way_from_many_addresses(home, jsmith):
+    """A botnet: each new address gets one guess, then is held by the account's count like the rest;
+    the owner's browser, which has not failed, is never held."""
+    addresses = tuple(f"192.0.2.{i}" for i in range(1, 60))
+    checked, _ = _attack(home, T0, T0 + 3600, addresses=addresses)
+    assert checked <= len(addresses) + 10  # about one per address, not one per second
+    assert _try(home, "jsmith", PASSWORD, T0 + 3600, session="own", address=OWNER).user is not None
+
+
+def test_new_sessions_from_one_address_do_not_reset_the_count(home, jsmith):
+    for i in range(5):
+        _try(home, "jsmith", "guess", T0, session=f"fresh-{i}", address=ATTACKER)
+    r = _try(home, "jsmith", PASSWORD, T0 + 1, session="fresh-new", address=ATTACKER)
+    assert r.user is None and "Try again in 1 minute" in r.message  # the address has failed here
+    # one address spraying many usernames, a new session each time, is held after its allowance
+    pol = ThrottlePolicy()
+    for i in range(pol.address_free_failures):
+        _try(home, f"user{i}", "guess", T0 + 2, session=f"spray-{i}", address="192.0.2.99")
+    assert _try(home, "someone", "guess", T0 + 3, session="spray-x", address="192.0.2.99").retry_after > 0
+
+
+def test_an_owner_who_mistyped_during_an_attack_waits_a_bounded_time(home, jsmith):
+    """The owner's own failed attempt makes their browser a client that has failed on the account, so
+    the account's count holds it too, but only from the owner's own last attempt: the attacker's
+    later guesses do not restart it, and the wait is never more than the longest delay."""
+    _attack(home, T0, T0 + 3600)
+    first = _try(home, "jsmith", "typo", T0 + 3600, session="own", address=OWNER)
+    assert first.user is None and 0 < first.retry_after <= ThrottlePolicy().max_delay
+    _attack(home, T0 + 3601, T0 + 3600 + first.retry_after - 1)  # the attacker keeps going meanwhile
+    held = _try(home, "jsmith", PASSWORD, T0 + 3600 + first.retry_after - 1, session="own", address=OWNER)
+    assert held.user is None and held.retry_after == pytest.approx(1)
+    ok = _try(home, "jsmith", PASSWORD, T0 + 3600 + first.retry_after, session="own", address=OWNER)
+    assert ok.user is not None
+    # or the administrator clears the account's failures (iroqa users unlock) and they try at once
+    _attack(home, T0 + 90_000, T0 + 93_600)
+    _try(home, "jsmith", "typo", T0 + 93_600, session="own2", address=OWNER)
+    assert users.unlock_user(home, "jsmith", now=T0 + 93_601) is True
+    assert _try(home, "jsmith", PASSWORD, T0 + 93_601, session="own2", address=OWNER).user is not None
+
+
 def test_counters_are_forgotten_a_day_after_the_last_failure(home, jsmith):
     for _ in range(4):
         _try(home, "jsmith", "guess", T0)
@@ -99,8 +181,15 @@ def test_throttle_file_holds_no_usernames(home, jsmith):
 def test_throttle_policy_from_env(monkeypatch):
     monkeypatch.setenv("IROQA_SIGNIN_FREE_FAILURES", "3")
     monkeypatch.setenv("IROQA_SIGNIN_BASE_DELAY_SECONDS", "10")
+    monkeypatch.setenv("IROQA_SIGNIN_ADDRESS_FREE_FAILURES", "7")
     pol = ThrottlePolicy.from_env()
     assert [pol.delay_after(n) for n in range(1, 6)] == [0, 0, 10, 20, 40]
+    assert pol.address_free_failures == 7
+    monkeypatch.setenv("IROQA_SIGNIN_MAX_DELAY_SECONDS", "an hour")
+    with pytest.raises(users.UserError, match="IROQA_SIGNIN_MAX_DELAY_SECONDS must be a number"):
+        ThrottlePolicy.from_env()
+    with pytest.raises(ConfigError, match="IROQA_SIGNIN_MAX_DELAY_SECONDS must be a number"):
+        AuthConfig.from_env()  # the app says so at the start, rather than at the first sign-in
 
 
 def test_audit_down_means_nobody_signs_in(home, jsmith, monkeypatch):

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-APP = REPO / "dashboard" / "app.py"
+APP = REPO / "dashboard" / "server.py"  # what `iroqa serve` runs: app.py and the session-cookie route
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -58,7 +58,7 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 @contextlib.contextmanager
 def serve(home: Path, *, port: int | None = None, log: Path | None = None) -> Iterator[str]:
-    """Run ``streamlit run dashboard/app.py`` with ``IROQA_HOME=home``; yield its base URL."""
+    """Run ``streamlit run dashboard/server.py`` with ``IROQA_HOME=home``; yield its base URL."""
     port = port or free_port()
     env = dict(os.environ, IROQA_HOME=str(home), PYTHONUNBUFFERED="1", IROQA_REBUILD_PREPARE="1")
     cmd = [
@@ -77,14 +77,13 @@ def serve(home: Path, *, port: int | None = None, log: Path | None = None) -> It
         "false",
         "--server.fileWatcherType",
         "none",
-        "--client.toolbarMode",
-        "viewer",
     ]
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
     )
     url = f"http://127.0.0.1:{port}"
+    serve.last_pid = proc.pid  # the server's process, for tests/load.py's CPU and memory figures
     try:
         wait_healthy(url, proc)
         yield url

@@ -1,5 +1,6 @@
 """The marts' case_ref is the keyed pseudonym (issue 6): the same value as
-``warehouse.pseudonyms.pseudonym(child_id, key)``, from the key dbt is given in IROQA_PSEUDONYM_KEY;
+``warehouse.pseudonyms.pseudonym(child_id, key)``, from the key dbt is given in IROQA_PSEUDONYM_KEY
+(read at connect time by warehouse/dbt_pseudonym.py);
 without a valid key dbt refuses to compile it (there is no default key)."""
 
 from __future__ import annotations
