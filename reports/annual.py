@@ -19,8 +19,7 @@ import vl_convert
 from docx import Document
 from docx.shared import Cm, Pt
 
-from dashboard import charts
-from reports import figures
+from reports import charts, figures
 from reports.periods import Year
 from reports.quarterly import _table
 
