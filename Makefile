@@ -19,10 +19,15 @@ ADDRESS ?= 127.0.0.1
 SMTP_PORT ?= 2525
 AS_AT   ?=
 AS_AT_FLAG := $(if $(AS_AT),--as-at $(AS_AT),)
+# PROTOCOL=rotherham: build, serve and rebuild under that protocol (IROQA_PROTOCOL, docs/protocols.md)
+PROTOCOL ?=
+ifneq ($(PROTOCOL),)
+export IROQA_PROTOCOL := $(PROTOCOL)
+endif
 # lint compiles the models without a warehouse: a stand-in for the pseudonym key (macros/case_ref.sql)
 LINT_PSEUDONYM_KEY := 0000000000000000000000000000000000000000000000000000000000000000
 
-.PHONY: help install run notify-send demo data ingest build demo-users serve test test-fast browser-deps lint format docs bench screenshots clean
+.PHONY: help install run notify-send demo data ingest build demo-users serve test test-fast browser-deps lint lint-sql format docs bench screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/:.*## /\t/' | expand -t 16
@@ -45,7 +50,7 @@ data: install ## generate and ingest the demo data if the warehouse has none yet
 ingest: install ## load extracts (EXTRACTS=path, default the demo extracts)
 	$(BIN)/iroqa ingest $(EXTRACTS) || [ $$? -eq 1 ]  # 1: loaded, some rows set aside (docs/ingest.md)
 
-build: install ## dbt build into a new warehouse build and make it live (AS_AT=YYYY-MM-DD)
+build: install ## dbt build into a new warehouse build and make it live (AS_AT=YYYY-MM-DD, PROTOCOL=rotherham)
 	$(BIN)/iroqa build $(AS_AT_FLAG)
 
 serve: install ## serve the dashboard on http://127.0.0.1:8501 (this machine only; ADDRESS=0.0.0.0 for every interface)
@@ -55,7 +60,7 @@ demo-users: install ## demo only: the demo admin and one account per role; passw
 	$(BIN)/iroqa users demo-admin
 	$(BIN)/iroqa users demo-accounts
 
-run: data build demo-users ## everything: install, demo data, ingest, build, demo sign-ins, serve on http://localhost:8501 with the notifier and a local SMTP sink
+run: data build demo-users ## everything: install, demo data, ingest, build, demo sign-ins, serve on http://localhost:8501 with the notifier and a local SMTP sink (PROTOCOL=rotherham)
 	@echo "Local SMTP sink on 127.0.0.1:$(SMTP_PORT), keeping what it receives in $(IROQA_HOME)/mailsink (docs/notifications.md)"
 	@trap 'kill $$sink $$notifier 2>/dev/null' EXIT; \
 	$(BIN)/iroqa notify sink --port $(SMTP_PORT) --dir "$(IROQA_HOME)/mailsink" & sink=$$!; \
@@ -84,9 +89,13 @@ test: install browser-deps lint ## every test: lint, pytest (ingest, dbt build +
 test-fast: install ## the tests without the browser
 	$(BIN)/pytest -m "not browser"
 
-lint: install ## ruff for Python, sqlfluff (dbt templater, duckdb dialect) for the dbt models
-	$(BIN)/ruff check .
+lint: install ## lint-imports (package layers, no cycles), ruff format --check, ruff check, then lint-sql
+	$(BIN)/lint-imports
 	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	@$(MAKE) --no-print-directory lint-sql
+
+lint-sql: install ## sqlfluff (dbt templater, duckdb dialect) over the dbt models
 	@tmp=$$(mktemp -d) && $(BIN)/python -c "import duckdb, sys; duckdb.connect(sys.argv[1]).close()" $$tmp/raw.duckdb && \
 	IROQA_BUILD_PATH=$$tmp/lint.duckdb IROQA_RAW_DB=$$tmp/raw.duckdb IROQA_PSEUDONYM_KEY=$(LINT_PSEUDONYM_KEY) \
 		$(BIN)/sqlfluff lint dbt_project/models \

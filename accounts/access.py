@@ -27,18 +27,18 @@ Small-number suppression for aggregates: :func:`suppress_small_counts` and
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from accounts.suppression import Totals, suppress_table, suppress_threshold
 from warehouse.pseudonyms import pseudonym_key
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
-    from accounts.suppression import Totals
+__all__ = ["suppress_threshold"]  # suppression's setting, named here with the rest of the policy
 
 # --- the vocabulary -----------------------------------------------------------------------------
 
@@ -54,6 +54,7 @@ PAGE_LOG_FORM = "log_form"  # log a challenge / record a response, escalation, r
 PAGE_USERS = "users"  # user administration
 PAGE_AUDIT = "audit"  # the audit log
 PAGE_RESPOND = "respond"  # a manager's challenges to respond to (notify/, docs/notifications.md)
+PAGE_OUTBOX = "outbox"  # the notification outbox: every email, its recipient's address and text
 PAGE_KINDS = (
     PAGE_AGGREGATE,
     PAGE_CHILD_LIST,
@@ -62,6 +63,7 @@ PAGE_KINDS = (
     PAGE_USERS,
     PAGE_AUDIT,
     PAGE_RESPOND,
+    PAGE_OUTBOX,
 )
 
 EXPORT_AGGREGATE = "aggregate"  # counts, small numbers suppressed
@@ -196,7 +198,7 @@ ROLE_POLICY: dict[str, RolePolicy] = {
         may_manage_users=True,
         may_read_audit=True,
         exports=_fs(EXPORT_AGGREGATE, EXPORT_AUDIT),
-        pages=_fs(PAGE_AGGREGATE, PAGE_USERS, PAGE_AUDIT),
+        pages=_fs(PAGE_AGGREGATE, PAGE_USERS, PAGE_AUDIT, PAGE_OUTBOX),
         suppress_on_screen=True,
     ),
 }
@@ -508,24 +510,6 @@ def scope_for(user: Principal | None) -> Scope:
 
 # --- small-number suppression -----------------------------------------------------------------------
 
-DEFAULT_SUPPRESS_BELOW = 5
-
-
-def suppress_threshold() -> int:
-    """``IROQA_SUPPRESS_BELOW`` (default 5): counts from 1 to threshold-1 are suppressed. 1 turns
-    suppression off. A value that is not a whole number >= 1 is a configuration error (we refuse to
-    guess, and never silently stop suppressing)."""
-    raw = os.environ.get("IROQA_SUPPRESS_BELOW", "").strip()
-    if not raw:
-        return DEFAULT_SUPPRESS_BELOW
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"IROQA_SUPPRESS_BELOW must be a whole number >= 1, not {raw!r}") from None
-    if value < 1:
-        raise ValueError(f"IROQA_SUPPRESS_BELOW must be a whole number >= 1, not {raw!r}")
-    return value
-
 
 def suppression_marker(threshold: int) -> str:
     return f"<{threshold}"
@@ -543,8 +527,6 @@ def suppress_small_counts(
     as many more as it takes that no total gives a hidden count back (secondary suppression:
     ``accounts.suppression``, the one implementation). Zero and counts at or above the threshold are
     otherwise kept. The count columns become text columns (a number or the marker); nulls stay null."""
-    from accounts.suppression import suppress_table
-
     return suppress_table(df, count_columns, totals, threshold, marker)
 
 

@@ -17,15 +17,32 @@ bar a table hides: see ``dashboard.ui`` and docs/access.md.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
+DEFAULT_SUPPRESS_BELOW = 5
+
+
+def suppress_threshold() -> int:
+    """``IROQA_SUPPRESS_BELOW`` (default 5): counts from 1 to threshold-1 are suppressed. 1 turns
+    suppression off. A value that is not a whole number >= 1 is a configuration error (we refuse to
+    guess, and never silently stop suppressing)."""
+    raw = os.environ.get("IROQA_SUPPRESS_BELOW", "").strip()
+    if not raw:
+        return DEFAULT_SUPPRESS_BELOW
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"IROQA_SUPPRESS_BELOW must be a whole number >= 1, not {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"IROQA_SUPPRESS_BELOW must be a whole number >= 1, not {raw!r}")
+    return value
+
 
 def threshold() -> int:
-    from accounts.access import suppress_threshold
-
     return suppress_threshold()
 
 

@@ -97,6 +97,9 @@ class User:
     teams: tuple[str, ...] = ()
     worker_id: str | None = None
     email: str | None = None
+    #: How this person wants their notifications: "none" (one email each) or "weekly" (a Monday
+    #: digest instead; urgent ones still come singly). docs/notifications.md.
+    digest: str = "none"
     disabled: bool = False
     created_at: str = ""
     changed_at: str = ""
@@ -122,10 +125,22 @@ class User:
             "teams": list(self.teams),
             "worker_id": self.worker_id,
             "email": self.email,
+            "digest": self.digest,
             "disabled": self.disabled,
             "created_at": self.created_at,
             "changed_at": self.changed_at,
         }
+
+
+#: The notification preferences a person may choose (docs/notifications.md, "Weekly digest").
+DIGEST_CHOICES = ("none", "weekly")
+
+
+def check_digest(value: str) -> str:
+    v = (value or "").strip().lower()
+    if v not in DIGEST_CHOICES:
+        raise UserError(f"the digest must be one of {', '.join(DIGEST_CHOICES)}, not {value!r}")
+    return v
 
 
 def _user_from_record(rec: dict) -> User:
@@ -136,6 +151,7 @@ def _user_from_record(rec: dict) -> User:
         teams=tuple(rec.get("teams") or ()),
         worker_id=rec.get("worker_id") or None,
         email=rec.get("email") or None,
+        digest=rec.get("digest") or "none",
         disabled=bool(rec.get("disabled")),
         created_at=rec.get("created_at", ""),
         changed_at=rec.get("changed_at", ""),
@@ -374,6 +390,7 @@ def update_user(
     worker_id: str | None = None,
     email: str | None = None,
     disabled: bool | None = None,
+    digest: str | None = None,
 ) -> User:
     """Change what is given (``None`` leaves a field alone; ``worker_id=""``/``email=""`` clears it)."""
     p = p or default_paths()
@@ -394,6 +411,8 @@ def update_user(
             rec["email"] = _check_text(email.strip().lower(), "the email") or None
         if disabled is not None:
             rec["disabled"] = bool(disabled)
+        if digest is not None:
+            rec["digest"] = check_digest(digest)
         rec["changed_at"] = _now_iso()
     return _user_from_record(rec)
 

@@ -332,9 +332,15 @@ def cmd_users(args: argparse.Namespace) -> int:
                 teams=_split_teams(args.teams),
                 worker_id=args.worker_id,
                 email=args.email,
+                digest=args.digest,
             )
             _audit_admin(
-                "set", user.username, role=user.role, teams=list(user.teams), worker_id=user.worker_id
+                "set",
+                user.username,
+                role=user.role,
+                teams=list(user.teams),
+                worker_id=user.worker_id,
+                digest=user.digest,
             )
             print(f"Updated {user.username} ({user.role_label}).")
             _warn_scope(user)
@@ -426,6 +432,12 @@ def _add_users_and_audit_parsers(sub) -> None:
     st.add_argument("--teams", default=None, help="comma-separated team ids (replaces the list; '' clears)")
     st.add_argument("--worker-id", default=None, help="'' clears it")
     st.add_argument("--email", default=None, help="'' clears it")
+    st.add_argument(
+        "--digest",
+        default=None,
+        choices=("none", "weekly"),  # accounts.users.DIGEST_CHOICES
+        help="weekly: a Monday digest instead of single emails (docs/notifications.md); none: single emails",
+    )
     pa = us.add_parser("passwd", help="set a user's password")
     pa.add_argument("username")
     pw = pa.add_mutually_exclusive_group()

@@ -19,6 +19,7 @@ from accounts.access import (
     PAGE_CASE_TIMELINE,
     PAGE_CHILD_LIST,
     PAGE_LOG_FORM,
+    PAGE_OUTBOX,
     PAGE_RESPOND,
     PAGE_USERS,
     scope_for,
@@ -39,13 +40,14 @@ PAGE_KIND = {
     "Impact and process": PAGE_AGGREGATE,
     "QA checklist": PAGE_AGGREGATE,
     "Quarterly learning report": PAGE_AGGREGATE,
+    "Annual report": PAGE_AGGREGATE,
     "Teams": PAGE_AGGREGATE,
     "Case timeline": PAGE_CASE_TIMELINE,
     "Log a challenge": PAGE_LOG_FORM,
     "Good practice": PAGE_LOG_FORM,
     "Users": PAGE_USERS,
     "Audit log": PAGE_AUDIT,
-    "Outbox": PAGE_AUDIT,
+    "Outbox": PAGE_OUTBOX,
     "Respond": PAGE_RESPOND,  # the administrator's, with the audit log (notify/, docs/notifications.md)
 }
 pages = [
@@ -65,6 +67,12 @@ pages = [
         title="Quarterly learning report",
         icon=":material/menu_book:",
         url_path="quarterly",
+    ),
+    st.Page(
+        "views/annual_report.py",
+        title="Annual report",
+        icon=":material/summarize:",
+        url_path="annual",
     ),
     st.Page("views/teams.py", title="Teams", icon=":material/diversity_3:", url_path="teams"),
     st.Page("views/case_timeline.py", title="Case timeline", icon=":material/timeline:", url_path="case"),

@@ -25,3 +25,11 @@ def notifications_sent(challenge_id: str) -> None:
         pl.col("reason").alias("Why not sent"),
     )
     st.dataframe(table, hide_index=True, width="stretch", key="case_notifications")
+
+
+def case_from_digest_link(build, digest_item_id: str | None) -> str | None:
+    """The challenge a weekly digest's link (``?d=``) points at, or None (unknown link)."""
+    if not digest_item_id or build is None:
+        return None
+    item = responses.digest_item(build, digest_item_id)
+    return item["challenge_id"] if item else None

@@ -3,6 +3,7 @@ files) that prints cleanly to A4 landscape. Every value is escaped with ``html.e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
 
@@ -53,6 +54,26 @@ def _e(value) -> str:
     return escape("" if value is None else str(value))
 
 
+def stages_words(numbers: Sequence[int], *, joiner: str = "and") -> str:
+    """The meeting's stages under the protocol in force, as the page says them: 'stage 3 and 4',
+    'stage 3, 4 and 5' ('or' in place of 'and' where one of them is meant)."""
+    items = [str(n) for n in numbers] or ["3", "4"]
+    if len(items) == 1:
+        return f"stage {items[0]}"
+    return f"stage {', '.join(items[:-1])} {joiner} {items[-1]}"
+
+
+def responder_words(name: str | None, role: str | None, due: object) -> str:
+    """Who must respond, with the person's own role (not the stage's): 'A Name (service manager)';
+    a stage with no deadline (contact with CAFCASS) has nobody who must respond by a date."""
+    if due is None and not name:
+        return "No response due (no deadline at this stage)"
+    words = name or "Not recorded"
+    if role:
+        words += f" ({role.replace('_', ' ')})"
+    return words
+
+
 def meeting_pack(
     *,
     cases: pl.DataFrame,
@@ -61,25 +82,26 @@ def meeting_pack(
     built_at: str,
     protocol: str,
     scope: str = "",
+    stages: Sequence[int] = (3, 4),
 ) -> str:
-    """The HTML meeting pack for the open stage 3 and 4 ``cases`` (rows of mart_open_stage_3_4)."""
+    """The HTML meeting pack for the open ``cases`` at the meeting's ``stages`` (rows of
+    mart_open_stage_3_4; the stages are the protocol's, dim_protocol_stages.goes_to_challenge_meeting)."""
     built = datetime.fromisoformat(built_at)
-    overdue = int(cases["is_overdue"].sum()) if cases.height else 0
+    overdue = int(cases["is_awaiting_response_past_due"].sum()) if cases.height else 0
     cap = int(cases["is_cap_breached"].sum()) if cases.height else 0
     cafcass = int(cases["is_cafcass_referred"].sum()) if cases.height else 0
-    title = f"Challenge meeting: open stage 3 and 4 cases as at {_d(as_at)}"
+    title = f"Challenge meeting: open {stages_words(stages)} cases as at {_d(as_at)}"
     rows = []
     for r in cases.iter_rows(named=True):
-        responder = r["responsible_name"] or "Not recorded"
-        if r.get("responder_role"):
-            responder += f" ({r['responder_role'].replace('_', ' ')})"
-        overdue_txt = (
-            f'<span class="flag">OVERDUE {_e(r["working_days_overdue"])} working days</span>'
-            if r["is_overdue"]
-            else ""
-        )
+        responder = responder_words(r["responsible_name"], r.get("responsible_role"), r["response_due_on"])
+        if r["is_awaiting_response_past_due"]:
+            overdue_txt = f'<span class="flag">OVERDUE {_e(r["working_days_overdue"])} working days</span>'
+        elif r["is_responded_late"]:
+            overdue_txt = f"Responded late ({_e(r['working_days_overdue'])} working days)"
+        else:
+            overdue_txt = ""
         rows.append(
-            f'<tr class="{"overdue" if r["is_overdue"] else ""}">'
+            f'<tr class="{"overdue" if r["is_awaiting_response_past_due"] else ""}">'
             f'<td class="num">{_e(r["urgency_rank"])}</td>'
             f'<td class="ref">{_e(r["case_ref"])}</td>'
             f"<td>Stage {_e(r['current_stage'])}: {_e(r['current_stage_name'])}</td>"
@@ -110,8 +132,10 @@ def meeting_pack(
                 if e["responded_on"]:
                     status = "in time" if e["is_responded_in_time"] else "late"
                     response = f"{_d(e['responded_on'])} ({status})"
-                elif e["is_overdue"]:
+                elif e["is_awaiting_response_past_due"]:
                     response = f"OVERDUE {e['working_days_overdue']} working days"
+                elif e["is_overdue"]:  # ended unanswered after its due date
+                    response = f"none ({e['working_days_overdue']} working days past due when it ended)"
                 elif e["stage_key"] == "cafcass":
                     response = ""
                 else:
@@ -138,7 +162,7 @@ def meeting_pack(
         f'<p class="meta">{_e(protocol)} · warehouse built {_e(built.strftime("%d %b %Y %H:%M"))} UTC</p>'
         + scope_txt
         + '<div class="summary">'
-        f"<div><b>{cases.height}</b>open at stage 3 or 4</div>"
+        f"<div><b>{cases.height}</b>open at {stages_words(stages, joiner='or')}</div>"
         f"<div><b>{overdue}</b>response overdue</div>"
         f"<div><b>{cap}</b>past the 20-working-day cap</div>"
         f"<div><b>{cafcass}</b>referred to CAFCASS</div></div>"
@@ -152,7 +176,7 @@ def meeting_pack(
             '<div class="cases"><h2>Each case: its stages</h2>' + "".join(sections) + "</div>"
         )
     else:
-        body += "<p>No stage 3 or 4 cases are open.</p>"
+        body += f"<p>No {stages_words(stages, joiner='or')} cases are open.</p>"
     body += (
         f"<footer>IRO QA · {_e(title)} · case references are pseudonymous; "
         "handle this pack as OFFICIAL-SENSITIVE.</footer>"

@@ -16,9 +16,10 @@ import streamlit as st
 from accounts import audit, suppression
 from accounts.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope, scope_for, suppress_small_counts
 from accounts.suppression import Totals
-from dashboard import charts, data, pack
+from dashboard import data, pack
 from dashboard.data import Filters
 from dashboard.text import plain
+from reports import charts
 from warehouse import csvsafe
 from warehouse.store import LiveBuild
 
@@ -29,6 +30,19 @@ LEGAL_STATUS_LABELS = {
 }
 LEGAL_STATUS_SHORT = {"lac": "LAC", "cp": "CP", "cin": "CIN"}
 TIMELINE_PAGE = "views/case_timeline.py"
+# The measures' one wording (docs/marts.md, "Measures"), shown as the help of every figure that
+# counts them; the numbers themselves come from dbt's columns of the same names.
+MEASURE_HELP = {
+    "awaiting_response_past_due": (
+        "Responses overdue: stages still open with no response yet, whose response due date is before "
+        "the as-at date. A response that came after its due date is counted as responded late, not here."
+    ),
+    "responded_late": "Responded late: the first response at a stage came after its due date.",
+    "cap_breached": (
+        "Past the cap: formal escalations still open after the 20th working day from the formal start "
+        "(the IRO Handbook's timescale)."
+    ),
+}
 FILTER_KEYS = ("from", "to", "service", "team", "status", "stage", "theme")
 
 
@@ -536,6 +550,41 @@ def highlight(df: pl.DataFrame, mask: Sequence[bool], *, hidden: Sequence[str] =
     return pdf.style.apply(row_style, axis=1)
 
 
+ROLE_WORDS = {"analyst": "analyst", "admin": "administrator"}
+
+
+def count_words(n: int, scope: Scope) -> str:
+    """A count as the user's role may see it on screen: 1 to threshold-1 suppressed (docs/access.md)."""
+    from accounts.access import suppress_threshold, suppression_marker
+
+    threshold = suppress_threshold()
+    if scope.suppress_on_screen and 0 < n < threshold:
+        return suppression_marker(threshold)
+    return f"{n:,}"
+
+
+def role_shows_no_cases(scope: Scope, what: str) -> bool:
+    """For a role that sees counts, not case rows (analyst, administrator): say so plainly, in place
+    of a list that would otherwise read as "none". True when the user's role shows no cases."""
+    if scope.child_rows:
+        return False
+    from accounts.access import suppress_threshold, suppression_marker
+
+    role = ROLE_WORDS.get(scope.role, scope.role.replace("_", " "))
+    threshold = suppress_threshold()
+    small = (
+        f"; counts from 1 to {threshold - 1} show as {suppression_marker(threshold)}"
+        if scope.suppress_on_screen and threshold > 1
+        else ""
+    )
+    st.info(
+        f"Your role ({role}) shows counts, not cases: {what} are not listed for it. The counts "
+        f"are for every case in the filters{small}.",
+        icon=":material/visibility_off:",
+    )
+    return True
+
+
 def row_details(row: dict, columns: Sequence[str]) -> None:
     """The rest of a selected table row, as label: value lines (for tables that show only what a
     projector can fit)."""
@@ -797,7 +846,7 @@ def case_events(summary: dict, episodes: pl.DataFrame, as_at: date) -> pl.DataFr
                     f"{stage}: responded {timing} ({plural(e['working_days_taken'] or 0, 'working day')})",
                 )
             )
-        elif e["is_overdue"]:
+        elif e["is_awaiting_response_past_due"]:
             rows.append(
                 (
                     as_at,

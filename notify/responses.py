@@ -53,6 +53,20 @@ def notification(build: LiveBuild, notification_id: str) -> dict | None:
     return rows[0] if rows else None
 
 
+def digest_item(build: LiveBuild, digest_item_id: str) -> dict | None:
+    """A weekly digest's item (its link carries only this key): the challenge and whose digest."""
+    try:
+        rows = _rows(
+            build,
+            "select digest_item_id, challenge_id, recipient_worker_id, section from mart_notification_digest "
+            "where digest_item_id = $1",
+            [digest_item_id],
+        )
+    except duckdb.CatalogException:  # a build from before the digest existed
+        return None
+    return rows[0] if rows else None
+
+
 def latest_responses(build: LiveBuild, challenge_id: str) -> list[dict]:
     return _rows(
         build,

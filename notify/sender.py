@@ -10,7 +10,6 @@ IROQA_SMTP_TIMEOUT.
 from __future__ import annotations
 
 import os
-import re
 import smtplib
 import sqlite3
 import ssl
@@ -22,12 +21,11 @@ from email.utils import formatdate
 
 import duckdb
 
-from notify import outbox, render
+from notify import digest, outbox, render
+from notify.render import EMAIL_RE
 from warehouse import settings
 from warehouse.settings import Paths
 from warehouse.store import read_live
-
-EMAIL_RE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
 
 @dataclass(frozen=True)
@@ -124,6 +122,7 @@ def enqueue(con: sqlite3.Connection, p: Paths, cfg: SmtpConfig) -> Report:
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
     have = {r[0] for r in con.execute("select notification_id from outbox").fetchall()}
     emails = _account_emails(p)
+    weekly = digest.digest_people(p)
     domain = _domain(cfg.mail_from)
     now = outbox.now_iso()
     con.execute("begin immediate")
@@ -155,6 +154,8 @@ def enqueue(con: sqlite3.Connection, p: Paths, cfg: SmtpConfig) -> Report:
                 state, reason = "suppressed", "no email address for this worker (extract or user account)"
             elif not EMAIL_RE.match(address):
                 state, reason = "suppressed", "the email address is not valid"
+            elif r["recipient_worker_id"] in weekly and r["event_kind"] not in digest.URGENT_KINDS:
+                state, reason = "suppressed", digest.SUPPRESSED_REASON
             con.execute(
                 "insert or ignore into outbox (notification_id, event_id, recipient_worker_id, kind, "
                 "challenge_id, case_ref, stage_label, recipient_name, recipient_email, subject, "
@@ -192,6 +193,11 @@ def enqueue(con: sqlite3.Connection, p: Paths, cfg: SmtpConfig) -> Report:
         con.execute("rollback")
         raise
     return rep
+
+
+def enqueue_digests(con: sqlite3.Connection, p: Paths, cfg: SmtpConfig) -> int:
+    """This week's digests (notify/digest.py), once per person and ISO week."""
+    return digest.enqueue(con, p, cfg.base_url, _domain(cfg.mail_from), _account_emails(p))
 
 
 def _email(row: sqlite3.Row, cfg: SmtpConfig) -> EmailMessage:
@@ -328,6 +334,7 @@ def send_once(p: Paths | None = None, cfg: SmtpConfig | None = None) -> Report:
             outbox.switch_on(con)
             recover(con)
             rep = enqueue(con, p, cfg)
+            rep.enqueued += enqueue_digests(con, p, cfg)
             sent = deliver(con, cfg)
             rep.sent, rep.retrying, rep.failed = sent.sent, sent.retrying, sent.failed
             rep.errors += sent.errors
@@ -348,6 +355,7 @@ def run(p: Paths | None = None, cfg: SmtpConfig | None = None, interval: float =
             while p.home.exists():
                 try:
                     enqueue(con, p, cfg)
+                    enqueue_digests(con, p, cfg)
                     deliver(con, cfg)
                 except (OSError, duckdb.Error, sqlite3.OperationalError) as e:
                     print(f"{datetime.now(UTC):%H:%M:%S} notifier: {e}", flush=True)

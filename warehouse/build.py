@@ -511,26 +511,6 @@ def source_rows_to_blame(
     ]
 
 
-def check_build_file(path: Path) -> str | None:
-    """Why a build file cannot be read (truncated, not a DuckDB file, no build_info), or None when
-    it opens and answers. A few milliseconds; used before a build is copied as the base of an
-    events-only build, and by ``iroqa status`` and the pages."""
-    import duckdb
-
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except Exception as exc:  # noqa: BLE001 - any failure to open is the answer
-        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}"
-    try:
-        con.execute("select count(*) from build_info").fetchall()
-        con.execute("select count(*) from fct_challenges").fetchall()
-    except Exception as exc:  # noqa: BLE001
-        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}"
-    finally:
-        con.close()
-    return None
-
-
 def _remove(building: Path) -> None:
     for f in (building, building.with_suffix(".duckdb.wal")):
         with contextlib.suppress(FileNotFoundError):

@@ -41,11 +41,12 @@ from __future__ import annotations
 
 from dashboard.data.by_team import (
     median_days_to_resolution,
+    open_response_counts,
     open_responses,
     team_measures,
     team_measures_monthly,
 )
-from dashboard.data.by_theme import theme_cases, theme_counts
+from dashboard.data.by_theme import mark_part_periods, period_window, theme_cases, theme_counts
 from dashboard.data.case import case_choices, case_episodes, case_event_list, case_summary
 from dashboard.data.core import (
     CAFCASS_LABEL,
@@ -60,7 +61,7 @@ from dashboard.data.core import (
     previous_month_end,
     stage_group_of,
 )
-from dashboard.data.meeting import meeting_cases
+from dashboard.data.meeting import meeting_cases, meeting_stage_numbers
 from dashboard.data.reference import as_at, build_info, first_month, stages, teams, themes
 from dashboard.data.snapshot import (
     SNAPSHOT_FIGURES,
@@ -82,9 +83,15 @@ from dashboard.data.write_back import (
     protocol_stage_numbers,
     resolve_amendments,
     resolved_app_events,
+    response_due,
 )
 
 __all__ = [
+    "response_due",
+    "meeting_stage_numbers",
+    "period_window",
+    "mark_part_periods",
+    "open_response_counts",
     "CAFCASS_LABEL",
     "CLOSING_ACTIONS",
     "Filters",

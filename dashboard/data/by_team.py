@@ -4,6 +4,8 @@ responses still open.
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 import streamlit as st
 
@@ -74,7 +76,8 @@ def open_responses(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataF
     where += " and " + scope.sql(p, team="c.team_id", worker="c.iro_worker_id")
     sql = f"""
         select e.challenge_id, e.case_ref, e.stage_key, e.stage_number, e.stage_name, e.entered_on,
-               e.response_due_on, e.responded_on, e.is_overdue, e.working_days_overdue,
+               e.response_due_on, e.responded_on, e.is_awaiting_response_past_due as is_overdue,
+               e.working_days_overdue,
                coalesce(e.responsible_name, 'Not recorded') as responsible_name, e.responder_role,
                e.team_id, e.team_name, e.service_name, e.legal_status, c.themes_label
         from fct_stage_episodes e join fct_challenges c using (challenge_id)
@@ -82,3 +85,19 @@ def open_responses(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataF
         order by e.response_due_on, e.case_ref
     """  # noqa: S608
     return _query(build, sql, p)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def open_response_counts(build: LiveBuild, filters: Filters, week_end: date) -> dict:
+    """Counts only (no rows, so for every role that sees aggregate pages): open stages awaiting a
+    response past due (the measure of docs/marts.md) and those due by ``week_end``."""
+    p = _Params()
+    where = filters.sql(p, stage="stage_key", challenge="challenge_id")
+    sql = f"""
+        select count(*) filter (where is_awaiting_response_past_due) as overdue,
+               count(*) filter (where not is_awaiting_response_past_due
+                                and response_due_on <= {p.bind(week_end)}::date) as due_this_week
+        from fct_stage_episodes
+        where is_open and responded_on is null and response_due_on is not null and {where}
+    """  # noqa: S608
+    return _query(build, sql, p).row(0, named=True)

@@ -36,8 +36,8 @@ def case_summary(build: LiveBuild, scope: Scope, challenge_id: str) -> dict | No
         select challenge_id, case_ref, {child_ref} as child_ref, legal_status, context, team_name, service_name, iro_name, route,
                entry_stage, current_stage, current_stage_name, status, raised_on, formal_started_on,
                closed_on, working_days_open, cap_due_on, is_cap_breached, is_cafcass_referred,
-               cafcass_referred_on, is_legal_advice_requested, themes_label, response_due_on, is_overdue,
-               responsible_name, outcome, is_qa_triggered
+               cafcass_referred_on, is_legal_advice_requested, themes_label, response_due_on,
+               is_awaiting_response_past_due as is_overdue, responsible_name, outcome, is_qa_triggered
         from fct_challenges where challenge_id = {p.bind(challenge_id)} and {scope.sql(p)}
     """  # noqa: S608
     df = _query(build, sql, p)
@@ -50,8 +50,9 @@ def case_episodes(build: LiveBuild, scope: Scope, challenge_id: str) -> pl.DataF
     in_scope = _in_scope(scope, p)
     sql = f"""
         select episode_id, stage_key, stage_number, stage_name, responder_role, entered_on, response_due_on,
-               responded_on, working_days_taken, is_bypassed_into, bypass_reason, outcome, is_open,
-               is_overdue, working_days_overdue, is_responded_in_time, responsible_name
+               responded_on, working_days_taken, is_bypassed_into, bypass_reason, outcome, ended_on, is_open,
+               is_overdue, is_awaiting_response_past_due, is_responded_late, working_days_overdue,
+               is_responded_in_time, responsible_name
         from fct_stage_episodes where challenge_id = {p.bind(challenge_id)} and {in_scope}
         order by entered_on, stage_number nulls last
     """  # noqa: S608

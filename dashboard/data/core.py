@@ -174,3 +174,8 @@ class Filters:
         if period and self.month_to:
             out.append(f"{period} <= {p.bind(self.period_end)}::date")
         return " and ".join(out)
+
+
+def as_at(build: LiveBuild) -> date:
+    """The date the build's figures are as at."""
+    return date.fromisoformat(build.as_at)

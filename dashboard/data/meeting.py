@@ -21,11 +21,25 @@ def meeting_cases(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFr
     sql = f"""
         select m.urgency_rank, m.challenge_id, m.case_ref, m.legal_status, m.team_name, m.service_name,
                m.iro_name, m.current_stage, m.current_stage_name, m.stage_entered_on, m.raised_on,
-               m.days_open, m.working_days_open, m.responsible_name, m.responder_role, m.response_due_on,
-               m.is_overdue, m.working_days_overdue, m.cap_due_on, m.is_cap_breached,
+               m.days_open, m.working_days_open, m.responsible_name, m.responder_role, m.responsible_role,
+               m.response_due_on,
+               m.responded_on, m.is_awaiting_response_past_due, m.is_responded_late,
+               m.working_days_overdue, m.cap_due_on, m.is_cap_breached,
                m.is_cafcass_referred, m.themes_label
         from mart_open_stage_3_4 m join fct_challenges c using (challenge_id)
         where {where}
         order by m.urgency_rank
     """  # noqa: S608
     return _query(build, sql, p)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def meeting_stage_numbers(build: LiveBuild) -> tuple[int, ...]:
+    """The stages that go to the challenge meeting under the protocol in force (3 and 4;
+    Rotherham also 5, contact with CAFCASS), from dim_protocol_stages."""
+    df = _query(
+        build,
+        "select stage_number from dim_protocol_stages "
+        "where goes_to_challenge_meeting and stage_number is not null order by stage_number",
+    )
+    return tuple(int(n) for n in df["stage_number"].to_list())

@@ -9,7 +9,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from dashboard.data.core import CAFCASS_LABEL, _query, month_start
+from dashboard.data.core import CAFCASS_LABEL, _query, as_at, month_start
 from warehouse.store import LiveBuild
 
 
@@ -25,10 +25,6 @@ def build_info(build: LiveBuild) -> dict:
             "stage_count": 0,
         }
     return df.row(0, named=True)
-
-
-def as_at(build: LiveBuild) -> date:
-    return date.fromisoformat(build.as_at)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

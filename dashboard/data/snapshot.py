@@ -39,9 +39,13 @@ _AS_AT_SQL = """
             coalesce(e.stage_name, 'Positive Challenge') as stage_name,
             e.entered_on as stage_entered_on, e.response_due_on, e.responded_on,
             e.responsible_name,
-            -- as fct_stage_episodes.is_overdue: no response by the due date (late or still awaited)
-            coalesce(e.response_due_on < on_date
-                     and (e.responded_on is null or e.responded_on > e.response_due_on), false) as is_overdue,
+            -- the measure "awaiting a response, past due" (docs/marts.md): at the build's as-at date
+            -- dbt's column; at an earlier date the same rule read as at that date
+            case when on_date = (select as_at from build_info)
+                 then coalesce(e.is_awaiting_response_past_due, false)
+                 else coalesce(e.response_due_on < on_date
+                               and (e.responded_on is null or e.responded_on > on_date), false)
+            end as is_overdue,
             coalesce(c.formal_started_on <= on_date and c.cap_due_on < on_date, false) as is_cap_breached,
             c.cap_due_on,
             coalesce(c.cafcass_referred_on <= on_date, false) as is_cafcass_referred,

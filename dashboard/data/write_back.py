@@ -5,6 +5,8 @@ logged a moment ago can be acted on before the rebuild has finished.
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 import streamlit as st
 
@@ -28,11 +30,14 @@ def protocol_stage_numbers(build: LiveBuild) -> tuple[int, ...]:
 
 @st.cache_data(max_entries=4096, show_spinner=False)
 def child(build: LiveBuild, child_id: str) -> dict | None:
-    """The child with this case-system id (trimmed, as typed otherwise), or None if unknown."""
+    """The child with this case-system id (trimmed, as typed otherwise), or None if unknown; with
+    the team a new challenge would count under (dim_children.team_id: the allocation, else the
+    child's latest known team; empty when none is known) and where it came from."""
     p = _Params()
     sql = f"""
-        select child_id, case_ref, legal_status from dim_children
-        where child_id = {p.bind(child_id.strip())}
+        select c.child_id, c.case_ref, c.legal_status, c.team_id, t.team_name, c.team_source
+        from dim_children c left join dim_teams t using (team_id)
+        where c.child_id = {p.bind(child_id.strip())}
     """  # noqa: S608 - bound values
     df = _query(build, sql, p)
     return df.row(0, named=True) if not df.is_empty() else None
@@ -302,3 +307,25 @@ def app_event_versions(build: LiveBuild, home: str, challenge_id: str) -> list[d
         if ev["challenge_id"] in ids
     ]
     return sorted(events, key=lambda ev: (ev["action"] != "raised", ev["event_on"], ev["first_recorded_at"]))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def response_due(build: LiveBuild, stage_number: int, started_on: date) -> tuple[str, date | None]:
+    """The stage's name and the date a response is due for a step of it started on ``started_on``
+    (docs/working-days.md rules 1-2, the same join as the dbt macro add_working_days); no date for
+    a step with no deadline. For the log form's confirmation after a save."""
+    p = _Params()
+    sql = f"""
+        select s.stage_name, (
+            select due.date_day from dim_calendar st join dim_calendar due
+              on due.working_day_number = st.day_zero_working_day_number + s.response_working_days
+             and due.is_working_day
+            where st.date_day = {p.bind(started_on)}::date
+        ) as due_on
+        from dim_protocol_stages s
+        where coalesce(s.stage_number, -1) = {p.bind(stage_number)} and s.stage_key <> 'cafcass'
+    """  # noqa: S608 - bound values
+    df = _query(build, sql, p)
+    if df.is_empty():
+        return (f"Stage {stage_number}", None)
+    return (str(df["stage_name"][0]), df["due_on"][0])

@@ -1,7 +1,8 @@
 """Case timeline: one challenge's journey, each stage a bar from entered to responded (or to the
 as-at date), due dates marked, bypasses and CAFCASS shown, and its events in order.
 
-Reached from any case list (select a row) and by ``?case=<challenge_id>`` in the URL."""
+Reached from any case list (select a row), by ``?case=<challenge_id>`` in the URL, and by a weekly
+digest's ``?d=<digest_item_id>`` (notify/digest.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ labels = {
     f"{r['team_name']} · raised {ui.short_date(r['raised_on'])}"
     for r in choices.iter_rows(named=True)
 }
-wanted = st.query_params.get("case")
+wanted = st.query_params.get("case") or notify_ui.case_from_digest_link(build, st.query_params.get("d"))
 if wanted != st.session_state.get("_case_from_url"):
     # The URL changed (a link with ?case=...): the picker follows it.
     st.session_state["_case_from_url"] = wanted

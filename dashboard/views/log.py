@@ -217,6 +217,63 @@ def write_refusal(fields: dict) -> str | None:
     return None
 
 
+ACTION_WORDS = {
+    "raised": "Challenge logged",
+    "response": "Response recorded",
+    "escalated": "Escalation recorded",
+    "resolved": "Resolution recorded",
+    "withdrawn": "Withdrawal recorded",
+    "cafcass_referral": "CAFCASS referral recorded",
+    "legal_advice": "Legal advice request recorded",
+    "note": "Note recorded",
+}
+
+
+def saved_message(fields: dict, challenge_id: str) -> dict:
+    """What the confirmation beside the Save button says: the case reference, the stage and when a
+    response is due (for a new challenge or an escalation), and the case to open."""
+    action = fields["action"]
+    if action == "raised":
+        case_ref = data.child(build, fields["child_id"])["case_ref"] if fields.get("child_id") else None
+        stage, started = int(fields.get("entry_stage") or 0), fields.get("raised_on")
+    else:
+        summary = data.case_summary(build, scope, challenge_id)
+        case_ref = summary["case_ref"] if summary else None
+        stage = int(fields["stage"]) if action == "escalated" and fields.get("stage") else None
+        started = fields.get("event_on")
+    stage_words, due = ("", None)
+    if stage is not None and started is not None:
+        stage_name, due = data.response_due(build, stage, started)
+        stage_words = stage_name if stage == 0 else f"stage {stage} ({stage_name})"
+    words = ACTION_WORDS.get(action, "Saved")
+    if fields.get("amends_event_id"):
+        words = "Correction saved"
+    text = f"{words}: case {case_ref or 'just logged'}"
+    if stage_words:
+        text += f", {stage_words}"
+    if due:
+        text += f", response due {ui.long_date(due)}"
+    return {"text": text + ".", "challenge_id": challenge_id}
+
+
+def show_saved(slot) -> None:
+    """The confirmation, at the Save button the user just pressed (kept until the next rerun)."""
+    done = st.session_state.get("log_saved_shown")
+    if not done:
+        return
+    with slot.container():
+        st.success(
+            ui.plain(done["text"]) + " It shows on every page within a few seconds.", icon=":material/check:"
+        )
+        focus.focus_status(done["text"][:60], key=done["text"])  # announced (role=status), in view
+        st.page_link(
+            ui.TIMELINE_PAGE,
+            label="Open the case",
+            icon=":material/open_in_new:",
+            query_params={"case": done["challenge_id"]},
+        )
+
+
 def save(fields: dict) -> None:
     """Check the scope, audit, write, request a rebuild: in that order, stopping at the first that
     fails. Nothing is written without its audit record."""
@@ -256,8 +313,10 @@ def save(fields: dict) -> None:
         return
     live.request_build()
     st.session_state.pop("log_event_id", None)  # the next event gets a new id
-    st.session_state["log_saved"] = ev.event_id
+    st.session_state["log_saved"] = saved_message(fields, ev.challenge_id)
     st.session_state["log_last_challenge"] = ev.challenge_id
+    if fields["action"] == "raised" and not fields.get("amends_event_id"):
+        st.session_state["log_clear_new"] = True  # a cleared form for the next challenge (below)
     st.rerun()
 
 
@@ -278,12 +337,16 @@ info = data.build_info(build)
 protocol_name = str(info.get("protocol_code") or build.protocol).replace("_", " ").title()
 stages = data.protocol_stage_numbers(build)
 
-saved = st.session_state.get("log_saved")  # kept until the next save: a rebuild's rerun keeps it
-if saved:
-    st.success(
-        f"Saved (event {saved}). It will show on every page within a few seconds.", icon=":material/check:"
+# After a new challenge is saved, its form starts empty: the values are set before the widgets are
+# drawn, which is what overrides the values the browser sends back (a pop would not).
+if st.session_state.pop("log_clear_new", False):
+    st.session_state.update(
+        {"log_child": "", "log_themes": [], "log_concern": "", "log_raised_with": "", "log_team": None}
     )
-    focus.focus_status(f"Saved (event {saved})", key=saved)  # announced (role=status) and in view
+    st.session_state.pop("_log_team_for", None)
+# The confirmation of the last save shows beside the Save button (show_saved), until the next save
+# is tried (save() drops it): the live-build rerun a few seconds later must not take it away.
+st.session_state["log_saved_shown"] = st.session_state.get("log_saved")
 
 worker = f" (worker id {ui.plain(scope.worker_id)})" if scope.worker_id else ""
 st.caption(
@@ -332,6 +395,36 @@ if mode == NEW:
         "Child (case-system person id)", key="log_child", placeholder="e.g. C100002"
     ).strip()
     child_slot = st.empty()
+    # The team the challenge will count under (docs/marts.md, team roll-up): the child's allocation,
+    # else its latest known team, shown before saving; the IRO may choose another.
+    team_options = data.teams(build)
+    team_names = dict(zip(team_options["team_id"], team_options["team_name"], strict=True))
+    typed_child = data.child(build, child_id) if child_id else None
+    offered_team = typed_child["team_id"] if typed_child else None
+    if typed_child is not None and st.session_state.get("_log_team_for") != typed_child["child_id"]:
+        st.session_state["_log_team_for"] = typed_child["child_id"]
+        st.session_state["log_team"] = offered_team
+    team_help = (
+        "The team of the child's allocated social worker."
+        if typed_child and typed_child["team_source"] == "allocation"
+        else "The child has no allocated worker today: the team of its latest earlier challenge or "
+        "social worker spell."
+        if typed_child and typed_child["team_source"] == "latest_known"
+        else "No team is known for this child: choose the team the challenge belongs to, or it will "
+        "count under 'Team not recorded' and be listed for the data-quality check."
+    )
+    team_id = st.selectbox(
+        "Team it counts under",
+        [None, *team_names],
+        format_func=lambda t: "Team not recorded" if t is None else team_names[t],
+        key="log_team",
+        help=team_help + " Choose another team if this one is wrong.",
+    )
+    if typed_child is not None:
+        st.caption(
+            f"Counts under **{team_names.get(team_id, 'Team not recorded')}**"
+            + (" (as found for this child)." if team_id == offered_team else " (your choice).")
+        )
     context = st.selectbox("Context", list(CONTEXTS), format_func=CONTEXTS.get, key="log_context")
     themes = data.themes(build)
     theme_labels = dict(zip(themes["theme_code"], themes["theme_label"], strict=True))
@@ -347,6 +440,7 @@ if mode == NEW:
     raised_on = st.date_input("Raised on", value=today_uk(), key="log_raised_on", format="DD/MM/YYYY")
     date_slot = st.empty()
     clicked = st.button("Save", type="primary", key="log_save")
+    show_saved(st.empty())
     if clicked:
         if kind == FORMAL and (e := stage_error(entry_stage, stages, protocol_name)):
             errors["stage"] = e
@@ -372,6 +466,7 @@ if mode == NEW:
                 "themes": list(picked_themes),
                 "concern": concern,
                 "raised_with_worker_id": raised_with.strip() or None,
+                "team_id": team_id,
             }
     field_error(stage_slot, errors.get("stage"))
     field_error(child_slot, errors.get("child"))
@@ -472,6 +567,7 @@ else:
         note = st.text_area(note_label, key="log_note")
         note_slot = st.empty()
         clicked = st.button("Save", type="primary", key="log_save")
+        show_saved(st.empty())
         if clicked:
             if not picked or state is None:
                 errors["action"] = "Choose the challenge this is about."
@@ -712,6 +808,7 @@ else:
                 note = st.text_area("Note" if act == "note" else "Note (optional)", key="log_amend_note")
                 note_slot = st.empty()
             clicked = st.button("Save the correction", type="primary", key="log_amend_save")
+            show_saved(st.empty())
             if clicked:
                 if act == "raised":
                     if kind == FORMAL and (e := stage_error(entry_stage, stages, protocol_name)):

@@ -16,31 +16,42 @@ ui.header("Challenge meeting", build)
 f = ui.filters()
 as_at = data.as_at(build)
 cases = data.meeting_cases(build, scope, f)
+meeting_stages = data.meeting_stage_numbers(build)  # the protocol's: 3 and 4, Rotherham also 5
 
 if cases.is_empty():
     ui.empty(
-        f"No stage 3 or 4 cases are open {ui.scope(build, f) or ''} as at {ui.long_date(as_at)}.".replace(
-            "  ", " "
-        )
+        f"No {pack.stages_words(meeting_stages, joiner='or')} cases are open {ui.scope(build, f) or ''} "
+        f"as at {ui.long_date(as_at)}.".replace("  ", " ")
     )
     st.stop()
 
-n_overdue = int(cases["is_overdue"].sum())
+n_overdue = int(cases["is_awaiting_response_past_due"].sum())
 n_cap = int(cases["is_cap_breached"].sum())
 n_cafcass = int(cases["is_cafcass_referred"].sum())
 cols = st.columns(4)
-cols[0].metric("Open at stage 3 or 4", f"{cases.height:,}", border=True)
-cols[1].metric("Response overdue", f"{n_overdue:,}", border=True)
+cols[0].metric(f"Open at {pack.stages_words(meeting_stages, joiner='or')}", f"{cases.height:,}", border=True)
+cols[1].metric(
+    "Responses overdue",
+    f"{n_overdue:,}",
+    border=True,
+    help=ui.MEASURE_HELP["awaiting_response_past_due"],
+)
 cols[2].metric("Past the 20-working-day cap", f"{n_cap:,}", border=True)
 cols[3].metric("Referred to CAFCASS", f"{n_cafcass:,}", border=True)
 
 shown = cases.with_columns(
     stage=pl.format("Stage {}: {}", pl.col("current_stage"), pl.col("current_stage_name")),
-    # the stage names the responder's role (Stage 3: Head of Service), so the name alone fits here
-    responder=pl.col("responsible_name").fill_null("Not recorded"),
-    responder_role_words=pl.col("responder_role").str.replace_all("_", " "),
-    overdue_words=pl.when(pl.col("is_overdue"))
+    # the name (or, at a stage with no deadline, that no response is due); the person's own role
+    # (not the stage's) in its own column
+    responder=pl.struct("responsible_name", "response_due_on").map_elements(
+        lambda r: pack.responder_words(r["responsible_name"], None, r["response_due_on"]),
+        return_dtype=pl.String,
+    ),
+    responder_role_words=pl.col("responsible_role").str.replace_all("_", " "),
+    overdue_words=pl.when(pl.col("is_awaiting_response_past_due"))
     .then(pl.format("OVERDUE {} working days", pl.col("working_days_overdue")))
+    .when(pl.col("is_responded_late"))
+    .then(pl.format("Responded late ({} working days)", pl.col("working_days_overdue")))
     .otherwise(pl.lit("")),
 )
 table = ui.present(
@@ -66,9 +77,10 @@ table = ui.present(
     },
 )
 
-st.subheader("Open stage 3 and 4 cases, most urgent first")
+st.subheader(f"Open {pack.stages_words(meeting_stages)} cases, most urgent first")
 st.caption(
-    "Rows in red are overdue: the response is past its due date. Select a row for the rest of the case "
+    "Rows in red are awaiting a response past its due date (a late response shows as responded late)."
+    " Select a row for the rest of the case "
     "(legal status, 20-day cap, CAFCASS, themes, IRO) and its timeline; the downloads have every column."
 )
 # What the meeting discusses fits a projector at 1366 px without sideways scrolling; the rest of each
@@ -85,7 +97,7 @@ DETAIL_COLUMNS = (
     "Working days open",
 )
 hidden = ("challenge_id", *DETAIL_COLUMNS)
-styler = ui.highlight(table, shown["is_overdue"].to_list(), hidden=hidden)
+styler = ui.highlight(table, shown["is_awaiting_response_past_due"].to_list(), hidden=hidden)
 event = ui.table(
     table,
     "challenge meeting cases",
@@ -124,6 +136,7 @@ if scope.may_export(EXPORT_CHILD_LEVEL):
                 built_at=build.built_at,
                 protocol=data.build_info(build).get("protocol_name") or build.protocol,
                 scope=ui.scope(build, f),
+                stages=meeting_stages,
             )
             ready = (pack_key, pack.meeting_pack_pdf(html))
             st.session_state["_meeting_pack_pdf"] = ready

@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from accounts.access import PAGE_AUDIT
+from accounts.access import PAGE_OUTBOX
 from dashboard import auth, ui
 from notify import outbox
 from warehouse import settings
@@ -15,7 +15,7 @@ from warehouse import settings
 scope = ui.user_scope()
 user = st.session_state.get("user")
 # the administrator's page kind (with the audit log): the messages name managers and case references
-auth.require_page(user, scope, PAGE_AUDIT)
+auth.require_page(user, scope, PAGE_OUTBOX)
 
 st.title("Outbox")
 st.caption(

@@ -8,7 +8,8 @@ import streamlit as st
 
 from accounts.access import PAGE_AGGREGATE
 from accounts.suppression import hide_in_long
-from dashboard import auth, charts, data, ui
+from dashboard import auth, data, ui
+from reports import charts
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)
@@ -104,11 +105,11 @@ timely = ("overdue", "cap_breached", "cafcass_referred")
 timely_hidden = hidden_pairs({k: now[k] for k in timely}, {k: before[k] for k in timely})
 metric(
     cols[0],
-    "Overdue now",
+    "Responses overdue",
     now["overdue"],
     before["overdue"],
     hidden=timely_hidden["overdue"],
-    help="Open stages whose response is past its due date (5 working days at each stage).",
+    help=ui.MEASURE_HELP["awaiting_response_past_due"],
 )
 metric(
     cols[1],
@@ -116,7 +117,7 @@ metric(
     now["cap_breached"],
     before["cap_breached"],
     hidden=timely_hidden["cap_breached"],
-    help="Open formal escalations still unresolved after the 20 working days the IRO Handbook allows.",
+    help=ui.MEASURE_HELP["cap_breached"],
 )
 metric(
     cols[2],
@@ -138,14 +139,17 @@ def in_time_hidden(r: dict) -> dict:
 
 hid_now, hid_before = in_time_hidden(month_so_far), in_time_hidden(last_month)
 share_hidden_now, share_hidden_before = any(hid_now.values()), any(hid_before.values())
+part_month = as_at != data.month_end(as_at)  # a part month is never compared as if whole
+points = None if share_now is None or share_before is None else round((share_now - share_before) * 100)
 cols[3].metric(
-    f"In time, {as_at:%b} so far",
+    f"In time, 1-{as_at.day} {as_at:%b} (part month)" if part_month else f"In time, {as_at:%B}",
     "no responses due"
     if share_now is None
     else (ui.figure(None, True) if share_hidden_now else f"{share_now:.0%}"),
     delta=None
-    if share_now is None or share_before is None or share_hidden_now or share_hidden_before
-    else f"{(share_now - share_before) * 100:+.0f} points",
+    if part_month or points is None or share_hidden_now or share_hidden_before
+    else f"{points:+d} points",
+    delta_color="off" if points == 0 else "normal",
     help=f"Of {ui.figure(month_so_far['due'], hid_now['due'])} stage responses due from 1 {as_at:%B} to "
     f"{ui.short_date(as_at)}, {ui.figure(month_so_far['in_time'], hid_now['in_time'])} came on or before the "
     f"due date. {prev:%B}: {ui.figure(last_month['in_time'], hid_before['in_time'])} of "
@@ -155,7 +159,7 @@ cols[3].metric(
 
 # Every number leads to its cases.
 figures = {
-    "overdue": "Overdue now",
+    "overdue": "Responses overdue",
     "cap_breached": "Past the cap",
     "cafcass_referred": "CAFCASS referrals",
     "stage_3_4": "Stages 3 and 4",
@@ -165,50 +169,51 @@ figures |= {
     f"stage:{k}": ("Informal" if k == "informal" else stage_names[k]["stage_label"]) for k in stage_keys
 }
 figures["responses"] = f"Responses due in {as_at:%B}"
-with st.expander("**Show the cases behind these figures**", expanded=False, icon=":material/list:"):
-    choice = st.segmented_control(
-        "Cases",
-        list(figures),
-        format_func=figures.get,
-        default="overdue",
-        key="overview_figure",
-        label_visibility="collapsed",
-    )
-    choice = choice or "overdue"
-    if choice == "responses":
-        cases = data.responses_due_cases(build, scope, f, data.month_start(as_at), as_at)
-        picked = ui.case_list(
-            cases,
-            f"responses due {as_at:%B %Y}",
-            key="overview_cases_responses",
-            columns={
-                "case_ref": "Case ref",
-                "stage_name": "Stage",
-                "team_name": "Team",
-                "legal_status": "Legal status",
-                "responsible_name": "Must respond",
-                "entered_on": "Sent",
-                "response_due_on": "Response due",
-                "responded_on": "Responded",
-                "in_time": "In time",
-                "challenge_id": "challenge_id",
-            },
-            empty_message=f"No stage responses were due from 1 {as_at:%B} to {ui.long_date(as_at)}.",
+if not ui.role_shows_no_cases(scope, "the cases behind these figures"):
+    with st.expander("**Show the cases behind these figures**", expanded=False, icon=":material/list:"):
+        choice = st.segmented_control(
+            "Cases",
+            list(figures),
+            format_func=figures.get,
+            default="overdue",
+            key="overview_figure",
+            label_visibility="collapsed",
         )
-    else:
-        figure, stage_key = (
-            ("open", choice.split(":", 1)[1]) if choice.startswith("stage:") else (choice, None)
-        )
-        cases = data.snapshot_cases(build, scope, f, as_at, figure, stage_key)
-        picked = ui.case_list(
-            cases,
-            f"{figures[choice]} as at {as_at}",
-            key=f"overview_cases_{choice}",
-            empty_message=f"No cases: {figures[choice].lower()} is 0 as at {ui.long_date(as_at)}.",
-        )
-    if picked:
-        ui.case_timeline(build, picked, key="overview_timeline")
-        ui.timeline_link(picked)
+        choice = choice or "overdue"
+        if choice == "responses":
+            cases = data.responses_due_cases(build, scope, f, data.month_start(as_at), as_at)
+            picked = ui.case_list(
+                cases,
+                f"responses due {as_at:%B %Y}",
+                key="overview_cases_responses",
+                columns={
+                    "case_ref": "Case ref",
+                    "stage_name": "Stage",
+                    "team_name": "Team",
+                    "legal_status": "Legal status",
+                    "responsible_name": "Must respond",
+                    "entered_on": "Sent",
+                    "response_due_on": "Response due",
+                    "responded_on": "Responded",
+                    "in_time": "In time",
+                    "challenge_id": "challenge_id",
+                },
+                empty_message=f"No stage responses were due from 1 {as_at:%B} to {ui.long_date(as_at)}.",
+            )
+        else:
+            figure, stage_key = (
+                ("open", choice.split(":", 1)[1]) if choice.startswith("stage:") else (choice, None)
+            )
+            cases = data.snapshot_cases(build, scope, f, as_at, figure, stage_key)
+            picked = ui.case_list(
+                cases,
+                f"{figures[choice]} as at {as_at}",
+                key=f"overview_cases_{choice}",
+                empty_message=f"No cases: {figures[choice].lower()} is 0 as at {ui.long_date(as_at)}.",
+            )
+        if picked:
+            ui.case_timeline(build, picked, key="overview_timeline")
+            ui.timeline_link(picked)
 
 # Trends over the chosen period.
 st.subheader(f"Escalations by stage, {ui.period_words(f)}")

@@ -43,8 +43,9 @@ by_id = {r["challenge_id"]: r for r in mine}
 
 wanted = None
 n = st.query_params.get("n")
-if n:
-    note = responses.notification(build, n)
+d = st.query_params.get("d")  # an item of a weekly digest (notify/digest.py)
+if n or d:
+    note = responses.notification(build, n) if n else responses.digest_item(build, d)
     if note and note["challenge_id"] in by_id:
         wanted = note["challenge_id"]
     else:

@@ -11,7 +11,8 @@ import streamlit as st
 
 from accounts.access import EXPORT_AGGREGATE, PAGE_AGGREGATE, suppress_threshold
 from accounts.suppression import Totals, is_small, suppression_mask
-from dashboard import auth, charts, data, ui
+from dashboard import auth, data, ui
+from reports import charts
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)
@@ -25,6 +26,19 @@ if not f.teams and not f.services:
 
 # ---- what is due this week and what is overdue, by responsible manager -----------------------
 st.subheader(f"Responses overdue, and due by {ui.long_date(week_end)}")
+if not scope.child_rows:
+    counts = data.open_response_counts(build, f, week_end)
+    c1, c2 = st.columns(2)
+    c1.metric(
+        "Responses overdue",
+        ui.count_words(counts["overdue"], scope),
+        border=True,
+        help=ui.MEASURE_HELP["awaiting_response_past_due"],
+    )
+    c2.metric(
+        f"Due by {ui.short_date(week_end)}", ui.count_words(counts["due_this_week"], scope), border=True
+    )
+    ui.role_shows_no_cases(scope, "the responsible managers and their cases")
 open_resp = data.open_responses(build, scope, f).with_columns(
     when=pl.when(pl.col("is_overdue"))
     .then(pl.lit("Overdue"))
@@ -33,7 +47,9 @@ open_resp = data.open_responses(build, scope, f).with_columns(
     .otherwise(pl.lit("Later"))
 )
 due = open_resp.filter(pl.col("when") != "Later")
-if due.is_empty():
+if not scope.child_rows:
+    pass  # counts only, said above
+elif due.is_empty():
     ui.empty(
         f"No responses are overdue or due by {ui.long_date(week_end)} {ui.scope(build, f)} "
         f"(as at {ui.long_date(as_at)}).".replace("  ", " ")
@@ -50,7 +66,12 @@ else:
         .sort(["overdue", "due_this_week", "responsible_name"], descending=[True, True, False])
     )
     c1, c2 = st.columns(2)
-    c1.metric("Responses overdue", f"{int(due['is_overdue'].sum()):,}", border=True)
+    c1.metric(
+        "Responses overdue",
+        f"{int(due['is_overdue'].sum()):,}",
+        border=True,
+        help=ui.MEASURE_HELP["awaiting_response_past_due"],
+    )
     c2.metric(
         f"Due by {ui.short_date(week_end)}", f"{int((due['when'] == 'Due this week').sum()):,}", border=True
     )

@@ -10,8 +10,9 @@ import streamlit as st
 
 from accounts.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
 from accounts.suppression import Totals, suppression_mask
-from dashboard import auth, charts, data, good_practice_view, ui
+from dashboard import auth, data, good_practice_view, ui
 from dashboard.data import learning as data_learning
+from reports import charts
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)
@@ -78,6 +79,11 @@ for group, tab in zip(groups, tabs[:-1], strict=True):
         )
         shown = wide.rename({"theme_label": "Theme"})
         theme_totals = Totals(row_total="Total", total_rows=tuple(c is None for c in wide["theme_code"]))
+        if part["is_part"].any():
+            st.caption(
+                "A period marked **part** is only partly inside the chosen period (or runs past the "
+                "as-at date): it counts only the days shown, so do not compare it with a whole one."
+            )
         st.caption(
             f"Challenges with each theme that reached {data.STAGE_GROUPS[group].lower()}, by the "
             f"{by} they reached it. A challenge with two themes counts under both. "
@@ -94,10 +100,17 @@ for group, tab in zip(groups, tabs[:-1], strict=True):
             column_config={"Theme": st.column_config.TextColumn("Theme", width="large")},
         )
         top = wide.filter(pl.col("theme_code").is_not_null()).head(5)["theme_code"].to_list()
-        trend = (
+        sums = (
             part.filter(pl.col("theme_code").is_in(top))
             .group_by("period_label", "theme_label")
             .agg(pl.col("challenges").sum())
+        )
+        # every period for every theme shown, 0 where none: a line never breaks or vanishes
+        grid = pl.DataFrame({"period_label": periods}).join(
+            wide.filter(pl.col("theme_code").is_in(top)).select("theme_label"), how="cross"
+        )
+        trend = grid.join(sums, on=["period_label", "theme_label"], how="left").with_columns(
+            pl.col("challenges").fill_null(0)
         )
         if ui.suppressing():  # the points the table hides are not drawn
             mask = suppression_mask(wide, [*periods, "Total"], theme_totals)

@@ -124,6 +124,7 @@ listing = pl.DataFrame(
             "Teams": "; ".join(u.teams),
             "Worker id": u.worker_id or "",
             "Email": u.email or "",
+            "Digest": u.digest,
             "Status": "disabled" if u.disabled else "active",
             "Last sign-in (UTC)": last[u.username].strftime("%Y-%m-%d %H:%M") if u.username in last else "",
             "Created": (u.created_at or "")[:10],
@@ -138,6 +139,7 @@ listing = pl.DataFrame(
             "Teams",
             "Worker id",
             "Email",
+            "Digest",
             "Status",
             "Last sign-in (UTC)",
             "Created",
@@ -288,6 +290,16 @@ with change_tab:
             slots["teams"] = st.empty()
             s_worker = st.text_input("Worker id", value=target.worker_id or "", key=f"set_worker_id_{k}")
             slots["worker_id"] = st.empty()
+            s_digest = st.radio(
+                "Notifications",
+                users.DIGEST_CHOICES,
+                index=users.DIGEST_CHOICES.index(target.digest)
+                if target.digest in users.DIGEST_CHOICES
+                else 0,
+                format_func={"none": "one email each", "weekly": "a weekly digest (Monday)"}.get,
+                horizontal=True,
+                key=f"set_digest_{k}",
+            )
             set_clicked = st.form_submit_button("Save changes", type="primary")
         if set_clicked:
             teams = split_teams(s_teams)
@@ -323,6 +335,7 @@ with change_tab:
                             teams=teams,
                             worker_id=s_worker,
                             email=s_email,
+                            digest=s_digest,
                         )
                     ),
                     role=s_role,
@@ -330,6 +343,7 @@ with change_tab:
                     worker_id=s_worker.strip() or None,
                     display_name=s_display.strip(),
                     email=s_email.strip().lower() or None,
+                    digest=s_digest,
                 ):
                     done(f"Updated {target.username}.", account=changed[0])
 

@@ -18,6 +18,7 @@ from accounts.access import (
     PAGE_CASE_TIMELINE,
     PAGE_CHILD_LIST,
     PAGE_LOG_FORM,
+    PAGE_OUTBOX,
     PAGE_USERS,
     ROLE_POLICY,
     Scope,
@@ -136,6 +137,7 @@ def test_admin_manages_users_and_reads_audit_but_no_child_rows():
     s = scope_for(ADMIN)
     assert s.may_manage_users and s.may_read_audit and not s.child_rows
     assert s.may_view(PAGE_USERS) and s.may_view(PAGE_AUDIT) and s.may_export("audit")
+    assert s.may_view(PAGE_OUTBOX)
     assert not s.may_view(PAGE_CHILD_LIST) and not s.may_log_challenges
 
 
@@ -389,3 +391,20 @@ def test_docs_access_md_carries_the_policy_table_as_the_code_has_it():
     assert access.policy_markdown() in text, (
         "regenerate the table in docs/access.md from access.policy_markdown()"
     )
+
+
+def test_the_outbox_is_its_own_page_kind_for_administrators_only():
+    """The Outbox page shows people's emails: its own kind, not the audit's (docs/access.md)."""
+    assert PAGE_OUTBOX != PAGE_AUDIT
+    for role in ROLE_POLICY:
+        s = scope_for(User("x", role, worker_id="W1", teams=("T1",)))
+        assert s.may_view(PAGE_OUTBOX) == (role == "admin"), role
+    # reading the audit does not open the outbox: a policy with one and not the other
+    import dataclasses
+
+    audit_only = dataclasses.replace(ROLE_POLICY["admin"], pages=ROLE_POLICY["admin"].pages - {PAGE_OUTBOX})
+    from unittest import mock
+
+    with mock.patch.dict(ROLE_POLICY, {"admin": audit_only}):
+        s = scope_for(ADMIN)
+        assert s.may_view(PAGE_AUDIT) and not s.may_view(PAGE_OUTBOX)

@@ -114,6 +114,21 @@ def test_users_disable_enable_passwd_set_unlock(home, monkeypatch, capsys):
     assert main(["users", "disable", "nobody"]) == 2
 
 
+def test_users_set_digest_weekly_and_back(home, monkeypatch, capsys):
+    """The weekly digest is chosen on the account (docs/notifications.md); other values refused."""
+    _stdin(monkeypatch, PASSWORD + "\n")
+    main(["users", "add", "tm1", "--role", "responder", "--worker-id", "W7", "--password-stdin"])
+    assert users.get_user(home, "tm1").digest == "none"
+    assert main(["users", "set", "tm1", "--digest", "weekly"]) == 0
+    assert users.get_user(home, "tm1").digest == "weekly"
+    assert json.loads(audit.read(home)["detail"][-1])["digest"] == "weekly"
+    with pytest.raises(SystemExit):
+        main(["users", "set", "tm1", "--digest", "daily"])
+    assert "invalid choice: 'daily'" in capsys.readouterr().err
+    assert main(["users", "set", "tm1", "--digest", "none"]) == 0
+    assert users.get_user(home, "tm1").digest == "none"
+
+
 def test_user_admin_is_audited(home, monkeypatch):
     _stdin(monkeypatch, PASSWORD + "\n")
     main(["users", "add", "iro1", "--role", "iro", "--worker-id", "W1", "--password-stdin"])

@@ -99,7 +99,11 @@ def test_log_a_challenge_and_see_it_on_the_meeting_page_without_a_reload(chromiu
         nav(page, "Log a challenge")
         # no "who are you" field: the signed-in IRO records, and raises in their own name
         assert page.get_by_role("textbox", name="Your name or worker id").count() == 0
-        assert "Recording as" in page.locator('[data-testid="stMain"]').inner_text()
+        try:  # the page is drawn once its script has run (it may still be running after nav)
+            page.get_by_text("Recording as").first.wait_for(timeout=30_000)
+        except Exception:
+            page.screenshot(path=str(w.home / "log_form_open_failure.png"), full_page=True)
+            raise
         page.get_by_text("Formal Escalation", exact=True).click()
         wait_for_app(page)
         page.get_by_role("spinbutton", name="Entering at stage").fill("3")
@@ -114,7 +118,12 @@ def test_log_a_challenge_and_see_it_on_the_meeting_page_without_a_reload(chromiu
         saved_at = time.monotonic()
         page.get_by_role("button", name="Save").click()
         try:
-            page.get_by_text(re.compile(r"^Saved \(event [0-9a-f-]{36}\)")).wait_for(timeout=30_000)
+            # the confirmation at the button: case reference, stage, due date; no internal id
+            page.get_by_text(
+                re.compile(r"^Challenge logged: case C-[0-9A-F]+, stage 3 .*response due ")
+            ).wait_for(timeout=30_000)
+            assert page.get_by_text("Open the case").count() == 1
+            assert page.get_by_role("textbox", name="Child (case-system person id)").input_value() == ""
         except Exception:
             page.screenshot(path=str(w.home / "log_form_failure.png"), full_page=True)
             raise

@@ -256,6 +256,21 @@ def test_set_role_teams_worker_id(home):
     )
 
 
+def test_set_the_weekly_digest(home):
+    """The notification choice (docs/notifications.md, weekly digest) is set on the Users page."""
+    at = _pick(page("users"), "jsmith")
+    assert at.radio(key="set_digest_jsmith").value == "none"
+    at.radio(key="set_digest_jsmith").set_value("weekly")
+    at = button(at, "Save changes").click().run()
+    assert_ok(at)
+    assert not errors(at)
+    assert users.get_user(home, "jsmith").digest == "weekly"
+    [(_, detail)] = admin_records(home)
+    assert detail["digest"] == "weekly"
+    listing = at.dataframe[0].value
+    assert listing[listing["Username"] == "jsmith"]["Digest"].to_list() == ["weekly"]
+
+
 def test_set_warns_when_the_account_will_see_nothing(home):
     at = _pick(page("users"), "jsmith")
     at.text_input(key="set_teams_jsmith").input("")

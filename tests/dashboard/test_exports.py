@@ -100,7 +100,7 @@ def test_meeting_pack_pdf_is_a4_landscape_and_shows_every_case(demo, tmp_path):
     ).stdout
     for ref in cases["case_ref"]:
         assert ref in text
-    overdue = cases.filter(pl.col("is_overdue"))
+    overdue = cases.filter(pl.col("is_awaiting_response_past_due"))
     if overdue.height:
         assert "OVERDUE" in text
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(path), str(tmp_path / "page")], check=True)
@@ -118,7 +118,7 @@ def test_meeting_pack_with_no_cases():
     html = pack.meeting_pack(
         cases=pl.DataFrame(
             schema={
-                "is_overdue": pl.Boolean,
+                "is_awaiting_response_past_due": pl.Boolean,
                 "is_cap_breached": pl.Boolean,
                 "is_cafcass_referred": pl.Boolean,
             }
@@ -129,3 +129,62 @@ def test_meeting_pack_with_no_cases():
         protocol="Leicestershire",
     )
     assert "No stage 3 or 4 cases are open." in html
+
+
+def test_meeting_pack_follows_the_protocol_and_the_persons_role():
+    """Issue 15: under Rotherham the meeting takes stages 3, 4 and 5 (contact with CAFCASS, no
+    deadline, nobody "Not recorded" must respond), and the label beside a name is that person's
+    role, not the stage's (a Service Manager named at stage 4)."""
+    row = {
+        "urgency_rank": 1,
+        "challenge_id": "X1",
+        "case_ref": "C-1",
+        "legal_status": "lac",
+        "team_name": "Team 1",
+        "service_name": "S1",
+        "iro_name": "I",
+        "current_stage": 4,
+        "current_stage_name": "Deputy Director/Director",
+        "stage_entered_on": date(2017, 7, 3),
+        "raised_on": date(2017, 6, 1),
+        "days_open": 60,
+        "working_days_open": 42,
+        "responsible_name": "Sam Manager",
+        "responder_role": "assistant_director",
+        "responsible_role": "service_manager",
+        "response_due_on": date(2017, 7, 10),
+        "responded_on": None,
+        "is_awaiting_response_past_due": True,
+        "is_responded_late": False,
+        "working_days_overdue": 15,
+        "cap_due_on": date(2017, 6, 29),
+        "is_cap_breached": True,
+        "is_cafcass_referred": False,
+        "themes_label": "",
+    }
+    cafcass = row | {
+        "urgency_rank": 2,
+        "challenge_id": "X2",
+        "case_ref": "C-2",
+        "current_stage": 5,
+        "current_stage_name": "Referral to CAFCASS",
+        "responsible_name": None,
+        "responder_role": None,
+        "responsible_role": None,
+        "response_due_on": None,
+        "is_awaiting_response_past_due": False,
+        "working_days_overdue": 0,
+    }
+    html = pack.meeting_pack(
+        cases=pl.DataFrame([row, cafcass]),
+        episodes={},
+        as_at=date(2017, 7, 31),
+        built_at="2017-07-31T09:00:00+00:00",
+        protocol="Rotherham",
+        stages=(3, 4, 5),
+    )
+    assert "open stage 3, 4 and 5 cases" in html and "open at stage 3, 4 or 5" in html
+    assert "Sam Manager (service manager)" in html and "assistant director" not in html
+    assert "No response due (no deadline at this stage)" in html
+    assert "Not recorded" not in html
+    assert pack.stages_words((3, 4)) == "stage 3 and 4"

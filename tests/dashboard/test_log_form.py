@@ -191,16 +191,53 @@ def test_new_positive_challenge_is_saved_as_typed_in_the_signed_in_iros_name(w):
     new_challenge(at, a_child(w), concern=concern)
     save(at)
     assert not errors(at)
-    assert any("Saved" in s.value for s in at.success), [s.value for s in at.success]
+    assert any("Challenge logged" in s.value for s in at.success), [s.value for s in at.success]
     [ev] = saved(w)
     assert ev["action"] == "raised" and ev["route"] == "informal" and ev["entry_stage"] == 0
     assert ev["concern"] == concern  # stored exactly as typed
     assert ev["recorded_by"] == iro(w) and ev["raised_by_worker_id"] == w.worker
     assert ev["themes"] == ["care_plan_quality"] and ev["context"] == "lac_review"
-    assert ev["event_id"] in at.success[0].value
+    # the confirmation at the button: the case reference, the stage, the due date and a link; no
+    # internal id; and a cleared form for the next challenge
+    ref = query(w.live, "select case_ref from dim_children where child_id = $c", {"c": ev["child_id"]}).item()
+    message = at.success[0].value.replace("\\", "")  # as shown: markdown escapes removed
+    assert message.startswith(f"Challenge logged: case {ref}, Positive Challenge, response due "), message
+    assert ev["event_id"] not in message
+    assert at.text_input("log_child").value == "" and at.text_area("log_concern").value == ""
+    assert at.multiselect("log_themes").value == []
     assert w.build_requests == [1]
     # nothing on the page renders the text as HTML
     assert not any("<script>" in m.value for m in at.markdown)
+
+
+def test_the_form_shows_the_team_it_will_use_and_the_iro_may_choose_another(w):
+    """Issue 15: a child with no allocated worker (demo C100302) gets its latest known team, shown
+    before saving and saved on the event (so the ASM of that team sees the challenge); another
+    team may be chosen."""
+    child = query(
+        w.live,
+        "select c.child_id, c.team_id, t.team_name from dim_children c join dim_teams t using (team_id) "
+        "where c.team_source = 'latest_known' order by c.child_id = 'C100302' desc, c.child_id limit 1",
+    ).row(0, named=True)
+    at = open_form(w)
+    new_challenge(at, child["child_id"]).run()
+    assert at.selectbox("log_team").value == child["team_id"]
+    assert any(child["team_name"] in c.value and "as found" in c.value for c in at.caption)
+    save(at)
+    [ev] = saved(w)
+    assert ev["team_id"] == child["team_id"]
+
+    other = query(
+        w.live,
+        "select team_id from dim_teams where team_id <> $t and team_kind = 'social_work' limit 1",
+        {"t": child["team_id"]},
+    ).item()
+    at = open_form(w)
+    new_challenge(at, child["child_id"]).run()
+    at.selectbox("log_team").set_value(other).run()
+    assert any("your choice" in c.value for c in at.caption)
+    save(at)
+    assert [e["team_id"] for e in saved(w)][-1] == other
 
 
 def test_new_formal_escalation_at_any_stage(w):

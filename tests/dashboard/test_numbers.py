@@ -39,7 +39,7 @@ def as_at_counts(live, on: date, legal_status: str | None = None) -> dict[str, i
         out[key] = n
     out["overdue"] = s.filter(
         (pl.col("response_due_on_ep") < on)
-        & (pl.col("responded_on").is_null() | (pl.col("responded_on") > pl.col("response_due_on_ep")))
+        & (pl.col("responded_on").is_null() | (pl.col("responded_on") > on))
     ).height
     out["cap"] = s.filter((pl.col("formal_started_on") <= on) & (pl.col("cap_due_on") < on)).height
     out["cafcass"] = s.filter(pl.col("cafcass_referred_on") <= on).height
@@ -57,7 +57,7 @@ def test_overview_headline_figures(demo, status):
         demo.live,
         f"""
         select count(*) as open,
-               count(*) filter (where is_overdue) as overdue,
+               count(*) filter (where is_awaiting_response_past_due) as overdue,
                count(*) filter (where is_cap_breached) as cap,
                count(*) filter (where is_cafcass_referred) as cafcass
         from fct_challenges where status = 'open' {where}
@@ -74,7 +74,7 @@ def test_overview_headline_figures(demo, status):
 
     # as at the build: the marts' own flags
     assert m["All open"][0] == f"{direct['open']:,}"
-    assert m["Overdue now"][0] == f"{direct['overdue']:,}"
+    assert m["Responses overdue"][0] == f"{direct['overdue']:,}"
     assert m["Past 20-day cap"][0] == f"{direct['cap']:,}"
     assert m["CAFCASS referrals"][0] == f"{direct['cafcass']:,}"
     for key, label in [
@@ -91,7 +91,7 @@ def test_overview_headline_figures(demo, status):
     assert now["cap"] == direct["cap"] and now["cafcass"] == direct["cafcass"]
     # ... and gives the change since the end of the previous month
     assert m["All open"][1] == str(now["open"] - before["open"])
-    assert m["Overdue now"][1] == str(now["overdue"] - before["overdue"])
+    assert m["Responses overdue"][1] == str(now["overdue"] - before["overdue"])
     assert m["Past 20-day cap"][1] == str(now["cap"] - before["cap"])
     assert m["Stage 3"][1] == str(now.get("stage_3", 0) - before.get("stage_3", 0))
 
@@ -111,7 +111,7 @@ def test_responded_in_time_matches_the_team_measures_mart(demo):
         assert (mine["due"], mine["in_time"]) == (mart["due"], mart["in_time"]), start
     at = open_page("overview")
     share = data.responses_in_time(build, data.Filters(), date(2026, 10, 1), AS_AT)["share"]
-    assert metrics(at)["In time, Oct so far"][0] == f"{share:.0%}"
+    assert metrics(at)["In time, 1-30 Oct (part month)"][0] == f"{share:.0%}"
 
 
 def test_monthly_report_matches_the_mart(demo):
@@ -180,11 +180,34 @@ def test_monthly_report_with_a_theme_filter(demo):
 def test_meeting_list_is_the_mart_in_urgency_order(demo):
     at = open_page("meeting")
     table = at.dataframe[0].value
-    mart = query(demo.live, "select case_ref, is_overdue from mart_open_stage_3_4 order by urgency_rank")
+    mart = query(
+        demo.live,
+        "select case_ref, responded_on, is_awaiting_response_past_due as awaiting, is_responded_late "
+        "from mart_open_stage_3_4 order by urgency_rank",
+    )
     assert table["Case ref"].tolist() == mart["case_ref"].to_list()
-    assert metrics(at)["Response overdue"][0] == str(int(mart["is_overdue"].sum()))
-    overdue_rows = table[table["Overdue"] != ""]
-    assert len(overdue_rows) == int(mart["is_overdue"].sum())
+    assert metrics(at)["Responses overdue"][0] == str(int(mart["awaiting"].sum()))
+    # OVERDUE only for a stage still awaiting its response; a late response says so instead
+    overdue_rows = table[table["Overdue"].str.startswith("OVERDUE")]
+    assert len(overdue_rows) == int(mart["awaiting"].sum())
+    late_rows = table[table["Overdue"].str.startswith("Responded late")]
+    assert len(late_rows) == int(mart["is_responded_late"].sum())
+    answered = set(mart.filter(pl.col("responded_on").is_not_null())["case_ref"].to_list())
+    assert not answered & set(overdue_rows["Case ref"])
+
+
+def test_responses_overdue_is_one_number_on_every_page(demo):
+    """docs/marts.md "Measures": Overview, Teams and the count of dbt's column agree on one build."""
+    direct = query(
+        demo.live,
+        "select count(*) filter (where is_awaiting_response_past_due) as n, "
+        "count(*) filter (where is_overdue and not is_awaiting_response_past_due) as missed_otherwise "
+        "from fct_stage_episodes",
+    ).row(0, named=True)
+    assert direct["n"] > 0 and direct["missed_otherwise"] > 0  # the demo has both kinds
+    overview = metrics(open_page("overview"))["Responses overdue"][0]
+    teams = metrics(open_page("teams"))["Responses overdue"][0]
+    assert overview == teams == f"{direct['n']:,}"
 
 
 def test_themes_table_matches_the_mart(demo):
@@ -199,8 +222,11 @@ def test_themes_table_matches_the_mart(demo):
         group by all
     """,
     )
+    # Oct 2026 runs past the as-at date (30 Oct): its column is marked part
+    assert "Oct 2026 (1-30 Oct, part)" in table.columns and "Sep 2026" in table.columns
     for theme, period, n in mart.iter_rows():
-        assert table.filter(pl.col("Theme") == theme)[period].item() == n
+        column = next(c for c in table.columns if c == period or c.startswith(period + " ("))
+        assert table.filter(pl.col("Theme") == theme)[column].item() == n
     totals = mart.group_by("theme_label").agg(pl.col("n").sum())
     for theme, n in totals.iter_rows():
         assert table.filter(pl.col("Theme") == theme)["Total"].item() == n
@@ -213,7 +239,46 @@ def test_themes_by_quarter_use_april_to_march_years(demo):
     )
     assert_ok(at)
     columns = [c for c in at.dataframe[0].value.columns if c != "theme_code"]
-    assert columns[:5] == ["Theme", "2025-26 Q4", "2026-27 Q1", "2026-27 Q2", "2026-27 Q3"]
+    assert columns[:5] == ["Theme", "2025-26 Q4", "2026-27 Q1", "2026-27 Q2", "2026-27 Q3 (Oct, part)"]
+
+
+def test_quarters_count_only_the_months_inside_the_period(demo):
+    """Issue 15: period Mar-Oct 2026: "2025-26 Q4" holds March only (marked part) and equals the
+    mart's March; a whole quarter inside the period equals the mart's quarter."""
+    from dashboard import data
+
+    f = data.Filters(month_from=date(2026, 3, 1), month_to=date(2026, 10, 1))
+    q = data.theme_counts(demo.live, f, "quarter")
+    q4 = q.filter(pl.col("period_start") == date(2026, 1, 1))
+    assert set(q4["period_label"]) == {"2025-26 Q4 (Mar, part)"} and q4["is_part"].all()
+    march = query(
+        demo.live,
+        "select theme_code, stage_group, sum(challenges)::bigint as n from mart_theme_counts "
+        "where period_type = 'month' and period_start = '2026-03-01' group by all",
+    )
+    mine = q4.select("theme_code", "stage_group", pl.col("challenges").alias("n"))
+    assert mine.sort(["theme_code", "stage_group"]).equals(march.sort(["theme_code", "stage_group"]))
+    assert march["n"].sum() > 0
+    whole = query(
+        demo.live,
+        "select theme_code, stage_group, sum(challenges)::bigint as n from mart_theme_counts "
+        "where period_type = 'quarter' and period_start = '2026-04-01' group by all",
+    )
+    q1 = q.filter(pl.col("period_start") == date(2026, 4, 1))
+    assert not q1["is_part"].any()
+    got = q1.select("theme_code", "stage_group", pl.col("challenges").alias("n"))
+    assert got.sort(["theme_code", "stage_group"]).equals(whole.sort(["theme_code", "stage_group"]))
+
+
+def test_part_periods_are_marked():
+    from dashboard import data
+
+    df = pl.DataFrame(
+        {"period_start": [date(2026, 11, 1), date(2026, 12, 1)], "period_label": ["Nov 2026", "Dec 2026"]}
+    )
+    out = data.mark_part_periods(df, data.Filters(), "month", date(2026, 12, 3))
+    assert out["period_label"].to_list() == ["Nov 2026", "Dec 2026 (1-3 Dec, part)"]
+    assert out["is_part"].to_list() == [False, True]
 
 
 def test_team_measures_match_the_mart(demo):
@@ -246,8 +311,8 @@ def test_teams_due_and_overdue_by_manager(demo):
     direct = query(
         demo.live,
         """
-        select count(*) filter (where is_overdue) as overdue,
-               count(*) filter (where not is_overdue and response_due_on <= $w) as due
+        select count(*) filter (where is_awaiting_response_past_due) as overdue,
+               count(*) filter (where not is_awaiting_response_past_due and response_due_on <= $w) as due
         from fct_stage_episodes
         where is_open and responded_on is null and response_due_on is not null
     """,

@@ -166,9 +166,10 @@ def test_meeting_row_opens_its_timeline(demo):
 
 
 def test_overview_figures_lead_to_their_cases(demo):
-    n = query(demo.live, "select count(*) from fct_challenges where status = 'open' and is_overdue").item(
-        0, 0
-    )
+    n = query(
+        demo.live,
+        "select count(*) from fct_challenges where status = 'open' and is_awaiting_response_past_due",
+    ).item(0, 0)
     at = open_page("overview")
     cases = at.dataframe[0].value
     assert len(cases) == n

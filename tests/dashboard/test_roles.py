@@ -284,3 +284,32 @@ def test_hostile_sign_in_fields_fail_safely(demo, cast, value):
     ) or any("Too many failed sign-ins" in e.value for e in at.error)
     assert not at.dataframe and not at.metric
     assert value[:50] not in texts(at)
+
+
+# --- aggregate roles are told what their role does not show (issue 15) ------------------------
+
+
+@pytest.mark.parametrize("role", ["analyst", "admin"])
+def test_aggregate_roles_are_told_their_role_shows_no_cases_with_the_counts(demo, cast, role):
+    from accounts.access import suppress_threshold, suppression_marker
+    from dashboard import data
+
+    at = as_role(role, "teams")
+    assert_ok(at)
+    text = " ".join(str(m.value) for m in at.markdown) + " ".join(i.value for i in at.info)
+    assert "No responses are overdue" not in text
+    assert any(
+        f"Your role ({'administrator' if role == 'admin' else role}) shows counts" in i.value for i in at.info
+    )
+    metrics = {m.label: m.value for m in at.metric}
+    as_at = data.as_at(demo.live)
+    from datetime import timedelta
+
+    counts = data.open_response_counts(demo.live, data.Filters(), as_at + timedelta(days=6))
+    t = suppress_threshold()
+    want = suppression_marker(t) if 0 < counts["overdue"] < t else f"{counts['overdue']:,}"
+    assert metrics["Responses overdue"] == want
+    assert counts["overdue"] > 0
+    over = as_role(role, "overview")
+    assert_ok(over)
+    assert any("the cases behind these figures are not listed" in i.value for i in over.info)

@@ -175,3 +175,25 @@ def test_rotherham_activity_after_the_as_at_date_is_ignored(rotherham_build, rot
             (select max(coalesce(closed_on, date '2000-01-01')) from fct_challenges))
     """)
     assert latest <= date(2017, 7, 31)
+
+
+def test_rotherham_meeting_stages_and_the_responders_own_role(rotherham_build):
+    """Issue 15: the meeting's stages are the protocol's (Rotherham 3, 4 and 5), and each listed
+    stage's responsible manager carries their own role from the workers extract."""
+    stages = [
+        r[0]
+        for r in rotherham_build.rows(
+            "select stage_number from dim_protocol_stages where goes_to_challenge_meeting order by 1"
+        )
+    ]
+    assert stages == [3, 4, 5]
+    listed = rotherham_build.rows("select distinct current_stage from mart_open_stage_3_4")
+    assert {r[0] for r in listed} <= set(stages)
+    mismatched = rotherham_build.rows(
+        """
+        select count(*) from fct_stage_episodes e
+        where e.responsible_worker_id is not null and e.responsible_role is null
+          and e.responsible_worker_id in (select worker_id from int_worker_spells)
+        """
+    )
+    assert mismatched == [(0,)]

@@ -12,9 +12,9 @@ from datetime import timedelta
 import duckdb
 
 from tests.conftest import DEMO_END
-from warehouse.build import build, check_build_file, run_dbt_subprocess
+from warehouse.build import build, run_dbt_subprocess
 from warehouse.events import write_event
-from warehouse.store import LiveBuild, live_problem, read_live
+from warehouse.store import LiveBuild, check_build_file, live_problem, read_live
 
 
 def _challenge(w) -> str:

@@ -65,7 +65,7 @@ social_worker_teams as (
 
 ),
 
-team_resolved as (
+team_of_the_day as (
 
     select
         in_window.*,
@@ -80,15 +80,78 @@ team_resolved as (
 
 ),
 
+child_known_teams as (
+
+    -- what was known of the child's team before (or on) the day raised: the team of each of its
+    -- other challenges (recorded or of the day), and the team of each spell of its social worker
+    -- (the allocated worker if none is named) that started by then
+    select
+        later.challenge_id,
+        coalesce(earlier.known_recorded_team_id, earlier.social_worker_team_id) as team_id,
+        earlier.raised_on as known_on
+    from team_of_the_day as later
+    inner join team_of_the_day as earlier
+        on
+            later.child_id = earlier.child_id
+            and later.raised_on >= earlier.raised_on
+            and later.challenge_id <> earlier.challenge_id
+    where coalesce(earlier.known_recorded_team_id, earlier.social_worker_team_id) is not null
+
+    union all
+
+    select
+        later.challenge_id,
+        worker_spells.team_id,
+        least(worker_spells.valid_until, later.raised_on) as known_on
+    from team_of_the_day as later
+    left join children
+        on later.child_id = children.child_id
+    inner join worker_spells
+        on
+            coalesce(later.social_worker_id, children.allocated_worker_id) = worker_spells.worker_id
+            and later.raised_on >= worker_spells.valid_from
+    inner join teams
+        on worker_spells.team_id = teams.team_id
+
+),
+
+child_latest_teams as (
+
+    select
+        challenge_id,
+        team_id
+    from child_known_teams
+    qualify row_number() over (
+        partition by challenge_id
+        order by known_on desc, team_id asc
+    ) = 1
+
+),
+
+team_resolved as (
+
+    select
+        team_of_the_day.*,
+        child_latest_teams.team_id as child_history_team_id
+    from team_of_the_day
+    left join child_latest_teams
+        on team_of_the_day.challenge_id = child_latest_teams.challenge_id
+
+),
+
 validated as (
 
     select
         team_resolved.*,
-        coalesce(team_resolved.known_recorded_team_id, team_resolved.social_worker_team_id)
-            as resolved_team_id,
+        coalesce(
+            team_resolved.known_recorded_team_id,
+            team_resolved.social_worker_team_id,
+            team_resolved.child_history_team_id
+        ) as resolved_team_id,
         case
             when team_resolved.known_recorded_team_id is not null then 'challenge'
             when team_resolved.social_worker_team_id is not null then 'social_worker_spell'
+            when team_resolved.child_history_team_id is not null then 'child_history'
             else 'unresolved'
         end as team_source,
         case

@@ -264,6 +264,28 @@ clocked as (
 
 ),
 
+responsible_roles as (
+
+    -- the responsible worker's own role (not the stage's responder role): the spell covering the
+    -- day the stage was entered, else the worker's latest spell starting by then, else any latest
+    select
+        clocked.challenge_id,
+        clocked.stage_key,
+        worker_spells.role
+    from clocked
+    inner join worker_spells
+        on clocked.responsible_worker_id = worker_spells.worker_id
+    qualify row_number() over (
+        partition by clocked.challenge_id, clocked.stage_key
+        order by
+            clocked.entered_on between worker_spells.valid_from and worker_spells.valid_until desc,
+            clocked.entered_on >= worker_spells.valid_from desc,
+            worker_spells.valid_from desc,
+            worker_spells.role asc
+    ) = 1
+
+),
+
 final as (
 
     select
@@ -311,14 +333,25 @@ final as (
             when clocked.response_due_on is not null
                 then coalesce(clocked.responded_on <= clocked.response_due_on, false)
         end as is_responded_in_time,
+        -- the measures of docs/marts.md "Measures": one definition each, used by every page
+        clocked.ended_on is null
+        and clocked.responded_on is null
+        and clocked.response_due_on is not null
+        and clocked.response_due_on < {{ as_at_date() }} as is_awaiting_response_past_due,
+        coalesce(clocked.responded_on > clocked.response_due_on, false) as is_responded_late,
         clocked.assigned_worker_id,
         clocked.is_assigned_worker_known,
         clocked.responsible_worker_id,
         worker_names.worker_name as responsible_name,
+        responsible_roles.role as responsible_role,
         clocked.responsible_source
     from clocked
     left join worker_names
         on clocked.responsible_worker_id = worker_names.worker_id
+    left join responsible_roles
+        on
+            clocked.challenge_id = responsible_roles.challenge_id
+            and clocked.stage_key = responsible_roles.stage_key
 
 )
 

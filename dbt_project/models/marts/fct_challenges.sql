@@ -112,6 +112,7 @@ joined as (
         current_episodes.ended_on as current_ended_on,
         current_episodes.response_due_on,
         current_episodes.is_overdue as is_current_stage_overdue,
+        current_episodes.is_awaiting_response_past_due as is_current_stage_awaiting_past_due,
         current_episodes.working_days_overdue as current_working_days_overdue,
         current_episodes.responsible_worker_id,
         current_episodes.responsible_name,
@@ -201,6 +202,7 @@ final as (
         cast(theme_count as integer) as theme_count,
         response_due_on,
         status = 'open' and is_current_stage_overdue as is_overdue,
+        status = 'open' and is_current_stage_awaiting_past_due as is_awaiting_response_past_due,
         cast(case when status = 'open' then current_working_days_overdue else 0 end as integer)
             as working_days_overdue,
         responsible_worker_id,

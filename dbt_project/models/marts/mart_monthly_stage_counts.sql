@@ -15,19 +15,9 @@ protocol_stages as (
 
 ),
 
-calendar as (
-
-    select * from {{ ref('dim_calendar') }}
-
-),
-
 months as (
 
-    select distinct calendar.month_start
-    from calendar
-    where
-        calendar.month_start >= (select min(entered_month) from episodes)
-        and calendar.date_day <= {{ as_at_date() }}
+    {{ month_spine('select min(entered_month) from episodes') }}
 
 ),
 

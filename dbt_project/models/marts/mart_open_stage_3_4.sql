@@ -45,7 +45,11 @@ listed as (
         current_episodes.responsible_worker_id,
         current_episodes.responsible_name,
         current_episodes.responder_role,
+        current_episodes.responsible_role,
         current_episodes.response_due_on,
+        current_episodes.responded_on,
+        current_episodes.is_awaiting_response_past_due,
+        current_episodes.is_responded_late,
         current_episodes.is_overdue,
         current_episodes.working_days_overdue,
         challenges.cap_due_on,
@@ -66,7 +70,7 @@ final as (
         *,
         cast(row_number() over (
             order by
-                is_overdue desc,
+                is_awaiting_response_past_due desc,
                 working_days_overdue desc,
                 response_due_on asc nulls last,
                 stage_entered_on asc,

@@ -14,19 +14,9 @@ episodes as (
 
 ),
 
-calendar as (
-
-    select * from {{ ref('dim_calendar') }}
-
-),
-
 months as (
 
-    select distinct calendar.month_start
-    from calendar
-    where
-        calendar.month_start >= (select min(raised_month) from challenges)
-        and calendar.date_day <= {{ as_at_date() }}
+    {{ month_spine('select min(raised_month) from challenges') }}
 
 ),
 

@@ -195,53 +195,90 @@ def bar_by_category(
 
 
 TIMELINE_STATUS = {
-    "Responded in time": BLUE,
-    "Responded late": ORANGE,
+    "Responded, still open": BLUE,
+    "Escalated": ORANGE,
+    "Bypassed": PURPLE,
+    "Resolved": GREEN,
+    "Withdrawn": GREY,
     "Awaiting response": SKY,
     "Overdue": VERMILLION,
-    "No response recorded": GREY,
-    "CAFCASS referral": PURPLE,
+    "CAFCASS referral": BLACK,
 }
 
 
-def timeline(episodes: pl.DataFrame, as_at: date, summary: dict) -> alt.LayerChart:
-    """One challenge: each stage a bar from entered to responded (or to the as-at date), the response
-    due date a black tick, the as-at date and the 20-working-day cap as rules, bypasses labelled."""
+def stage_ending(e: dict, following: dict | None) -> str:
+    """How a stage ended (its bar's colour on the timeline): the dbt outcome, an escalation into a
+    bypassed stage told apart as "Bypassed", an open stage by whether it is awaiting past due."""
+    if e["stage_key"] == "cafcass":
+        return "CAFCASS referral"
+    outcome = e["outcome"]
+    if outcome == "escalated":
+        return "Bypassed" if following is not None and following["is_bypassed_into"] else "Escalated"
+    if outcome in ("resolved", "withdrawn"):
+        return outcome.capitalize()
+    if outcome == "responded":
+        return "Responded, still open"
+    return "Overdue" if e.get("is_awaiting_response_past_due") else "Awaiting response"
+
+
+def timeline_rows(episodes: pl.DataFrame, as_at: date, summary: dict) -> list[dict]:
+    """The timeline's bars: one per stage, from the day it was entered to the day it ended (the
+    escalation, bypass, resolution or withdrawal; the as-at date while open), with how it ended."""
     rows = []
-    for e in episodes.iter_rows(named=True):
+    eps = episodes.to_dicts()
+    stages = [e for e in eps if e["stage_key"] != "cafcass"]
+    for e in eps:
+        following = None
+        if e["stage_key"] != "cafcass":
+            i = stages.index(e)
+            following = stages[i + 1] if i + 1 < len(stages) else None
+        status = stage_ending(e, following)
         if e["stage_key"] == "cafcass":
             label = "CAFCASS referral"
             end = summary.get("closed_on") or as_at
-            status = "CAFCASS referral"
         else:
             label = (
                 e["stage_name"] if not e["stage_number"] else f"Stage {e['stage_number']}: {e['stage_name']}"
             )
             if e["is_bypassed_into"]:
                 label += " (bypass)"
-            if e["responded_on"]:
-                end = e["responded_on"]
-                status = "Responded in time" if e["is_responded_in_time"] else "Responded late"
-            elif e["is_open"]:
-                end = as_at
-                status = "Overdue" if e["is_overdue"] else "Awaiting response"
-            else:
-                end = summary.get("closed_on") or as_at
-                status = "No response recorded"
+            end = e["ended_on"] or as_at
         start = e["entered_on"]
+        if e["responded_on"]:
+            response = (
+                f"responded {'in time' if e['is_responded_in_time'] else 'late'} {e['responded_on']:%d %b %Y}"
+            )
+        elif e["response_due_on"] is None:
+            response = "no deadline"
+        else:
+            response = "no response"
+        ended_words = (
+            f"{status.lower()} {end:%d %b %Y}"
+            if e["stage_key"] != "cafcass" and e["ended_on"]
+            else f"{status.lower()} as at {as_at:%d %b %Y}"
+        )
         rows.append(
             {
                 "stage": label,
                 "start": start,
                 "end": max(end, start) + timedelta(days=1) if end == start else end,
                 "due": e["response_due_on"],
+                "responded": e["responded_on"],
                 "status": status,
+                "text": f"{ended_words} ({response})",
                 "entered": start.strftime("%d %b %Y"),
                 "ended": end.strftime("%d %b %Y"),
                 "responsible": e["responsible_name"] or "",
             }
         )
-    df = pl.DataFrame(rows)
+    return rows
+
+
+def timeline(episodes: pl.DataFrame, as_at: date, summary: dict) -> alt.LayerChart:
+    """One challenge: each stage a bar from entered to ended (timeline_rows), coloured and labelled
+    by how it ended; the response due date a black tick, the response a white dot, the as-at date
+    and the 20-working-day cap as rules."""
+    df = pl.DataFrame(timeline_rows(episodes, as_at, summary))
     order = df["stage"].to_list()
     pdf = df.to_pandas()
     y = alt.Y("stage:N", title=None, sort=order, axis=alt.Axis(labelFontSize=16))
@@ -262,10 +299,11 @@ def timeline(episodes: pl.DataFrame, as_at: date, summary: dict) -> alt.LayerCha
             tooltip=[
                 alt.Tooltip("stage:N", title="Stage"),
                 alt.Tooltip("entered:N", title="Entered"),
-                alt.Tooltip("ended:N", title="Until"),
+                alt.Tooltip("ended:N", title="Ended"),
                 alt.Tooltip("due:T", title="Response due", format="%d %b %Y"),
                 alt.Tooltip("responsible:N", title="Responds"),
-                alt.Tooltip("status:N", title="Status"),
+                alt.Tooltip("status:N", title="How it ended"),
+                alt.Tooltip("text:N", title=" "),
             ],
         )
     )
@@ -274,6 +312,19 @@ def timeline(episodes: pl.DataFrame, as_at: date, summary: dict) -> alt.LayerCha
         .transform_filter("datum.due != null")
         .mark_tick(color=BLACK, thickness=4, size=40)
         .encode(x="due:T", y=y, tooltip=[alt.Tooltip("due:T", title="Response due", format="%d %b %Y")])
+    )
+    replies = (
+        alt.Chart(pdf)
+        .transform_filter("datum.responded != null")
+        .mark_point(shape="circle", filled=True, size=120, color="white", stroke=BLACK, strokeWidth=2)
+        .encode(
+            x="responded:T", y=y, tooltip=[alt.Tooltip("responded:T", title="Response", format="%d %b %Y")]
+        )
+    )
+    words = (
+        alt.Chart(pdf)
+        .mark_text(align="left", dx=6, dy=-20, fontSize=13, color="#222")
+        .encode(x="start:T", y=y, text="text:N")
     )
     marks = [{"when": as_at, "what": f"As at {as_at:%-d %b %Y}", "align": "right", "dx": -5}]
     if summary.get("cap_due_on"):
@@ -310,8 +361,12 @@ def timeline(episodes: pl.DataFrame, as_at: date, summary: dict) -> alt.LayerCha
         if (rules_df["align"] == a).any()
     ]
     # A step height (not a number): with a fixed number the labelled rules squash the bands.
-    return alt.layer(bars, due, rules, *rule_text).properties(
+    return alt.layer(bars, due, replies, words, rules, *rule_text).properties(
         height=alt.Step(52),
         width="container",
-        title=alt.TitleParams("Stages: bar = waiting for a response; black tick = response due", fontSize=18),
+        title=alt.TitleParams(
+            "Stages: bar = entered to ended, coloured by how it ended; black tick = response due; "
+            "white dot = response",
+            fontSize=18,
+        ),
     )
