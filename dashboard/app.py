@@ -24,7 +24,7 @@ from accounts.access import (
     PAGE_USERS,
     scope_for,
 )
-from dashboard import auth, data, live_watch, sessions, ui
+from dashboard import auth, data, focus, live_watch, sessions, ui
 from warehouse import live as live_builds
 from warehouse.store import live_problem
 
@@ -154,4 +154,5 @@ if not allowed:
     st.stop()
 nav = st.navigation(allowed)
 auth.audit_page_view(user, nav.title, st.session_state.get("filters"))
+focus.focus_page_heading(nav.url_path or nav.title)  # keyboard users start at the new page's heading
 nav.run()
