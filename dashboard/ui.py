@@ -578,8 +578,10 @@ def role_shows_no_cases(scope: Scope, what: str) -> bool:
         else ""
     )
     st.info(
-        f"Your role ({role}) shows counts, not cases: {what} are not listed for it. The counts "
-        f"are for every case in the filters{small}.",
+        plain(
+            f"Your role ({role}) shows counts, not cases: {what} are not listed for it. The counts "
+            f"are for every case in the filters{small}."
+        ),
         icon=":material/visibility_off:",
     )
     return True

@@ -37,7 +37,7 @@ try:
 finally:
     con.close()
 
-st.subheader(f"Escalations by stage and month, {y.label}")
+st.subheader(f"Escalations by stage and month, {ui.plain(y.label)}")
 st.caption("Each number counts the escalations that entered that stage in that month.")
 shown = grid.with_columns(pl.col("month").dt.strftime("%b %Y").alias("Month")).select(
     "Month", *columns, "All stages"
