@@ -495,6 +495,13 @@ else:
         st.session_state["log_challenge"] = wanted
     held = st.session_state.get("log_challenge")
     if held is not None and held not in labels:
+        # A challenge logged here and chosen before the build that went live a moment ago (the
+        # refresh after a save): the build may list it under the extract's id (app_challenge_id,
+        # docs/marts.md rule 3). Keep it chosen under that id rather than lose it.
+        now = data.challenge_state(build, home, str(held))
+        if now is not None and now["challenge_id"] in labels:
+            held = st.session_state["log_challenge"] = now["challenge_id"]
+    if held is not None and held not in labels:
         # Only reachable by setting session state by hand, or when the user's scope has changed.
         refuse(
             "act on challenge",

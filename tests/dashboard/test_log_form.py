@@ -970,3 +970,47 @@ def test_a_challenge_logged_in_the_app_and_in_the_extract_is_listed_once_and_its
         note["event_id"],
         "typo",
     )
+
+
+def test_the_chosen_challenge_and_what_was_typed_survive_the_build_after_a_save(w):
+    """The live refresh a few seconds after a save: a challenge logged here and chosen to act on
+    becomes, in the new build, the extract's same challenge (under the extract's id). The choice,
+    the action and the typed note stay, with no refusal, and Save saves to that challenge."""
+    from tests.conftest import DEMO_END
+    from warehouse.build import build
+    from warehouse.store import read_live
+
+    c = query(
+        w.live,
+        "select challenge_id, child_id, raised_on, iro_worker_id, entry_stage from fct_challenges "
+        "where status = 'open' and route = 'formal' and iro_worker_id = $w "
+        "and record_source = 'case_system' order by challenge_id limit 1",
+        {"w": w.worker},
+    ).row(0, named=True)
+    at = new_challenge(open_form(w), c["child_id"], formal_stage=c["entry_stage"], raised_on=c["raised_on"])
+    save(at)
+    [raised] = saved(w)
+    at.radio("log_mode").set_value(EXISTING).run()
+    pick(at, raised["challenge_id"], "note")
+    at.text_area("log_note").set_value("Spoke to the team manager")
+    build(as_at=DEMO_END, p=w.paths)  # the build the save asked for goes live
+    merged = query(
+        read_live(w.paths),
+        "select challenge_id from fct_challenges where app_challenge_id = $a",
+        {"a": raised["challenge_id"]},
+    )["challenge_id"].to_list()
+    assert merged == [c["challenge_id"]]
+    at.run()  # the page reruns on the new build
+    assert_ok(at)
+    assert not errors(at), errors(at)
+    assert at.selectbox("log_challenge").value == c["challenge_id"]
+    assert at.selectbox("log_action").value == "note"
+    assert at.text_area("log_note").value == "Spoke to the team manager"
+    save(at)
+    assert not errors(at), errors(at)
+    note = [e for e in saved(w) if e["action"] == "note"]
+    assert [(e["challenge_id"], e["note"]) for e in note] == [
+        (c["challenge_id"], "Spoke to the team manager")
+    ]
+    assert any("Note recorded" in s.value for s in at.success), [s.value for s in at.success]
+    assert not audited(w, "access_denied")
