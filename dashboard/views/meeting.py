@@ -41,6 +41,9 @@ cols[1].metric(
 cols[2].metric("Past the 20-working-day cap", f"{n_cap:,}", border=True)
 cols[3].metric("Referred to CAFCASS", f"{n_cafcass:,}", border=True)
 
+_days = (
+    pl.when(pl.col("working_days_overdue") == 1).then(pl.lit("working day")).otherwise(pl.lit("working days"))
+)
 shown = cases.with_columns(
     stage=pl.format("Stage {}: {}", pl.col("current_stage"), pl.col("current_stage_name")),
     # the name (or, at a stage with no deadline, that no response is due); the person's own role
@@ -51,9 +54,9 @@ shown = cases.with_columns(
     ),
     responder_role_words=pl.col("responsible_role").str.replace_all("_", " "),
     overdue_words=pl.when(pl.col("is_awaiting_response_past_due"))
-    .then(pl.format("OVERDUE {} working days", pl.col("working_days_overdue")))
+    .then(pl.format("OVERDUE {} {}", pl.col("working_days_overdue"), _days))
     .when(pl.col("is_responded_late"))
-    .then(pl.format("Responded late ({} working days)", pl.col("working_days_overdue")))
+    .then(pl.format("Responded late ({} {})", pl.col("working_days_overdue"), _days))
     .otherwise(pl.lit("")),
 )
 table = ui.present(
