@@ -97,13 +97,6 @@ st.session_state["scope"] = scope
 auth.sign_out_button(user)
 ui.presentation_mode()
 
-build = data.live()
-st.session_state["_shown_build_id"] = build.build_id if build else None  # what this run shows
-if build is not None:
-    st.session_state["filters"] = ui.sidebar_filters(build, scope)
-else:
-    st.session_state.pop("filters", None)
-
 
 def _live_problem(current) -> str | None:
     """Once per build and session: why the live build file cannot be used (truncated, damaged), or
@@ -116,6 +109,15 @@ def _live_problem(current) -> str | None:
         if checked[1]:
             live_builds.request_build()
     return checked[1] if checked and checked[0] == current_id else None
+
+
+build = data.live()
+st.session_state["_shown_build_id"] = build.build_id if build else None  # what this run shows
+damaged = _live_problem(build)  # a damaged live file is never queried: it would fail mid-page
+if build is not None and not damaged:
+    st.session_state["filters"] = ui.sidebar_filters(build, scope)
+else:
+    st.session_state.pop("filters", None)
 
 
 @st.fragment(run_every=live_builds.PAGE_CHECK_SECONDS)
@@ -146,6 +148,16 @@ if sessions.route_mounted:
 else:
     with st.sidebar:
         _watch_live_build()
+
+if damaged:
+    st.navigation(pages, position="hidden")  # the link's page and filters stay for when it is fixed
+    st.title("IRO QA")
+    st.warning(
+        ui.update_failed_line(build, damaged)
+        + ". A new build has been asked for: this page shows the figures as soon as it is live.",
+        icon=":material/build:",
+    )
+    st.stop()
 
 allowed = [pg for pg in pages if scope.may_view(PAGE_KIND[pg.title])]
 if not allowed:
