@@ -91,9 +91,12 @@ auth.sign_out_button(user)
 ui.presentation_mode()
 
 build = data.live()
-st.session_state["_shown_build_id"] = build.build_id if build else None  # what this run shows
-if build is not None:
-    st.session_state["filters"] = ui.sidebar_filters(build, scope)
+st.session_state["_shown_build_id"] = build.build_id if build else None  # the live build this run saw
+# "As at": live, or a month-end snapshot (warehouse/snapshots.py); pages read it (ui.require_build)
+shown = ui.as_at_choice(build)
+st.session_state["_as_at_build"] = shown
+if shown is not None:
+    st.session_state["filters"] = ui.sidebar_filters(shown, scope)
 else:
     st.session_state.pop("filters", None)
 
