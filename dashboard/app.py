@@ -24,7 +24,7 @@ from accounts.access import (
     PAGE_USERS,
     scope_for,
 )
-from dashboard import auth, data, live_watch, sessions, ui
+from dashboard import auth, data, focus, live_watch, sessions, ui
 from warehouse import live as live_builds
 from warehouse.store import live_problem
 
@@ -40,6 +40,7 @@ PAGE_KIND = {
     "Impact and process": PAGE_AGGREGATE,
     "QA checklist": PAGE_AGGREGATE,
     "Quarterly learning report": PAGE_AGGREGATE,
+    "Annual report": PAGE_AGGREGATE,
     "Teams": PAGE_AGGREGATE,
     "Case timeline": PAGE_CASE_TIMELINE,
     "Log a challenge": PAGE_LOG_FORM,
@@ -66,6 +67,12 @@ pages = [
         title="Quarterly learning report",
         icon=":material/menu_book:",
         url_path="quarterly",
+    ),
+    st.Page(
+        "views/annual_report.py",
+        title="Annual report",
+        icon=":material/summarize:",
+        url_path="annual",
     ),
     st.Page("views/teams.py", title="Teams", icon=":material/diversity_3:", url_path="teams"),
     st.Page("views/case_timeline.py", title="Case timeline", icon=":material/timeline:", url_path="case"),
@@ -150,4 +157,5 @@ if not allowed:
     st.stop()
 nav = st.navigation(allowed)
 auth.audit_page_view(user, nav.title, st.session_state.get("filters"))
+focus.focus_page_heading(nav.url_path or nav.title)  # keyboard users start at the new page's heading
 nav.run()

@@ -16,9 +16,10 @@ import streamlit as st
 from accounts import audit, suppression
 from accounts.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope, scope_for, suppress_small_counts
 from accounts.suppression import Totals
-from dashboard import charts, data, pack
+from dashboard import data, pack
 from dashboard.data import Filters
 from dashboard.text import plain
+from reports import charts
 from warehouse import csvsafe
 from warehouse.store import LiveBuild
 
@@ -627,8 +628,10 @@ def role_shows_no_cases(scope: Scope, what: str) -> bool:
         else ""
     )
     st.info(
-        f"Your role ({role}) shows counts, not cases: {what} are not listed for it. The counts "
-        f"are for every case in the filters{small}.",
+        plain(
+            f"Your role ({role}) shows counts, not cases: {what} are not listed for it. The counts "
+            f"are for every case in the filters{small}."
+        ),
         icon=":material/visibility_off:",
     )
     return True

@@ -30,7 +30,7 @@ from datetime import date
 import duckdb
 
 from notify import outbox
-from notify.render import due_in_words
+from notify.render import EMAIL_RE, due_in_words  # the same address rule as single emails
 from warehouse.settings import Paths
 from warehouse.store import read_live
 
@@ -154,7 +154,6 @@ def enqueue(
         by_person.setdefault(r["recipient_worker_id"], []).append(r)
     queued = 0
     now = outbox.now_iso()
-    from notify.sender import EMAIL_RE  # the same address rule as single emails
 
     con.execute("begin immediate")
     try:

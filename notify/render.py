@@ -8,9 +8,13 @@ name, never a case-system id (child, challenge or worker): :func:`render` is giv
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
+
+# an address we will send to: one @, a dot in the domain, no spaces or list separators
+EMAIL_RE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
 WHAT = {
     "raised": "A challenge has been raised",

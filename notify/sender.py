@@ -10,7 +10,6 @@ IROQA_SMTP_TIMEOUT.
 from __future__ import annotations
 
 import os
-import re
 import smtplib
 import sqlite3
 import ssl
@@ -23,11 +22,10 @@ from email.utils import formatdate
 import duckdb
 
 from notify import digest, outbox, render
+from notify.render import EMAIL_RE
 from warehouse import settings
 from warehouse.settings import Paths
 from warehouse.store import read_live
-
-EMAIL_RE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ import streamlit as st
 
 from accounts import audit
 from accounts.access import PAGE_LOG_FORM, Scope
-from dashboard import auth, data, log_learning, ui
+from dashboard import auth, data, focus, log_learning, ui
 from warehouse import live, settings
 from warehouse.events import MAX_THEMES, EventError, read_event, today_uk, validate_event, write_event
 
@@ -265,6 +265,7 @@ def show_saved(slot) -> None:
         st.success(
             ui.plain(done["text"]) + " It shows on every page within a few seconds.", icon=":material/check:"
         )
+        focus.focus_status(done["text"][:60], key=done["text"])  # announced (role=status), in view
         st.page_link(
             ui.TIMELINE_PAGE,
             label="Open the case",
@@ -276,6 +277,7 @@ def show_saved(slot) -> None:
 def save(fields: dict) -> None:
     """Check the scope, audit, write, request a rebuild: in that order, stopping at the first that
     fails. Nothing is written without its audit record."""
+    st.session_state.pop("log_saved", None)  # the last save's message goes when the next is tried
     if refusal := write_refusal(fields):
         refuse(
             "write",
@@ -342,8 +344,9 @@ if st.session_state.pop("log_clear_new", False):
         {"log_child": "", "log_themes": [], "log_concern": "", "log_raised_with": "", "log_team": None}
     )
     st.session_state.pop("_log_team_for", None)
-# The confirmation of the last save shows beside the Save button (show_saved), once.
-st.session_state["log_saved_shown"] = st.session_state.pop("log_saved", None)
+# The confirmation of the last save shows beside the Save button (show_saved), until the next save
+# is tried (save() drops it): the live-build rerun a few seconds later must not take it away.
+st.session_state["log_saved_shown"] = st.session_state.get("log_saved")
 
 worker = f" (worker id {ui.plain(scope.worker_id)})" if scope.worker_id else ""
 st.caption(
@@ -428,6 +431,7 @@ if mode == NEW:
     picked_themes = st.multiselect(
         "Themes", list(theme_labels), format_func=theme_labels.get, key="log_themes"
     )
+    focus.chosen("Themes", [theme_labels[t] for t in picked_themes])
     themes_slot = st.empty()
     concern = st.text_area("The concern, in words", key="log_concern")
     raised_with = st.text_input(
@@ -760,6 +764,7 @@ else:
                 picked_themes = st.multiselect(
                     "Themes", list(theme_labels), format_func=theme_labels.get, key="log_amend_themes"
                 )
+                focus.chosen("Themes", [theme_labels.get(t, t) for t in picked_themes])
                 themes_slot = st.empty()
                 concern = st.text_area("The concern, in words", key="log_amend_concern")
                 raised_with = st.text_input(

@@ -29,7 +29,9 @@ n_overdue = int(cases["is_awaiting_response_past_due"].sum())
 n_cap = int(cases["is_cap_breached"].sum())
 n_cafcass = int(cases["is_cafcass_referred"].sum())
 cols = st.columns(4)
-cols[0].metric(f"Open at {pack.stages_words(meeting_stages, joiner='or')}", f"{cases.height:,}", border=True)
+cols[0].metric(
+    f"Open at {ui.plain(pack.stages_words(meeting_stages, joiner='or'))}", f"{cases.height:,}", border=True
+)
 cols[1].metric(
     "Responses overdue",
     f"{n_overdue:,}",
@@ -77,7 +79,7 @@ table = ui.present(
     },
 )
 
-st.subheader(f"Open {pack.stages_words(meeting_stages)} cases, most urgent first")
+st.subheader(f"Open {ui.plain(pack.stages_words(meeting_stages))} cases, most urgent first")
 st.caption(
     "Rows in red are awaiting a response past its due date (a late response shows as responded late)."
     " Select a row for the rest of the case "

@@ -9,7 +9,8 @@ import streamlit as st
 
 from accounts.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
 from accounts.suppression import Totals, hide_in_long
-from dashboard import auth, charts, data, ui
+from dashboard import auth, data, ui
+from reports import charts
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)

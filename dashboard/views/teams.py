@@ -11,7 +11,8 @@ import streamlit as st
 
 from accounts.access import EXPORT_AGGREGATE, PAGE_AGGREGATE, suppress_threshold
 from accounts.suppression import Totals, is_small, suppression_mask
-from dashboard import auth, charts, data, ui
+from dashboard import auth, data, ui
+from reports import charts
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)

@@ -10,8 +10,9 @@ import streamlit as st
 
 from accounts.access import EXPORT_AGGREGATE, PAGE_AGGREGATE
 from accounts.suppression import Totals, suppression_mask
-from dashboard import auth, charts, data, good_practice_view, ui
+from dashboard import auth, data, good_practice_view, ui
 from dashboard.data import learning as data_learning
+from reports import charts
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)

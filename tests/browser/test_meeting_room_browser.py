@@ -34,7 +34,9 @@ def test_meeting_list_fits_a_projector(projector, app_url, demo_warehouse):
     cells = projector.locator('[data-testid="stDataFrame"] table').first.inner_text()
     for heading in ("Case ref", "Stage", "Must respond", "Response due", "Overdue", "Days open", "Team"):
         assert heading in cells
-    n = demo_warehouse.query("select max(working_days_overdue) from mart_open_stage_3_4 where is_overdue")
+    n = demo_warehouse.query(
+        "select max(working_days_overdue) from mart_open_stage_3_4 where is_awaiting_response_past_due"
+    )
     most = n.item(0, 0)
     if most is not None:
         assert f"OVERDUE {most} working days" in cells

@@ -100,7 +100,7 @@ def test_meeting_pack_pdf_is_a4_landscape_and_shows_every_case(demo, tmp_path):
     ).stdout
     for ref in cases["case_ref"]:
         assert ref in text
-    overdue = cases.filter(pl.col("is_overdue"))
+    overdue = cases.filter(pl.col("is_awaiting_response_past_due"))
     if overdue.height:
         assert "OVERDUE" in text
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(path), str(tmp_path / "page")], check=True)
@@ -118,7 +118,7 @@ def test_meeting_pack_with_no_cases():
     html = pack.meeting_pack(
         cases=pl.DataFrame(
             schema={
-                "is_overdue": pl.Boolean,
+                "is_awaiting_response_past_due": pl.Boolean,
                 "is_cap_breached": pl.Boolean,
                 "is_cafcass_referred": pl.Boolean,
             }

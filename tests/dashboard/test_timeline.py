@@ -7,7 +7,7 @@ from datetime import date
 
 import polars as pl
 
-from dashboard import charts
+from reports import charts
 
 AS_AT = date(2026, 10, 30)
 
