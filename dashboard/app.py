@@ -112,10 +112,13 @@ def _live_problem(current) -> str | None:
 
 
 build = data.live()
-st.session_state["_shown_build_id"] = build.build_id if build else None  # what this run shows
+st.session_state["_shown_build_id"] = build.build_id if build else None  # the live build this run saw
 damaged = _live_problem(build)  # a damaged live file is never queried: it would fail mid-page
-if build is not None and not damaged:
-    st.session_state["filters"] = ui.sidebar_filters(build, scope)
+# "As at": live, or a month-end snapshot (warehouse/snapshots.py); pages read it (ui.require_build)
+shown = None if damaged else ui.as_at_choice(build)
+st.session_state["_as_at_build"] = shown
+if shown is not None:
+    st.session_state["filters"] = ui.sidebar_filters(shown, scope)
 else:
     st.session_state.pop("filters", None)
 

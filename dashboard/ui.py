@@ -157,9 +157,52 @@ def no_data() -> None:
     )
 
 
-def require_build(title: str) -> LiveBuild:
-    """The live build, or the no-data message and a stop."""
-    build = data.live()
+AS_AT_LIVE = "live"
+
+
+def as_at_label(choice: str, snapshots: dict[str, LiveBuild]) -> str:
+    snap = snapshots.get(choice)
+    return "Live (latest figures)" if snap is None else f"{long_date(snap.as_at)} (month end)"
+
+
+def as_at_choice(live: LiveBuild | None) -> LiveBuild | None:
+    """The sidebar's "As at" choice, bound to the URL (``?as_at=2026-09``): live, or a month end
+    that has a snapshot (warehouse/snapshots.py). Returns the build the pages show: the live one,
+    or the chosen snapshot's. A viewer on a snapshot stays on it when a new live build lands (the
+    live-build watcher reruns the page; the choice is kept), and live viewers never see a snapshot."""
+    snapshots = {s.as_at[:7]: s for s in data.month_end_snapshots()}
+    if not snapshots:
+        st.session_state.pop("as_at", None)
+        return live
+    options = [AS_AT_LIVE, *snapshots] if live is not None else list(snapshots)
+    with st.sidebar:
+        chosen = st.selectbox(
+            "As at",
+            options,
+            index=0,
+            format_func=lambda c: as_at_label(c, snapshots),
+            key="as_at",
+            bind="query-params",
+            help="Live shows the latest build. A month end shows the figures exactly as they stood "
+            "at that month's last day (a kept snapshot), to reproduce a past meeting's pack.",
+        )
+    return snapshots.get(chosen, live)
+
+
+def shown_build() -> LiveBuild | None:
+    """The build this run shows (the sidebar's "As at" choice, dashboard/app.py), else the live one."""
+    chosen = st.session_state.get("_as_at_build")
+    return chosen if chosen is not None else data.live()
+
+
+def is_snapshot(build: LiveBuild) -> bool:
+    return build.mode == "snapshot"
+
+
+def require_build(title: str, *, live_only: bool = False) -> LiveBuild:
+    """The build the page shows (the "As at" choice; ``live_only`` for pages that write, which
+    always work on the live build), or the no-data message and a stop."""
+    build = data.live() if live_only else shown_build()
     if build is None:
         st.title(title)
         no_data()
@@ -196,11 +239,18 @@ def header(title: str, build: LiveBuild, *, period: bool = False) -> None:
     st.title(title)
     info = data.build_info(build)
     built = datetime.fromisoformat(build.built_at)
-    st.caption(
-        f"As at **{long_date(build.as_at)}** · {plain(info.get('protocol_name') or build.protocol)} · "
-        f"warehouse built {built:%d %b %Y %H:%M} UTC"
-    )
-    failure = latest_update_failure(build)
+    protocol = plain(info.get("protocol_name") or build.protocol)
+    if is_snapshot(build):
+        st.caption(
+            f"As at **{long_date(build.as_at)} (month-end snapshot)** · {protocol} · "
+            f"snapshot built {built:%d %b %Y %H:%M} UTC · choose Live under As at for the latest figures"
+        )
+        failure = None
+    else:
+        st.caption(
+            f"As at **{long_date(build.as_at)}** · {protocol} · warehouse built {built:%d %b %Y %H:%M} UTC"
+        )
+        failure = latest_update_failure(build)
     if failure:
         st.caption(update_failed_line(build, failure))
     words = filter_summary(build, filters(), period=period)
@@ -418,7 +468,7 @@ def downloads(
     if kind == EXPORT_AGGREGATE:
         df = suppressed(df, totals)
     if stem is None:
-        build = data.live()
+        build = shown_build()
         stem = slug(name) + (f"-as-at-{build.as_at}" if build else "")
     detail = {"table": name, "kind": kind, "rows": df.height, "filters": str(filters())} | (detail or {})
     row = st.container(horizontal=True)
@@ -676,7 +726,7 @@ def case_list(
 
 
 def timeline_link(challenge_id: str) -> None:
-    build = data.live()
+    build = shown_build()
     summary = data.case_summary(build, user_scope(), challenge_id) if build else None
     case_ref = summary["case_ref"] if summary else challenge_id
     st.page_link(

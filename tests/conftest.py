@@ -22,6 +22,9 @@ os.environ.setdefault("IROQA_REBUILD_LINGER", "30")
 # Pages opened by AppTests in a test's own warehouse do not start a warm rebuilder each (dozens at
 # once would load dbt side by side); tests/browser/server.py serves the app with it on, as users have it.
 os.environ.setdefault("IROQA_REBUILD_PREPARE", "0")
+# Builds do not make the due month-end snapshot themselves (it would double many tests' builds);
+# tests/warehouse/test_snapshots.py turns it on where it tests it.
+os.environ.setdefault("IROQA_AUTO_SNAPSHOTS", "0")
 
 # The demo warehouse's last day and as-at date: fixed, so figures are reproducible.
 DEMO_END = date(2026, 10, 30)
@@ -210,3 +213,40 @@ def hostile_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
         assert live is not None, f"no live build in {reuse}"
         return Warehouse(home=p.home, paths=p, live=live, extracts=p.home / "extracts")
     return make_hostile_warehouse(tmp_path_factory.mktemp("hostile_home"))
+
+
+#: The closed month the month-end snapshot tests snapshot (DEMO_END is in the month after).
+SNAPSHOT_MONTH = "2026-09"
+
+
+@dataclass
+class SnapshotWarehouse:
+    warehouse: Warehouse
+    cli: object  # the subprocess.CompletedProcess of `iroqa snapshot --month SNAPSHOT_MONTH`
+    snapshot: LiveBuild
+
+
+@pytest.fixture(scope="session")
+def snapshot_warehouse(
+    demo_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory
+) -> SnapshotWarehouse:
+    """A copy of the demo warehouse with a month-end snapshot of SNAPSHOT_MONTH, made the way a
+    user makes one (`iroqa snapshot --month`, a process of its own). Its live build is the demo's."""
+    import subprocess
+
+    from warehouse.snapshots import read_snapshot
+
+    w = clone_warehouse(demo_warehouse, tmp_path_factory.mktemp("snapshot_home"))
+    env = dict(os.environ, IROQA_HOME=str(w.home))
+    cli = subprocess.run(
+        [sys.executable, "-m", "cli", "snapshot", "--month", SNAPSHOT_MONTH],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    snap = read_snapshot(SNAPSHOT_MONTH, w.paths)
+    assert snap is not None
+    return SnapshotWarehouse(warehouse=w, cli=cli, snapshot=snap)

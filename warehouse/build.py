@@ -336,8 +336,12 @@ def build(
     unit_tests: bool = True,
     events_only: bool = False,
     runner: DbtRunner | None = None,
+    into: Path | None = None,
 ) -> BuildResult:
     """Run ``dbt build`` into a new file and make it live if (and only if) everything passed.
+
+    ``into`` (month-end snapshots, :mod:`warehouse.snapshots`): the passing build is renamed to this
+    file instead and never made live; the live pointer and pruning are left alone.
 
     ``unit_tests=False`` (the background rebuild after a save, :func:`live_build`) leaves out dbt's
     unit tests: they check the models' logic on fixed inputs, not the data, and run on every CLI
@@ -419,6 +423,9 @@ def build(
             )
         if building.with_suffix(".duckdb.wal").exists():  # dbt closed it cleanly: none expected
             raise BuildError(f"The build left a write-ahead log beside {building}; not made live.", log)
+        if into is not None:
+            build_file = into
+            mode = "snapshot"
         os.replace(building, build_file)  # a new name: nothing else has it open
         seconds = round(time.monotonic() - started, 2)
         live = LiveBuild(
@@ -432,8 +439,9 @@ def build(
             mode=mode,
             size=build_file.stat().st_size,
         )
-        set_live(live, p)
-        prune_builds(p)
+        if into is None:
+            set_live(live, p)
+            prune_builds(p)
     return BuildResult(live=live, seconds=seconds, log=log, mode=mode)
 
 

@@ -330,6 +330,21 @@ class _Rebuilder:
             if self.status.get("last_outcome") == "success" or attempts[token] >= MAX_ATTEMPTS:
                 self.save(built_token=token)
 
+    def month_end_snapshot(self) -> None:
+        """Once the requested builds are live and none is waiting: the month-end snapshot of the
+        month before the live as-at date, if it has none (warehouse/snapshots.py). A full build in a
+        dbt process of its own, once a month; a save meanwhile waits for the warehouse lock."""
+        if self.pending_token():
+            return
+        try:
+            from warehouse.snapshots import make_due
+
+            made = make_due(self.p)
+            if made is not None:
+                _say(f"month-end snapshot {made.live.as_at} made in {made.seconds:.1f}s")
+        except Exception:
+            _say(f"month-end snapshot failed (tried again after the next build):\n{traceback.format_exc()}")
+
     def pending_token(self) -> str | None:
         token = _read_json(request_path(self.p)).get("token")
         return token if token and token != self.status.get("built_token") else None
@@ -431,10 +446,12 @@ def run_rebuilder(p: Paths, lock_fd: int | None = None) -> int:
     while True:
         try:
             rebuilder.run_while_requested()
+            rebuilder.month_end_snapshot()
             while rebuilder.wait_for_request():
                 if SETTLE_SECONDS > 0:
                     time.sleep(SETTLE_SECONDS)
                 rebuilder.run_while_requested()
+                rebuilder.month_end_snapshot()
         finally:
             rebuilder.save(state="idle")
             os.close(lock_fd)  # releases the single-flight lock

@@ -16,6 +16,7 @@ import polars as pl
 import streamlit as st
 
 from accounts.access import Scope
+from warehouse.snapshots import list_snapshots
 from warehouse.store import LiveBuild, connect_read_only, read_live
 
 # Stage groups used by mart_theme_counts, and the stage keys each one covers.
@@ -40,6 +41,12 @@ def stage_group_of(stage_key: str) -> str | None:
 def live() -> LiveBuild | None:
     """The live build, or None when nothing has been built yet."""
     return read_live()
+
+
+def month_end_snapshots() -> list[LiveBuild]:
+    """The month-end snapshots kept (warehouse/snapshots.py), newest month first: the sidebar's
+    "As at" choices besides live. A directory listing and a tiny JSON file each, every rerun."""
+    return list_snapshots()
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -100,7 +100,7 @@ def save(fields: dict) -> None:
 scope = ui.user_scope()
 user = st.session_state.get("user")
 auth.require_page(user, scope, PAGE_LOG_FORM)
-build = ui.require_build("Good practice")
+build = ui.require_build("Good practice", live_only=True)
 ui.header("Good practice", build)
 st.caption(
     "Practice worth sharing that you saw in a child's care planning. It has no deadlines and is never "

@@ -325,7 +325,7 @@ def save(fields: dict) -> None:
 scope = ui.user_scope()
 user = st.session_state.get("user")
 auth.require_page(user, scope, PAGE_LOG_FORM)
-build = ui.require_build("Log a challenge")
+build = ui.require_build("Log a challenge", live_only=True)
 live.prepare_rebuilder()  # dbt loaded and parsed before the first save: it shows sooner (ADR 0002)
 ui.header("Log a challenge", build)
 st.caption(
