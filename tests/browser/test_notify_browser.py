@@ -90,7 +90,10 @@ def test_escalate_email_respond_and_the_iro_is_told(chromium, loop):
         page.get_by_role("textbox", name="The concern, in words").fill("Care plan not reviewed")
         settle(page)
         page.get_by_role("button", name="Save").click()
-        page.get_by_text(re.compile(r"^Saved \(event [0-9a-f-]{36}\)")).wait_for(timeout=30_000)
+        # the confirmation at the button: case reference, stage, due date (no internal id)
+        page.get_by_text(
+            re.compile(r"^Challenge logged: case C-[0-9A-F]+, stage 1 .*response due ")
+        ).wait_for(timeout=30_000)
     finally:
         ctx.close()
 
