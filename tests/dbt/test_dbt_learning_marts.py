@@ -16,11 +16,19 @@ def test_inadequate_grades_link_their_stage_1_escalations(rotherham_build):
     assert rows, "the fixture has Inadequate grades that are escalations"
     assert all(grade == "inadequate" for grade, _, _ in rows)
     assert all(stage == 1 for _, stage, _ in rows)
-    ((triggered,),) = rotherham_build.rows("select count(*) from fct_challenges where is_qa_triggered")
-    ((linked,),) = rotherham_build.rows(
-        "select count(*) from fct_qa_grades where escalation_challenge_id like 'qa-%'"
-    )
-    assert linked == triggered
+    # is_qa_triggered (fct_challenges.yml): the grade's own escalation ('qa-<grade>') or the existing
+    # escalation the grade links; each such challenge is the escalation of exactly one grade
+    triggered = {
+        c for (c,) in rotherham_build.rows("select challenge_id from fct_challenges where is_qa_triggered")
+    }
+    linked = [
+        c
+        for (c,) in rotherham_build.rows(
+            "select escalation_challenge_id from fct_qa_grades where escalation_challenge_id is not null"
+        )
+    ]
+    assert len(linked) == len(set(linked)) and set(linked) == triggered
+    assert any(c.startswith("qa-") for c in triggered) and any(not c.startswith("qa-") for c in triggered)
 
 
 def test_qa_grade_counts_add_up_to_the_grades(rotherham_build):
