@@ -17,24 +17,16 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from accounts import audit
 from accounts.access import EXPORT_CHILD_LEVEL, PAGE_LOG_FORM
-from dashboard import auth, data, ui
+from dashboard import auth, data, saving, ui
 from dashboard.data import learning as data_learning
 from warehouse import live, settings
 from warehouse.events import (
     GOOD_PRACTICE,
     MAX_THEMES,
     EventError,
-    read_event,
     today_uk,
     validate_event,
-    write_event,
-)
-
-AUDIT_DOWN = (
-    "Not saved: IRO QA cannot write its audit log just now, and nothing is saved without a record of "
-    "who saved it. Try again in a moment; if it keeps failing, tell your IRO QA administrator."
 )
 
 
@@ -76,19 +68,8 @@ def save(fields: dict) -> None:
         "good_practice_id": fields["challenge_id"],
         "event_type": GOOD_PRACTICE,
     }
-    if read_event(fields["event_id"]) is None:  # a repeated click on a saved event was audited then
-        try:
-            auth.record(user, "write", detail)
-        except audit.AuditError:
-            st.error(AUDIT_DOWN, icon=":material/error:")
-            return
-    try:
-        ev = write_event(fields)
-    except EventError as exc:
-        st.error(ui.plain(f"Not saved: {exc.reason} ({exc.field})."), icon=":material/error:")
-        return
-    except OSError as exc:
-        st.error(f"Not saved: the record could not be written ({exc.strerror or exc}). Try again.")
+    ev = saving.save_audited(user, fields, detail, what="record")
+    if ev is None:
         return
     live.request_build()
     for key in ("gp_event_id", "gp_record_id", "gp_what", "gp_themes", "gp_child"):

@@ -33,9 +33,9 @@ import streamlit as st
 
 from accounts import audit
 from accounts.access import PAGE_LOG_FORM, Scope
-from dashboard import auth, data, focus, log_learning, ui
+from dashboard import auth, data, focus, log_learning, saving, ui
 from warehouse import live, settings
-from warehouse.events import MAX_THEMES, EventError, read_event, today_uk, validate_event, write_event
+from warehouse.events import MAX_THEMES, EventError, read_event, today_uk, validate_event
 
 CONTEXTS = {
     "lac_review": "Looked-after review",
@@ -71,10 +71,6 @@ EXTRACT_NOTE = (
     "Only entries recorded here in IRO QA can be corrected here. Events that came from the case "
     "system's extract are the case system's record: correct them in the case system, and the next "
     "extract brings the correction."
-)
-AUDIT_DOWN = (
-    "Not saved: IRO QA cannot write its audit log just now, and nothing is saved without a record of "
-    "who saved it. Try again in a moment; if it keeps failing, tell your IRO QA administrator."
 )
 NOT_YOURS = "You cannot act on this challenge: it is not one of {whose}. Nothing was saved."
 
@@ -297,19 +293,8 @@ def save(fields: dict) -> None:
     }
     if fields.get("amends_event_id"):
         detail["amends_event_id"] = fields["amends_event_id"]
-    if read_event(fields["event_id"]) is None:  # a repeated click on a saved event was audited then
-        try:
-            auth.record(user, "write", detail)
-        except audit.AuditError:
-            st.error(AUDIT_DOWN, icon=":material/error:")
-            return
-    try:
-        ev = write_event(fields)
-    except EventError as exc:
-        st.error(ui.plain(f"Not saved: {exc.reason} ({exc.field})."), icon=":material/error:")
-        return
-    except OSError as exc:
-        st.error(ui.plain(f"Not saved: the event could not be written ({exc.strerror or exc}). Try again."))
+    ev = saving.save_audited(user, fields, detail)
+    if ev is None:
         return
     live.request_build()
     st.session_state.pop("log_event_id", None)  # the next event gets a new id
