@@ -154,8 +154,14 @@ def test_the_ingest_rejection_report_is_neutralised(tmp_path):
 #: extracts (inputs to ``iroqa ingest``, which must stay exactly as a case system would write them).
 EXTRACT_WRITERS = ("demo", "bench", "examples")
 #: Where a download may be offered, and of what: ui.downloads (CSV through ui.to_csv_bytes, Excel),
-#: the meeting pack (HTML, every value escaped) and the quarterly learning report (Word, issue 13).
-DOWNLOADS = {"dashboard/ui.py": 2, "dashboard/views/meeting.py": 1, "dashboard/views/quarterly_report.py": 1}
+#: the meeting pack (HTML, every value escaped) and the quarterly and annual learning reports (Word,
+#: issue 13).
+DOWNLOADS = {
+    "dashboard/ui.py": 2,
+    "dashboard/views/meeting.py": 1,
+    "dashboard/views/quarterly_report.py": 1,
+    "dashboard/views/annual_report.py": 1,
+}
 
 
 def _python_files():

@@ -39,8 +39,18 @@ def no_exception(page) -> None:
 def choose(page, label: str, option: str) -> None:
     """Pick ``option`` in the sidebar multiselect labelled ``label``, as a person would."""
     box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text=label)
-    box.locator("input").click()
-    page.get_by_role("option", name=option, exact=True).click()
+    wanted = page.get_by_role("option", name=option, exact=True)
+    # A click that lands while the page is still settling (a rerun redraws the sidebar) opens nothing:
+    # open the list again until the option shows, a few times at most.
+    for _ in range(4):
+        box.locator("input").click()
+        try:
+            wanted.wait_for(state="visible", timeout=7_000)
+            break
+        except Exception:
+            page.keyboard.press("Escape")
+            wait_for_app(page)
+    wanted.click()
     page.keyboard.press("Escape")
     page.wait_for_timeout(300)
     wait_for_app(page)
