@@ -139,6 +139,22 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
         con.unregister("_iroqa_incoming")
 
 
+def delete_rows(con: duckdb.DuckDBPyConnection, table: str, load_id: str, rows: pl.Series) -> None:
+    """Delete the rows of one load whose ``_source_row`` is in ``rows`` (rows found to break a rule
+    that sees the whole file, after the batches they came in were written; same transaction)."""
+    if rows.len() == 0:
+        return
+    con.register("_iroqa_rows", pl.DataFrame({"r": rows.cast(pl.Int64)}).to_arrow())
+    try:
+        con.execute(
+            f"DELETE FROM {q(table)} WHERE _load_id = ? "  # noqa: S608 (identifier from schema.py)
+            "AND _source_row IN (SELECT r FROM _iroqa_rows)",
+            [load_id],
+        )
+    finally:
+        con.unregister("_iroqa_rows")
+
+
 def frame_for(columns: tuple[tuple[str, str], ...], rows: list[dict]) -> pl.DataFrame:
     """A polars frame typed like a log table, from a few Python dicts (log rows, not data rows)."""
     types = {"VARCHAR": pl.String, "BIGINT": pl.Int64, "TIMESTAMP": pl.Datetime("us")}
