@@ -238,14 +238,16 @@ class CsvReader:
 
     Construction reads the start of the file: the header (``headers``, ``header_row``), or
     :class:`ReadError` if the file is not UTF-8 CSV. :meth:`batches` then yields one
-    :class:`Table` per run of records of about ``chunk_bytes`` (the first holds the first rows),
-    with the same row numbers, blank rows dropped and rows with too many values noted as
-    :func:`read_csv` gives for the whole file. A fault further on (a byte that is not UTF-8, a
-    quoting error) raises :class:`ReadError` from :meth:`batches` when its batch is reached.
+    :class:`Table` per run of records of about ``chunk_bytes`` (default ``CHUNK_BYTES``; the
+    first holds the first rows), with the same row numbers, blank rows dropped and rows with too
+    many values noted as :func:`read_csv` gives for the whole file. A fault further on (a byte that
+    is not UTF-8, a quoting error) raises :class:`ReadError` from :meth:`batches` when its batch
+    is reached.
     """
 
-    def __init__(self, source: BinaryIO, name: str, chunk_bytes: int = CHUNK_BYTES):
-        self.source, self.name, self.chunk_bytes = source, name, max(1, chunk_bytes)
+    def __init__(self, source: BinaryIO, name: str, chunk_bytes: int | None = None):
+        self.source, self.name = source, name
+        self.chunk_bytes = max(1, chunk_bytes or CHUNK_BYTES)
         self.eof = False
         self.ragged_seen = False  # a batch had rows with more values than the header
         buf = self._read()
@@ -255,7 +257,7 @@ class CsvReader:
         self.lines_before = 0  # line breaks before the chunk being read (for UTF-8 messages)
         self.rows_before = 0  # records (blank ones too) before the chunk being read
         body = buf.lstrip(b"\r\n")
-        while not body.strip() and not self.eof:  # nothing but blank lines so far: read on
+        while _blank(body) and not self.eof:  # nothing but blank lines so far: read on
             more = self._read()
             buf, body = buf + more, (body + more).lstrip(b"\r\n")
         leading = buf[: len(buf) - len(body)]
@@ -264,7 +266,7 @@ class CsvReader:
         self.headers: list[str | None] = []
         self.header_bytes = b""
         self.pending = body  # bytes not yet parsed; starts at a record
-        if not body.strip():
+        if _blank(body):
             self._check_text(body)
             self.pending = b""
             return
@@ -354,6 +356,11 @@ class CsvReader:
         self.rows_before += df.height
         df = df.with_columns(pl.int_range(first_row, first_row + pl.len(), dtype=pl.Int64).alias(ROW))
         return _finish(self.headers, self.header_row, df, ragged)
+
+
+def _blank(data: bytes) -> bool:
+    """Nothing but white space (stops at the first character that is not)."""
+    return not data or data.isspace()
 
 
 def _first_record_end(buf: bytes) -> int:

@@ -156,15 +156,21 @@ def _peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _child_ours(files: list[Path], home: Path) -> dict:
     from warehouse.loader import ingest_paths
     from warehouse.settings import Paths
 
-    started = time.perf_counter()
+    cpu, started = _cpu_seconds(), time.perf_counter()
     report = ingest_paths(files, paths=Paths(home))
     seconds = time.perf_counter() - started
     return {
         "seconds": seconds,
+        "cpu_seconds": _cpu_seconds() - cpu,
         "peak_rss": _peak_rss_bytes(),
         "rows_read": report.rows_read,
         "accepted": sum(f.accepted for f in report.files),
@@ -177,7 +183,7 @@ def _child_duckdb(files: list[Path], home: Path) -> dict:
     import duckdb
 
     home.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
+    cpu, started = _cpu_seconds(), time.perf_counter()
     con = duckdb.connect(str(home / "raw.duckdb"))
     rows = 0
     for i, f in enumerate(files):
@@ -186,7 +192,12 @@ def _child_duckdb(files: list[Path], home: Path) -> dict:
         rows += con.execute(f"SELECT count(*) FROM t{i}").fetchone()[0]  # noqa: S608
     con.close()
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "peak_rss": _peak_rss_bytes(), "rows_read": rows}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": _cpu_seconds() - cpu,
+        "peak_rss": _peak_rss_bytes(),
+        "rows_read": rows,
+    }
 
 
 def _run_child(which: str, files: list[Path]) -> dict:
@@ -236,6 +247,8 @@ def compare_with_duckdb(extracts: Path, *, repeats: int = 1) -> dict:
         "ours_seconds": our_s,
         "duckdb_seconds": duck_s,
         "ratio": duck_s / our_s,
+        "ours_cpu_seconds": statistics.median(r["cpu_seconds"] for r in ours),
+        "duckdb_cpu_seconds": statistics.median(r["cpu_seconds"] for r in duck),
         "ours_peak_rss": our_peak,
         "duckdb_peak_rss": duck_peak,
         "peak_over_size": our_peak / size,
@@ -250,10 +263,10 @@ def format_comparison(res: dict) -> str:
     gib = 1 << 30
     return (
         f"{res['folder']}: {res['files']} CSV files, {res['file_bytes'] / 1e6:,.0f} MB, {res['rows']:,} rows\n"
-        f"  ours     {res['ours_seconds']:7.2f} s   peak {res['ours_peak_rss'] / gib:5.2f} GiB "
-        f"({res['peak_over_size']:.2f} x the files)\n"
-        f"  duckdb   {res['duckdb_seconds']:7.2f} s   peak {res['duckdb_peak_rss'] / gib:5.2f} GiB "
-        f"({res['duckdb_peak_over_size']:.2f} x the files)\n"
+        f"  ours     {res['ours_seconds']:7.2f} s (CPU {res['ours_cpu_seconds']:6.1f} s)   peak "
+        f"{res['ours_peak_rss'] / gib:5.2f} GiB ({res['peak_over_size']:.2f} x the files)\n"
+        f"  duckdb   {res['duckdb_seconds']:7.2f} s (CPU {res['duckdb_cpu_seconds']:6.1f} s)   peak "
+        f"{res['duckdb_peak_rss'] / gib:5.2f} GiB ({res['duckdb_peak_over_size']:.2f} x the files)\n"
         f"  ratio {res['ratio']:.2f} of DuckDB's read_csv (goal >= 0.5); peak / size "
         f"{res['peak_over_size']:.2f} (goal <= 2); load average {res['load_before']:.1f} -> "
         f"{res['load_after']:.1f}; median of {res['repeats']}"

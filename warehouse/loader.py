@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import queue
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -70,7 +72,9 @@ class References:
     has committed), cached until the entity is loaded again."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
-        self.con = con
+        # a cursor of its own: rules look things up while the loader's connection is writing the
+        # file in another thread; each file is committed before the next, so it sees them all
+        self.con = con.cursor()
         self.cache: dict[tuple[str, tuple[str, ...]], pl.DataFrame] = {}
 
     def __call__(self, entity: str, columns: tuple[str, ...] = ()) -> pl.DataFrame:
@@ -81,6 +85,9 @@ class References:
 
     def invalidate(self, entity: str) -> None:
         self.cache = {k: v for k, v in self.cache.items() if k[0] != entity}
+
+    def close(self) -> None:
+        self.con.close()
 
 
 def ingest_paths(
@@ -117,6 +124,7 @@ def ingest_paths(
     with exclusive_lock(p, purpose="ingest"):
         p.ensure()
         con = duckdb.connect(str(p.raw_db))
+        refs: References | None = None
         try:
             raw.ensure_tables(con)
             ids = LoadIds(raw.max_load_id(con))
@@ -144,6 +152,8 @@ def ingest_paths(
                 if result.status == "loaded" and result.entity:
                     refs.invalidate(result.entity)
         finally:
+            if refs is not None:
+                refs.close()
             con.close()
 
     if rejections:
@@ -283,6 +293,36 @@ class _WriteFailed(Exception):
 
 class _FileChanged(Exception):
     pass
+
+
+class _Writer:
+    """Writes the accepted rows of each batch in a thread of its own while the next batch is read
+    and checked (DuckDB and polars both work outside the GIL): at most one batch waits. The first
+    write that fails stops the writing; ``error`` keeps it (a ``_WriteFailed``)."""
+
+    def __init__(self, write: Callable[[pl.DataFrame], None]):
+        self.write = write
+        self.error: BaseException | None = None
+        self.queue: queue.Queue[pl.DataFrame | None] = queue.Queue(maxsize=1)
+        self.thread = threading.Thread(target=self._run, name="iroqa-ingest-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (frame := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.write(frame)
+                except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
+                    self.error = exc
+
+    def put(self, frame: pl.DataFrame) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(frame)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
 
 
 class _FileJob:
@@ -456,30 +496,16 @@ class _FileJob:
         kept: dict[str, list[pl.DataFrame]] = {r.code: [] for r in ROW_RULES if r.whole_file}
         raw_records: list[pl.DataFrame] = []
         n_read = 0
-        for table in batches:
-            ctx.rows, ctx.ragged_rows = table.data.height, table.ragged_rows
-            prepared = prepare(table, entity, ctx.header_map, self.prof)
-            ctx.text, ctx.typed = prepared.text, prepared.typed
-            bad = []
-            for rule in ROW_RULES:
-                try:
-                    if rule.whole_file:
-                        kept[rule.code].append(rule.module.keep(ctx))
-                        continue
-                    out = rule.check(ctx)
-                except Exception as exc:  # noqa: BLE001 - a rule that cannot check the file refuses it
-                    raise _RuleCrash(rule, exc) from exc
-                if out.height:
-                    found[rule.code].append(out)
-                    bad.append(out["row_number"])
-            bad_rows = pl.concat(bad).unique() if bad else pl.Series("row_number", [], dtype=pl.Int64)
-            if bad_rows.len():
-                raw_records.append(_raw_records(prepared.source, bad_rows))
-            accepted = prepared.typed.filter(~pl.col(ROW).is_in(bad_rows.implode()))
-            self._write(entity, accepted)
-            n_read += table.data.height
-            if n_read >= PROGRESS_ROWS:
-                self.say(f"{u.display}: {n_read:,} rows checked and written")
+        writer = _Writer(lambda accepted: self._write(entity, accepted))
+        try:
+            for table in batches:
+                n_read += self._check_batch(ctx, table, found, kept, raw_records, writer)
+                if n_read >= PROGRESS_ROWS:
+                    self.say(f"{u.display}: {n_read:,} rows checked")
+        finally:
+            writer.close()  # waits for the last batch to be written
+        if writer.error is not None:
+            raise writer.error
         ctx.text = ctx.typed = None
         # the whole-file rules, on what they kept of every batch
         for rule in ROW_RULES:
@@ -522,6 +548,31 @@ class _FileJob:
             else pl.DataFrame(schema={"row_number": pl.Int64, "raw_record": pl.String})
         )
         return fails, records, n_read
+
+    def _check_batch(self, ctx, table: Table, found, kept, raw_records, writer: _Writer) -> int:
+        """Run the row rules on one batch, keep its failures and the raw records of its failing
+        rows, and hand its accepted rows to the writer. Returns the batch's rows."""
+        entity = ctx.entity
+        ctx.rows, ctx.ragged_rows = table.data.height, table.ragged_rows
+        prepared = prepare(table, entity, ctx.header_map, self.prof)
+        ctx.text, ctx.typed = prepared.text, prepared.typed
+        bad = []
+        for rule in ROW_RULES:
+            try:
+                if rule.whole_file:
+                    kept[rule.code].append(rule.module.keep(ctx))
+                    continue
+                out = rule.check(ctx)
+            except Exception as exc:  # noqa: BLE001 - a rule that cannot check the file refuses it
+                raise _RuleCrash(rule, exc) from exc
+            if out.height:
+                found[rule.code].append(out)
+                bad.append(out["row_number"])
+        bad_rows = pl.concat(bad).unique() if bad else pl.Series("row_number", [], dtype=pl.Int64)
+        if bad_rows.len():
+            raw_records.append(_raw_records(prepared.source, bad_rows))
+        writer.put(prepared.typed.filter(~pl.col(ROW).is_in(bad_rows.implode())))
+        return table.data.height
 
     def _write(self, entity: schema.Entity, accepted: pl.DataFrame) -> None:
         rows = accepted.select(
