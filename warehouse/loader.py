@@ -508,6 +508,7 @@ class _FileJob:
             raise writer.error
         ctx.text = ctx.typed = None
         # the whole-file rules, on what they kept of every batch
+        late = []
         for rule in ROW_RULES:
             if not rule.whole_file:
                 continue
@@ -518,17 +519,18 @@ class _FileJob:
             except Exception as exc:  # noqa: BLE001
                 raise _RuleCrash(rule, exc) from exc
             ctx.typed = None
-            if out is None or not out.height:
-                continue
-            found[rule.code].append(out)
-            rows = out["row_number"].unique()
+            if out is not None and out.height:
+                found[rule.code].append(out)
+                late.append(out["row_number"])
+        if late:
+            rows = pl.concat(late).unique()
             try:  # written with their batch: take them out again
                 raw.delete_rows(self.con, entity.name, self.load_id, rows)
             except Exception as exc:  # noqa: BLE001
                 raise _WriteFailed(exc) from exc
             have = pl.concat([r["row_number"] for r in raw_records]) if raw_records else None
             missing = rows.filter(~rows.is_in(have.implode())) if have is not None else rows
-            if missing.len():  # rows that broke no other rule: read their raw records again
+            if missing.len():  # rows that broke no rule of their batch: read their raw records again
                 for table in batches.again():
                     found_again = _raw_records(_source(table), missing)
                     if found_again.height:

@@ -102,11 +102,14 @@ def _load(home, files, chunk_bytes, monkeypatch):
 
 
 def _events_with_faults(n: int) -> list[dict]:
-    """``n`` challenge events of the example challenge, with faults: a bad date in the middle and
-    near the end, an event id used in the first and in a late row, one of those with a bad date too."""
+    """``n`` challenge events of the example challenge, with faults: an unknown challenge, bad dates
+    in the middle and near the end, an event before its challenge, an event id used in the first and
+    in a late row, one of those with a bad stage too."""
     base = example_rows("challenge_events")[0]
     rows = [dict(base, event_id=f"E{i:06d}", note=f"note {i}, \"quoted\"\nsecond line") for i in range(n)]
+    rows[n // 3]["challenge_id"] = "CH-NONE"  # R016, judged on the whole file
     rows[n // 2]["event_on"] = "31/02/2024"  # R002 in a later batch
+    rows[2 * n // 3]["event_on"] = "2024-01-01"  # R017 (CH001 was raised on 2024-01-08)
     rows[n - 3]["event_on"] = "2024-13-01"
     rows[n - 2]["event_id"] = rows[1]["event_id"]  # R011 across batches
     rows[n - 1]["event_id"] = rows[0]["event_id"]
@@ -145,6 +148,8 @@ def test_streaming_loads_and_rejects_exactly_as_one_batch(tmp_path, extracts, mo
         (3, "event_id", "R011"),
         (3_000, "event_id", "R011"),
         (3_001, "event_id", "R011"),
+        (1_002, "challenge_id", "R016"),
+        (2_002, "event_on", "R017"),
     ]
     assert events["raw_record"].null_count() == 0
     assert '"event_id":"E000000"' in events.filter(pl.col("row_number") == 2)["raw_record"][0]
@@ -152,9 +157,9 @@ def test_streaming_loads_and_rejects_exactly_as_one_batch(tmp_path, extracts, mo
         "row 2, event_id: event_id E000000 appears 2 times in this file (rows 2, 3001)"
     )
     loaded = tables_many["challenge_events"]
-    assert loaded.height == 3_000 - 6
-    assert not set(loaded["_source_row"]) & {2, 3, 1_502, 2_999, 3_000, 3_001}
-    assert [f.rejected for f in report_many.files if f.entity == "challenge_events"] == [6]
+    assert loaded.height == 3_000 - 8
+    assert not set(loaded["_source_row"]) & {2, 3, 1_002, 1_502, 2_002, 2_999, 3_000, 3_001}
+    assert [f.rejected for f in report_many.files if f.entity == "challenge_events"] == [8]
 
 
 def test_400000_rows_of_one_key_in_many_batches(tmp_path, home, monkeypatch):
