@@ -102,6 +102,18 @@ def save(at, key: str = "log_save"):
     return at
 
 
+def a_manager(w, role: str, not_role: bool = False) -> dict:
+    """A worker in post in ``role`` (or, with ``not_role``, a manager in another role)."""
+    return query(
+        w.live,
+        "select worker_id, worker_name, role, team_name from dim_workers "
+        "where (role = $r) <> $other "
+        "and role in ('team_manager', 'service_manager', 'head_of_service', 'assistant_director') "
+        "order by worker_id limit 1",
+        {"r": role, "other": not_role},
+    ).row(0, named=True)
+
+
 def a_child(w, legal_status: str = "lac") -> str:
     return query(
         w.live,
@@ -148,14 +160,18 @@ def new_challenge(
     themes=("care_plan_quality",),
     concern: str = "The plan is out of date",
     raised_on: date | None = None,
+    raised_with: str | None = None,
 ):
+    """The new-challenge form filled in; the child (and the manager, if given) found by typing the
+    whole id in the search, which chooses it at once (the name search itself: tests below)."""
     if formal_stage is not None:
         at.radio("log_kind").set_value("Formal Escalation").run()
         at.number_input("log_entry_stage").set_value(formal_stage)
-    at.text_input("log_child").set_value(child)
+    at.text_input("log_child").set_value(child).run()
     at.multiselect("log_themes").set_value(list(themes))
     at.text_area("log_concern").set_value(concern)
-    at.text_input("log_raised_with").set_value("W1005")
+    if raised_with:
+        at.text_input("log_raised_with").set_value(raised_with).run()
     if raised_on:
         at.date_input("log_raised_on").set_value(raised_on)
     return at
@@ -257,8 +273,9 @@ def test_a_stage_the_protocol_does_not_have(w):
 
 def test_unknown_child(w):
     at = new_challenge(open_form(w), "NO-SUCH-CHILD")
+    assert any("Nothing matches 'NO-SUCH-CHILD'" in c.value.replace("\\", "") for c in at.caption)
     save(at)
-    assert "There is no child 'NO-SUCH-CHILD' in the case system's records. Check the id." in errors(at)
+    assert "Choose the child from the matches, or clear the search." in errors(at)
     assert "Not saved: correct the fields marked above." in [x.value for x in at.warning]
     assert not saved(w)
 
@@ -266,7 +283,7 @@ def test_unknown_child(w):
 def test_missing_child_and_themes(w):
     at = open_form(w)
     save(at)
-    assert "Enter the child's case-system person id." in errors(at)
+    assert "Search for the child and choose them from the matches." in errors(at)
     assert "Choose at least one theme." in errors(at)
     assert not saved(w)
 
@@ -320,7 +337,13 @@ def test_response_needs_satisfied_then_saves(w):
     save(at)
     assert "Say whether you were satisfied with the response." in errors(at)
     at.radio("log_satisfied").set_value("No")
-    at.text_input("log_actor").set_value("W1005")
+    role = query(
+        w.live,
+        "select responder_role from dim_protocol_stages where stage_number = $n",
+        {"n": c["current_stage"]},
+    ).item()
+    manager = a_manager(w, role)
+    at.text_input("log_actor").set_value(manager["worker_id"]).run()
     save(at)
     assert not errors(at)
     [ev] = saved(w)
@@ -328,7 +351,7 @@ def test_response_needs_satisfied_then_saves(w):
         "response",
         False,
         c["current_stage"],
-        "W1005",
+        manager["worker_id"],
     )
 
 
@@ -720,12 +743,13 @@ def test_a_correction_of_a_correction_follows_the_chain(w):
     # the list now shows the entry as corrected; correcting it again amends the correction
     assert "corrected 1 time" in at.selectbox("log_amend_entry").format_func(resp["event_id"])
     assert at.radio("log_amend_satisfied").value == "No"
-    at.text_input("log_amend_actor").set_value("W2002")
+    other = a_manager(w, "service_manager")["worker_id"]
+    at.text_input("log_amend_actor").set_value(other).run()
     save(at, "log_amend_save")
     assert not errors(at)
     second = saved(w)[-1]
     assert second["amends_event_id"] == first["event_id"]
-    assert (second["satisfied"], second["actor_worker_id"]) == (False, "W2002")
+    assert (second["satisfied"], second["actor_worker_id"]) == (False, other)
     [resolved] = [
         e for e in data.resolve_amendments(read_events(w.paths)) if e["original_event_id"] == resp["event_id"]
     ]
@@ -777,14 +801,16 @@ def test_correction_validation_messages(w):
     save(at, "log_amend_save")
     assert "Nothing has changed: correct at least one field, or leave the entry as it is." in errors(at)
     at.multiselect("log_amend_themes").set_value([])
-    at.text_input("log_amend_child").set_value("NO-SUCH-CHILD")
+    at.text_input("log_amend_child").set_value("NO-SUCH-CHILD").run()
+    # a search that finds nothing keeps the child chosen (the choice is not the search) and says so
+    assert at.selectbox("log_amend_child_pick").value == raised["child_id"]
+    assert any("Nothing matches 'NO-SUCH-CHILD'" in c.value.replace("\\", "") for c in at.caption)
     at.date_input("log_amend_event_on").set_value(today_uk() + timedelta(days=1))
     at.radio("log_amend_kind").set_value("Formal Escalation").run()
     at.number_input("log_amend_entry_stage").set_value(7)
     save(at, "log_amend_save")
     e = errors(at)
     assert "Choose at least one theme." in e
-    assert "There is no child 'NO-SUCH-CHILD' in the case system's records. Check the id." in e
     assert "The date raised" in e and "is in the future" in e
     assert "The Leicestershire protocol has no stage 7" in e
     assert "Not saved: correct the fields marked above." in [x.value for x in at.warning]
