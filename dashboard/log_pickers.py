@@ -62,7 +62,6 @@ def _search_box(label: str, key: str, help_text: str, placeholder: str) -> str:
     return st.text_input(
         label,
         key=key,
-        type="search",
         live="400ms",
         placeholder=placeholder,
         help=help_text,
@@ -91,16 +90,16 @@ def _choice(label: str, key: str, rows: dict[str, dict], words, text: str, *, pl
         st.session_state["_" + pick_key + "_auto"] = text
         st.session_state[pick_key] = exact[0]
     chosen = st.session_state.get(pick_key)
-    options = list(rows)
-    if chosen and chosen not in rows:
-        options.insert(0, chosen)  # kept while the search changes
+    labels = {i: words(r) for i, r in rows.items()}
+    if chosen and chosen not in rows:  # kept while the search changes
+        labels = {chosen: words_for_chosen(key, chosen), **labels}
     return st.selectbox(
         label,
-        options,
+        list(labels),
         index=None,
-        format_func=lambda i: words(rows[i]) if i in rows else words_for_chosen(key, i),
+        format_func=labels.get,
         key=pick_key,
-        placeholder=placeholder if options else "Search above first",
+        placeholder=placeholder if labels else "Search above first",
     )
 
 

@@ -298,7 +298,10 @@ def carried_press() -> None:
         return
     ev = read_event(pending["event_id"]) if pending.get("event_id") else None
     if ev is not None:
+        live.request_build()  # again: the stopped run may not have reached it (it is idempotent)
         st.session_state["log_saved"] = saved_message(ev, ev["challenge_id"])
+        if ev["action"] == "raised" and not ev.get("amends_event_id"):
+            st.session_state["log_clear_new"] = True
         st.session_state.pop("log_event_id", None)
         st.session_state.pop("log_role_query", None)
         st.session_state["log_last_challenge"] = ev["challenge_id"]
@@ -388,6 +391,13 @@ info = data.build_info(build)
 protocol_name = str(info.get("protocol_code") or build.protocol).replace("_", " ").title()
 stages = data.protocol_stage_numbers(build)
 
+# A Save pressed in a run that a live refresh stopped (see "Save, and a Save pressed while...").
+pressed = st.session_state.get(PENDING)
+if pressed and pressed.get("fresh"):
+    pressed["fresh"] = False  # this run handles it; a later run that finds it was stopped
+elif pressed:
+    pressed = None
+    carried_press()
 # After a new challenge is saved, its form starts empty: the values are set before the widgets are
 # drawn, which is what overrides the values the browser sends back (a pop would not).
 if st.session_state.pop("log_clear_new", False):
@@ -397,13 +407,6 @@ if st.session_state.pop("log_clear_new", False):
     st.session_state.update({"log_child_pick": None, "log_raised_with_pick": None})
     for k in ("_log_team_for", "_log_child_pick_auto", "_log_raised_with_pick_auto"):
         st.session_state.pop(k, None)
-# A Save pressed in a run that a live refresh stopped (see "Save, and a Save pressed while...").
-pressed = st.session_state.get(PENDING)
-if pressed and pressed.get("fresh"):
-    pressed["fresh"] = False  # this run handles it; a later run that finds it was stopped
-elif pressed:
-    pressed = None
-    carried_press()
 # The confirmation of the last save shows beside the Save button (show_saved), until the next save
 # is tried (save() drops it): the live-build rerun a few seconds later must not take it away.
 st.session_state["log_saved_shown"] = st.session_state.get("log_saved")
