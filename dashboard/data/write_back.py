@@ -479,3 +479,38 @@ def stage_responder(build: LiveBuild, stage_number: int) -> tuple[str | None, st
     if df.is_empty():
         return (None, f"Stage {stage_number}")
     return (df["responder_role"][0], str(df["stage_name"][0]))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def challenges_without_team(build: LiveBuild, scope: Scope) -> pl.DataFrame:
+    """The valid challenges that count under "Team not recorded" because no team can be known
+    (mart_data_quality_issues, issue ``team_not_resolved``), by the team of the IRO who raised them
+    (``raised_by_team_id``: the IRO's team on the day raised), for this user: an IRO their own, an
+    Assistant Service Manager those raised by an IRO of one of their teams (no social work team can
+    see them: this is how they reach someone), leadership all. Columns: challenge_id, case_ref,
+    raised_on, iro_name, raised_by_team_id, raised_by_team_name, record_source."""
+    empty = pl.DataFrame(
+        schema={
+            "challenge_id": pl.String,
+            "case_ref": pl.String,
+            "raised_on": pl.Date,
+            "iro_name": pl.String,
+            "raised_by_team_id": pl.String,
+            "raised_by_team_name": pl.String,
+            "record_source": pl.String,
+        }
+    )
+    if not scope.child_rows or not _has_column(build, "mart_data_quality_issues", "raised_by_team_id"):
+        return empty
+    p = _Params()
+    who = scope.sql(p, team="q.raised_by_team_id", worker="c.iro_worker_id")
+    sql = f"""
+        select c.challenge_id, c.case_ref, c.raised_on, c.iro_name, q.raised_by_team_id,
+               t.team_name as raised_by_team_name, c.record_source
+        from mart_data_quality_issues q
+        inner join fct_challenges c using (challenge_id)
+        left join dim_teams t on t.team_id = q.raised_by_team_id
+        where q.issue_code = 'team_not_resolved' and c.team_id is null and {who}
+        order by t.team_name nulls last, c.raised_on desc, c.case_ref
+    """  # noqa: S608 - constant fragments, bound values
+    return _query(build, sql, p)

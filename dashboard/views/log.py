@@ -1061,3 +1061,29 @@ elif clicked and errors:
     st.warning("Not saved: correct the fields marked above.", icon=":material/warning:")
 if clicked:
     done_with_press()
+
+# Challenges that count under "Team not recorded" because no team can be known: listed for whoever
+# can see them here (an IRO their own; an ASM those raised by the IROs of their teams), so none is
+# lost silently (issue 15; mart_data_quality_issues, team_not_resolved).
+no_team = data.challenges_without_team(build, scope)
+if not no_team.is_empty():
+    with st.expander(
+        f"Challenges counted under 'Team not recorded' ({no_team.height})", icon=":material/help:"
+    ):
+        st.caption(
+            "No team could be found for these challenges (no team recorded, no allocated worker, and no "
+            "earlier team of the child), so no team's Assistant Service Manager sees them. Listed by the "
+            "team of the IRO who raised them. Record the child's allocated worker or the challenge's "
+            "team in the case system: the next extract brings it."
+        )
+        st.dataframe(
+            no_team.select("case_ref", "raised_on", "iro_name", "raised_by_team_name", "record_source"),
+            hide_index=True,
+            column_config={
+                "case_ref": "Case",
+                "raised_on": st.column_config.DateColumn("Raised on", format="D MMM YYYY"),
+                "iro_name": "Raised by",
+                "raised_by_team_name": "IRO's team",
+                "record_source": "From",
+            },
+        )
