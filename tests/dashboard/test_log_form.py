@@ -1291,6 +1291,16 @@ def test_an_asm_sees_a_challenge_logged_for_a_child_with_no_allocated_worker(w):
     manager = asm(w, [child["team_id"]])
     # before any build: the team's ASM can act on it (the event carries the team)
     assert ev["challenge_id"] in _listed(open_form(w, "existing", user=manager))
+    # and a child whose team truly cannot be known: the form says so, and it is logged as it is
+    nobody = query(
+        w.live,
+        "select child_id, case_ref from dim_children where team_source is null order by child_id limit 1",
+    ).row(0, named=True)
+    at = new_challenge(open_form(w), nobody["child_id"], raised_on=DEMO_END)
+    assert at.selectbox("log_team").value is None
+    save(at)
+    unteamed = saved(w)[-1]
+    assert unteamed["child_id"] == nobody["child_id"] and unteamed.get("team_id") is None
     started = time.monotonic()
     build(as_at=DEMO_END, p=w.paths, events_only=True)  # the background build the save asks for
     print(f"events-only build after the save: {time.monotonic() - started:.1f}s")
@@ -1305,3 +1315,25 @@ def test_an_asm_sees_a_challenge_logged_for_a_child_with_no_allocated_worker(w):
     assert "not one you can see" not in texts(case)
     shown = texts(case) + "".join(str(t.value) for t in [*case.title, *case.header, *case.subheader])
     assert child["case_ref"] in shown.replace("\\", "")
+
+    # the one with no team is listed in the data-quality mart under the raising IRO's team, and the
+    # log page lists it for that IRO and for the ASM of the IRO's team (no social work team has it)
+    iro_team = query(
+        read_live(w.paths),
+        "select team_id from dim_workers where worker_id = $w",
+        {"w": w.worker},
+    ).item()
+    listed = query(
+        read_live(w.paths),
+        "select q.raised_by_team_id, c.team_id from mart_data_quality_issues q "
+        "join fct_challenges c using (challenge_id) "
+        "where q.issue_code = 'team_not_resolved' and c.case_ref = $r",
+        {"r": nobody["case_ref"]},
+    ).rows()
+    assert listed == [(iro_team, None)]
+    for user in (iro(w), asm(w, [iro_team])):
+        page = open_form(w, user=user)
+        [box] = [e for e in page.expander if "Team not recorded" in e.label]
+        assert box.label.startswith("Challenges counted under 'Team not recorded' (")
+        assert nobody["case_ref"] in box.dataframe[0].value["case_ref"].to_list()
+    assert not [e for e in open_form(w, user=manager).expander if "Team not recorded" in e.label]
