@@ -18,7 +18,8 @@ from accounts.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope, scope_f
 from accounts.suppression import Totals
 from dashboard import data, pack
 from dashboard.data import Filters
-from dashboard.text import plain
+from dashboard.text import plain, working_days
+from dashboard.text import plural as plural  # the pages' ui.plural
 from reports import charts
 from warehouse import csvsafe
 from warehouse.store import LiveBuild
@@ -64,10 +65,6 @@ def short_date(d: date | None) -> str:
 
 def month_label(d: date) -> str:
     return f"{d:%b %Y}"
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
 
 def and_list(items: Sequence[str]) -> str:
@@ -895,7 +892,7 @@ def case_events(summary: dict, episodes: pl.DataFrame, as_at: date) -> pl.DataFr
                 (
                     e["responded_on"],
                     "Response",
-                    f"{stage}: responded {timing} ({plural(e['working_days_taken'] or 0, 'working day')})",
+                    f"{stage}: responded {timing} ({working_days(e['working_days_taken'])})",
                 )
             )
         elif e["is_awaiting_response_past_due"]:
@@ -904,7 +901,7 @@ def case_events(summary: dict, episodes: pl.DataFrame, as_at: date) -> pl.DataFr
                     as_at,
                     "Overdue",
                     f"{stage}: no response, "
-                    f"{plural(e['working_days_overdue'] or 0, 'working day')} overdue as at {short_date(as_at)}",
+                    f"{working_days(e['working_days_overdue'])} overdue as at {short_date(as_at)}",
                 )
             )
     if summary["closed_on"]:

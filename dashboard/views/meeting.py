@@ -8,6 +8,7 @@ import streamlit as st
 
 from accounts.access import EXPORT_CHILD_LEVEL, PAGE_CHILD_LIST
 from dashboard import auth, data, pack, ui
+from dashboard.text import working_days
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_CHILD_LIST)
@@ -41,9 +42,7 @@ cols[1].metric(
 cols[2].metric("Past the 20-working-day cap", f"{n_cap:,}", border=True)
 cols[3].metric("Referred to CAFCASS", f"{n_cafcass:,}", border=True)
 
-_days = (
-    pl.when(pl.col("working_days_overdue") == 1).then(pl.lit("working day")).otherwise(pl.lit("working days"))
-)
+_days = pl.col("working_days_overdue").map_elements(working_days, return_dtype=pl.String)
 shown = cases.with_columns(
     stage=pl.format("Stage {}: {}", pl.col("current_stage"), pl.col("current_stage_name")),
     # the name (or, at a stage with no deadline, that no response is due); the person's own role
@@ -54,9 +53,9 @@ shown = cases.with_columns(
     ),
     responder_role_words=pl.col("responsible_role").str.replace_all("_", " "),
     overdue_words=pl.when(pl.col("is_awaiting_response_past_due"))
-    .then(pl.format("OVERDUE {} {}", pl.col("working_days_overdue"), _days))
+    .then(pl.format("OVERDUE {}", _days))
     .when(pl.col("is_responded_late"))
-    .then(pl.format("Responded late ({} {})", pl.col("working_days_overdue"), _days))
+    .then(pl.format("Responded late ({})", _days))
     .otherwise(pl.lit("")),
 )
 table = ui.present(
