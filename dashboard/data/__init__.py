@@ -47,7 +47,7 @@ from dashboard.data.by_team import (
     team_measures_monthly,
 )
 from dashboard.data.by_theme import mark_part_periods, period_window, theme_cases, theme_counts
-from dashboard.data.case import case_choices, case_episodes, case_event_list, case_summary
+from dashboard.data.case import case_choice_labels, case_choices, case_episodes, case_event_list, case_summary
 from dashboard.data.core import (
     CAFCASS_LABEL,
     STAGE_GROUPS,
@@ -88,6 +88,7 @@ from dashboard.data.write_back import (
 )
 
 __all__ = [
+    "case_choice_labels",
     "response_due",
     "meeting_stage_numbers",
     "period_window",

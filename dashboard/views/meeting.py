@@ -110,13 +110,12 @@ event = ui.table(
     styler=styler,
     hidden=hidden,
     column_config={
-        "Case ref": st.column_config.TextColumn("Case ref", width=120),
-        "Stage": st.column_config.TextColumn("Stage", width=172),
-        "Must respond": st.column_config.TextColumn("Must respond", width=140),
-        "Response due": st.column_config.DateColumn("Response due", format="D MMM YYYY", width=108),
-        "Overdue": st.column_config.TextColumn("Overdue", width=172),
-        "Days open": st.column_config.NumberColumn("Days open", width=84),
-        "Team": st.column_config.TextColumn("Team", width=150),
+        name: (
+            st.column_config.DateColumn(name, format="D MMM YYYY", width=width)
+            if name == "Response due"
+            else st.column_config.Column(name, width=width)
+        )
+        for name, width in ui.MEETING_COLUMN_WIDTHS.items()
     },
 )
 rows = ui.selected_rows(event)
