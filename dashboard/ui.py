@@ -747,9 +747,8 @@ def chart(c: alt.TopLevelMixin, *, key: str | None = None) -> None:
 def vega_lite_spec(c: alt.TopLevelMixin) -> dict:
     """The chart's Vega-Lite spec, as st.altair_chart would send it, without checking it against the
     Vega-Lite JSON schema on every run (altair's ``validate``: most of a chart's server time; the
-    charts are fixed specs from reports/charts.py; tests/dashboard/test_suppressed_pages.py and
-    test_chart_spec.py validate them) and without
-    altair's default theme's 300x300 view."""
+    charts are fixed specs from reports/charts.py, validated by tests/dashboard/test_chart_spec.py
+    and test_suppressed_pages.py) and without altair's default theme's 300x300 view."""
     spec = c.to_dict(validate=False)
     view = spec.get("config", {}).get("view", {})
     view.pop("continuousWidth", None)
