@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import polars as pl
-import streamlit as st
 
 from accounts.access import Scope
-from dashboard.data.core import Filters, _Params, _query
+from dashboard.data.core import Filters, _Params, _query, cached
 from warehouse.store import LiveBuild
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def meeting_cases(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFrame:
     """Open stage 3 and 4 challenges, most urgent first."""
     p = _Params()
@@ -33,7 +32,7 @@ def meeting_cases(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFr
     return _query(build, sql, p)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cached(max_entries=64)
 def meeting_stage_numbers(build: LiveBuild) -> tuple[int, ...]:
     """The stages that go to the challenge meeting under the protocol in force (3 and 4;
     Rotherham also 5, contact with CAFCASS), from dim_protocol_stages: under any version of it the
