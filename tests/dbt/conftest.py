@@ -80,9 +80,11 @@ def run_dbt_build(
     select: str | None = None,
     extra_args: tuple[str, ...] = (),
     events_home: Paths | None = None,
+    project_dir: Path = DBT_PROJECT_DIR,
 ) -> BuildResult:
     """Run ``dbt build`` in a subprocess exactly as the warehouse runner does. ``events_home``: a
-    warehouse home whose app events the build reads (default: none, only the placeholder file)."""
+    warehouse home whose app events the build reads (default: none, only the placeholder file).
+    ``project_dir``: a copy of the dbt project with other seeds (default: the project itself)."""
     build_path = out_dir / f"build-{protocol}-{as_at}.duckdb"
     target_path = out_dir / f"target-{protocol}-{as_at}"
     from warehouse.events import ensure_events_readable
@@ -108,9 +110,9 @@ def run_dbt_build(
         str(dbt),
         "build",
         "--project-dir",
-        str(DBT_PROJECT_DIR),
+        str(project_dir),
         "--profiles-dir",
-        str(DBT_PROJECT_DIR),
+        str(project_dir),
         "--target-path",
         str(target_path),
         "--vars",
