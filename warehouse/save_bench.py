@@ -29,7 +29,7 @@ def load_average() -> str:
     return f"load {one:.1f}/{five:.1f}"
 
 
-def _print(name: str, value: str) -> None:
+def print_figure(name: str, value: str) -> None:
     print(f"  {name:<58}{value}", flush=True)
 
 
@@ -81,7 +81,7 @@ def _visible(p: Paths, table: str, column: str, value: str) -> tuple[bool, str]:
     return bool(n), current.mode
 
 
-def save_to_visible(p: Paths, n: int = 5, record: Record = _print, label: str = "") -> list[float]:
+def save_to_visible(p: Paths, n: int = 5, record: Record = print_figure, label: str = "") -> list[float]:
     """Time ``n`` saves (alternately a new stage 3 challenge and an escalation of an open one) from
     the save to the live build showing it. Returns the seconds of each; records each and the median
     with the load average beside it."""
