@@ -402,7 +402,10 @@ def _incremental(
     output = ""
     for n in range(1, MAX_SCOPE_PASSES + 1):
         started = time.monotonic()
-        scope = write_build_scope(building, p.events_dir)
+        try:
+            scope = write_build_scope(building, p.events_dir)
+        except Exception as exc:  # noqa: BLE001 - a damaged base, an unreadable event: a full build instead
+            return False, f"{type(exc).__name__}: {exc}", record + f"could not write the scope: {exc}\n"
         if scope is None:
             return None, "", "the live build does not list the events it read: a full build instead\n"
         record += (
@@ -413,7 +416,11 @@ def _incremental(
         record += f"dbt build {' '.join(shared + selection)}\n\n{output}\n"
         if not ok:
             return False, output, record
-        if not unseen_events(building):
+        try:
+            unseen = unseen_events(building)
+        except Exception as exc:  # noqa: BLE001
+            return False, f"{type(exc).__name__}: {exc}", record
+        if not unseen:
             return True, output, record
         record += "events were saved while it ran: another pass for their challenges\n"
     return False, output + "\nsaves kept arriving during the incremental build", record
