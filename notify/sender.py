@@ -353,10 +353,11 @@ def send_once(p: Paths | None = None, cfg: SmtpConfig | None = None) -> Report:
             con.close()
 
 
-def run(p: Paths | None = None, cfg: SmtpConfig | None = None, interval: float = 1.0, once_idle=None) -> None:
+def run(p: Paths | None = None, cfg: SmtpConfig | None = None, interval: float = 1.0, stop=None) -> None:
     """Keep sending: look at the outbox every ``interval`` seconds, and at once when a new build
     goes live (``live.json`` is watched every 50 ms), so a save's email leaves as soon as the build
-    that lists it is live rather than up to an interval later."""
+    that lists it is live rather than up to an interval later. ``stop`` (tests): a callable; the loop
+    ends when it returns true, checked after each round (or when the warehouse home goes)."""
     p = (p or settings.paths()).ensure()
     cfg = cfg or SmtpConfig.from_env()
     days = outbox.retention_days()
@@ -365,7 +366,7 @@ def run(p: Paths | None = None, cfg: SmtpConfig | None = None, interval: float =
         outbox.switch_on(con)
         recover(con)
         try:
-            while p.home.exists():
+            while p.home.exists() and not (stop is not None and stop()):
                 stamp = live_stamp(p)
                 try:
                     enqueue(con, p, cfg)

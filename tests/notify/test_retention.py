@@ -3,7 +3,6 @@ notifier waking when a build goes live: against a real SMTP server on 127.0.0.1.
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -100,8 +99,12 @@ def test_the_running_notifier_sends_as_soon_as_a_build_goes_live(home, smtp_sink
     """``iroqa notify run`` looks at the outbox every interval, but a new live build wakes it at
     once: with a 30 s interval the email still leaves within a second of the build going live."""
     publish(home, [])
+    done = threading.Event()
     t = threading.Thread(
-        target=sender.run, args=(home, config(smtp_sink.port)), kwargs={"interval": 30.0}, daemon=True
+        target=sender.run,
+        args=(home, config(smtp_sink.port)),
+        kwargs={"interval": 30.0, "stop": done.is_set},
+        daemon=True,
     )
     t.start()
     try:
@@ -113,6 +116,7 @@ def test_the_running_notifier_sends_as_soon_as_a_build_goes_live(home, smtp_sink
         assert smtp_sink.handler.messages, "no email within 10 s"
         assert time.monotonic() - started < 1.5
     finally:
-        shutil.rmtree(home.home)  # the notifier stops when its warehouse home goes
+        done.set()
+        publish(home, [])  # a new build wakes it at once, and it stops
         t.join(5)
     assert not t.is_alive()
