@@ -475,11 +475,13 @@ def worker(build: LiveBuild, worker_id: str) -> dict | None:
 @st.cache_data(max_entries=64, show_spinner=False)
 def stage_responder(build: LiveBuild, stage_number: int) -> tuple[str | None, str]:
     """(responder role, stage name) of a stage of the protocol in force (0: the informal tier), from
-    dim_protocol_stages; (None, 'Stage N') for a stage it does not have."""
+    dim_protocol_stages (the version in force on the as-at date first, when the build holds
+    several); (None, 'Stage N') for a stage it does not have."""
     df = _query(
         build,
         "select responder_role, stage_name from dim_protocol_stages "
-        "where coalesce(stage_number, -1) = $n and stage_key <> 'cafcass'",
+        "where coalesce(stage_number, -1) = $n and stage_key <> 'cafcass' "
+        "order by is_current desc, effective_from desc",
         {"n": int(stage_number)},
     )
     if df.is_empty():
