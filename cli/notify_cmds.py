@@ -42,6 +42,9 @@ def cmd_notify(args: argparse.Namespace) -> int:
     except outbox.NotifierBusy as e:
         print(str(e), file=sys.stderr)
         return 3
+    except ValueError as e:  # a setting out of range (e.g. IROQA_OUTBOX_RETENTION_DAYS)
+        print(f"iroqa notify: {e}", file=sys.stderr)
+        return 2
 
 
 def add_parsers(sub) -> None:
@@ -55,7 +58,7 @@ def add_parsers(sub) -> None:
     )
     ns = n.add_subparsers(dest="notify_command", required=True, metavar="ACTION")
     ns.add_parser("send", help="queue what the live build says is due, send it once, exit (for a timer)")
-    r = ns.add_parser("run", help="keep sending (every second)")
+    r = ns.add_parser("run", help="keep sending (every second, and at once when a new build goes live)")
     r.add_argument("--interval", type=float, default=1.0)
     ns.add_parser("status", help="the outbox's counts by state")
     sk = ns.add_parser("sink", help="a local SMTP server on 127.0.0.1 keeping what it receives (demo)")

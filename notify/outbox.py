@@ -31,7 +31,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from warehouse.settings import Paths
@@ -159,6 +159,68 @@ def set_meta(con: sqlite3.Connection, key: str, value: str) -> None:
 def counts(con: sqlite3.Connection) -> dict[str, int]:
     got = dict(con.execute("select state, count(*) from outbox group by state").fetchall())
     return {s: int(got.get(s, 0)) for s in STATES}
+
+
+#: Days a sent or suppressed message is kept (docs/notifications.md, "Retention"). Pending, sending and
+#: failed messages are never pruned: they still need someone (the notifier or an administrator).
+RETENTION_ENV = "IROQA_OUTBOX_RETENTION_DAYS"
+DEFAULT_RETENTION_DAYS = 365
+MIN_RETENTION_DAYS = 30  # the digest's week and the reminders' working days must stay covered
+PRUNABLE_STATES = ("sent", "suppressed")
+
+
+def retention_days(env: dict[str, str] | None = None) -> int:
+    """``IROQA_OUTBOX_RETENTION_DAYS`` (default 365), refused below 30 with a message saying where."""
+    raw = ((env if env is not None else os.environ).get(RETENTION_ENV) or "").strip()
+    if not raw:
+        return DEFAULT_RETENTION_DAYS
+    try:
+        days = int(raw)
+    except ValueError:
+        raise ValueError(f"{RETENTION_ENV}={raw!r} is not a whole number of days") from None
+    if days < MIN_RETENTION_DAYS:
+        raise ValueError(f"{RETENTION_ENV}={days} is below the minimum of {MIN_RETENTION_DAYS} days")
+    return days
+
+
+def pruned_before(con: sqlite3.Connection) -> str | None:
+    """The retention watermark (ISO date): no notification about an event dated before it is queued
+    again, so pruning a sent message can never make the notifier send it a second time."""
+    return meta(con, "pruned_before")
+
+
+def prune(con: sqlite3.Connection, *, days: int | None = None, now: datetime | None = None) -> int:
+    """The retention rule: delete sent and suppressed messages whose event is dated more than ``days``
+    ago and that were last changed more than ``days`` ago; never pending, sending or failed ones.
+    Moves the watermark (:func:`pruned_before`) to the cut-off first, in the same transaction, so a
+    live build that still lists a pruned message's event does not queue it again. Returns the number
+    of messages deleted. Only under :func:`writer_lock`."""
+    days = retention_days() if days is None else days
+    now = now or datetime.now(UTC)
+    cutoff = now - timedelta(days=days)
+    cutoff_day = cutoff.date().isoformat()
+    con.execute("begin immediate")
+    try:
+        old = pruned_before(con)
+        if old is None or old < cutoff_day:
+            set_meta(con, "pruned_before", cutoff_day)
+        marks = ",".join("?" * len(PRUNABLE_STATES))
+        deleted = con.execute(
+            f"delete from outbox where state in ({marks}) and event_on < ? and updated_at < ?",  # noqa: S608 - placeholders only
+            (*PRUNABLE_STATES, cutoff_day, cutoff.isoformat(timespec="microseconds")),
+        ).rowcount
+        set_meta(con, "pruned_at", now.isoformat())
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return deleted
+
+
+def prune_due(con: sqlite3.Connection, *, every: timedelta = timedelta(hours=6)) -> bool:
+    """Whether the retention rule has not run for ``every`` (the notifier prunes a few times a day)."""
+    last = meta(con, "pruned_at")
+    return last is None or datetime.now(UTC) - datetime.fromisoformat(last) >= every
 
 
 def wait_for_state(p: Paths, state: str, n: int, timeout: float = 30) -> bool:

@@ -25,7 +25,7 @@ from notify import digest, outbox, render
 from notify.render import EMAIL_RE
 from warehouse import settings
 from warehouse.settings import Paths
-from warehouse.store import read_live
+from warehouse.store import live_stamp, read_live, wait_for_live_change
 
 
 @dataclass(frozen=True)
@@ -114,9 +114,12 @@ def enqueue(con: sqlite3.Connection, p: Paths, cfg: SmtpConfig) -> Report:
             # a build from before notifications existed: nothing is due until the next build
             rep.errors.append("the live build has no mart_notifications_due: run iroqa build")
             return rep
+        # never before the switch, nor before the retention watermark (a pruned message's event is
+        # not queued again: outbox.prune)
+        since = max(sw.enabled_on, outbox.pruned_before(con) or sw.enabled_on)
         cur = db.execute(
             "select * from mart_notifications_due where event_on >= ? order by event_on, event_id",
-            [date.fromisoformat(sw.enabled_on)],
+            [date.fromisoformat(since)],
         )
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
@@ -324,10 +327,16 @@ def recover(con: sqlite3.Connection) -> int:
     ).rowcount
 
 
+def _prune_if_due(con: sqlite3.Connection, days: int) -> int:
+    """The outbox's retention rule (outbox.prune), a few times a day."""
+    return outbox.prune(con, days=days) if outbox.prune_due(con) else 0
+
+
 def send_once(p: Paths | None = None, cfg: SmtpConfig | None = None) -> Report:
-    """Everything due, once: switch on (first time), recover, enqueue, deliver."""
+    """Everything due, once: switch on (first time), recover, enqueue, deliver, prune (when due)."""
     p = (p or settings.paths()).ensure()
     cfg = cfg or SmtpConfig.from_env()
+    days = outbox.retention_days()  # a bad setting stops here, before anything is sent
     with outbox.writer_lock(p):
         con = outbox.connect_writer(p)
         try:
@@ -338,27 +347,34 @@ def send_once(p: Paths | None = None, cfg: SmtpConfig | None = None) -> Report:
             sent = deliver(con, cfg)
             rep.sent, rep.retrying, rep.failed = sent.sent, sent.retrying, sent.failed
             rep.errors += sent.errors
+            _prune_if_due(con, days)
             return rep
         finally:
             con.close()
 
 
-def run(p: Paths | None = None, cfg: SmtpConfig | None = None, interval: float = 1.0, once_idle=None) -> None:
-    """Keep sending: look at the live pointer and the outbox every ``interval`` seconds."""
+def run(p: Paths | None = None, cfg: SmtpConfig | None = None, interval: float = 1.0, stop=None) -> None:
+    """Keep sending: look at the outbox every ``interval`` seconds, and at once when a new build
+    goes live (``live.json`` is watched every 50 ms), so a save's email leaves as soon as the build
+    that lists it is live rather than up to an interval later. ``stop`` (tests): a callable; the loop
+    ends when it returns true, checked after each round (or when the warehouse home goes)."""
     p = (p or settings.paths()).ensure()
     cfg = cfg or SmtpConfig.from_env()
+    days = outbox.retention_days()
     with outbox.writer_lock(p):
         con = outbox.connect_writer(p)
         outbox.switch_on(con)
         recover(con)
         try:
-            while p.home.exists():
+            while p.home.exists() and not (stop is not None and stop()):
+                stamp = live_stamp(p)
                 try:
                     enqueue(con, p, cfg)
                     enqueue_digests(con, p, cfg)
                     deliver(con, cfg)
+                    _prune_if_due(con, days)
                 except (OSError, duckdb.Error, sqlite3.OperationalError) as e:
                     print(f"{datetime.now(UTC):%H:%M:%S} notifier: {e}", flush=True)
-                time.sleep(interval)
+                wait_for_live_change(p, stamp, interval)
         finally:
             con.close()

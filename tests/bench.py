@@ -467,6 +467,15 @@ def main(argv: list[str] | None = None) -> int:
             bench_save_to_visible(home, args.visible)
         if args.email:
             bench_save_to_email(home, args.email)
+        from notify.save_bench import save_to_email  # issue 12: kinds of saves, loads beside them
+        from warehouse import settings
+        from warehouse.save_bench import save_to_visible, stop_rebuilder
+
+        if args.visible:
+            save_to_visible(settings.Paths(home), args.visible, record, label=" (raise/escalate)")
+        if args.email:
+            save_to_email(settings.Paths(home), args.email, record, label=" (notify run, default interval)")
+        stop_rebuilder(settings.Paths(home))
         if args.viewers:
             print(f"A room of {args.viewers} viewers against the served app (tests/load.py):", flush=True)
             from tests.load import run as room_of_viewers

@@ -307,6 +307,133 @@ class WarmDbt:
         return bool(result.success), output
 
 
+#: Tables an incremental build writes into the copied live file for dbt to read, dropped again
+#: before the build goes live (so it holds exactly the tables of a full build): the challenges to
+#: re-derive (macros/build_scope.sql) and the event ids already accounted for.
+SCOPE_TABLE = "iroqa_build_scope"
+SEEN_TABLE = "iroqa_build_seen"
+#: An incremental build runs dbt again while saves keep arriving between the scope and dbt's read
+#: of the events folder; after this many passes it gives way to a full build.
+MAX_SCOPE_PASSES = 3
+
+
+def write_build_scope(building: Path, events_dir: Path) -> tuple[int, int] | None:
+    """Write, into the copied build file, the challenges an incremental build re-derives: every
+    challenge (case system, QA grade, app) of every child that an event saved since the events
+    already accounted for touches, and the ids of the events concerned themselves. The events
+    accounted for start as the base build's ``int_app_event_ids`` (every file it read) and grow
+    with each pass. Returns the numbers of new events and of challenges in the scope, or None when
+    the base does not list the events it read (then only a full build can be trusted)."""
+    import duckdb
+
+    glob = str(events_dir / "*.parquet").replace("'", "''")
+    con = duckdb.connect(str(building))
+    try:
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+        if "int_app_event_ids" not in tables or "int_challenges_unioned" not in tables:
+            return None
+        if SEEN_TABLE not in tables:
+            con.execute("create table main.iroqa_build_seen as select event_id from main.int_app_event_ids")
+        # one read of the folder; what arrives after it is found by the check after dbt
+        con.execute(
+            "create or replace temp table new_events as "  # noqa: S608 - the glob is our own events folder
+            f"select event_id, challenge_id, child_id from read_parquet('{glob}', union_by_name = true) "
+            "where event_id is not null and event_id not in (select event_id from main.iroqa_build_seen)"
+        )
+        con.execute(
+            """
+            create or replace table main.iroqa_build_scope as
+            with
+            unioned as (
+                select challenge_id, app_challenge_id, child_id from main.int_challenges_unioned
+            ),
+            touched_children as (
+                select child_id from new_events where child_id is not null
+                union
+                select unioned.child_id from unioned
+                where
+                    unioned.challenge_id in (select challenge_id from new_events)
+                    or unioned.app_challenge_id in (select challenge_id from new_events)
+            ),
+            scope as (
+                select challenge_id from new_events
+                union
+                select challenge_id from unioned where child_id in (select child_id from touched_children)
+                union
+                select app_challenge_id from unioned where child_id in (select child_id from touched_children)
+            )
+            select distinct challenge_id from scope where challenge_id is not null
+            """
+        )
+        con.execute("insert into main.iroqa_build_seen select event_id from new_events")
+        new = int(con.execute("select count(*) from new_events").fetchone()[0])
+        return new, int(con.execute("select count(*) from main.iroqa_build_scope").fetchone()[0])
+    finally:
+        con.close()
+
+
+def unseen_events(building: Path) -> int:
+    """Events dbt read that the scope did not account for (saved between the scope and dbt's read)."""
+    import duckdb
+
+    con = duckdb.connect(str(building), read_only=True)
+    try:
+        return int(
+            con.execute(
+                "select count(*) from main.int_app_event_ids where event_id not in (select event_id from main.iroqa_build_seen)"
+            ).fetchone()[0]
+        )
+    finally:
+        con.close()
+
+
+def drop_build_scope(building: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(building))
+    try:
+        for t in (SCOPE_TABLE, SEEN_TABLE):
+            con.execute(f"drop table if exists main.{t}")
+    finally:
+        con.close()
+
+
+def _incremental(
+    p: Paths, building: Path, shared: list[str], selection: list[str], env: dict[str, str], runner: DbtRunner
+) -> tuple[bool | None, str, str]:
+    """The events-only build in the copied live file: the scope (:func:`write_build_scope`), then
+    ``dbt build`` of the event nodes, whose per-challenge models re-derive only the scope's
+    challenges and whose other models and data tests run whole; again while saves arrived between
+    the scope and dbt's read of the folder (at most :data:`MAX_SCOPE_PASSES`, then it fails and the
+    caller builds in full). ``(None, "", log)`` when the base cannot be incremented."""
+    record = ""
+    output = ""
+    for n in range(1, MAX_SCOPE_PASSES + 1):
+        started = time.monotonic()
+        try:
+            scope = write_build_scope(building, p.events_dir)
+        except Exception as exc:  # noqa: BLE001 - a damaged base, an unreadable event: a full build instead
+            return False, f"{type(exc).__name__}: {exc}", record + f"could not write the scope: {exc}\n"
+        if scope is None:
+            return None, "", "the live build does not list the events it read: a full build instead\n"
+        record += (
+            f"events build, pass {n}: {scope[0]} new event(s), scope {scope[1]} challenge(s), "
+            f"written in {time.monotonic() - started:.2f}s\n"
+        )
+        ok, output = runner("build", shared, selection, env)
+        record += f"dbt build {' '.join(shared + selection)}\n\n{output}\n"
+        if not ok:
+            return False, output, record
+        try:
+            unseen = unseen_events(building)
+        except Exception as exc:  # noqa: BLE001
+            return False, f"{type(exc).__name__}: {exc}", record
+        if not unseen:
+            return True, output, record
+        record += "events were saved while it ran: another pass for their challenges\n"
+    return False, output + "\nsaves kept arriving during the incremental build", record
+
+
 def _ensure_raw_columns(p: Paths) -> None:
     """Add to the raw store the optional columns new in the layout (e.g. workers.email) that a raw
     store loaded before they existed lacks, so the staging models can name them. Under the
@@ -402,10 +529,16 @@ def build(
                 notes = f"{damage}: a full build instead\n"
         log = p.logs_dir / f"build-{build_id}.log"
         events_selection = ["--select", *EVENT_SELECTOR] if mode == "events" else []
-        ok, output = runner("build", shared, selection + events_selection, env)
-        record = (
-            f"{notes}{mode} build: dbt build {' '.join(shared + selection + events_selection)}\n\n{output}"
-        )
+        record = notes
+        if mode == "events":
+            ok, output, record = _incremental(p, building, shared, selection + events_selection, env, runner)
+            record = notes + record
+            if ok is None:  # the base cannot say which events it read: a full build, in a new file
+                _remove(building)
+                mode = "full"
+        if mode == "full":
+            ok, output = runner("build", shared, selection, env)
+            record += f"full build: dbt build {' '.join(shared + selection)}\n\n{output}"
         if not ok and mode == "events":
             # An events-only build that fails (a damaged base, a model that cannot be rebuilt alone)
             # falls back to a full build from the raw store and the events (issue 10).
@@ -413,6 +546,8 @@ def build(
             mode = "full"
             ok, output = runner("build", shared, selection, env)
             record += f"\n\nThe events-only build failed: full build instead.\nfull build: dbt build {' '.join(shared + selection)}\n\n{output}"
+        elif ok and mode == "events":
+            drop_build_scope(building)
         log.write_text(record)
         if not ok:
             culprits = source_rows_to_blame(p, building, output, shared, env)

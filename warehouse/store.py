@@ -133,6 +133,30 @@ def read_live(p: Paths | None = None) -> LiveBuild | None:
     return live if live.file.exists() else None
 
 
+def live_stamp(p: Paths | None = None) -> tuple[int, int] | None:
+    """Identifies the current ``live.json`` (inode, modification time): it changes whenever a build
+    goes live (the pointer is replaced, never written in place). None when there is none."""
+    p = p or default_paths()
+    try:
+        st = p.live_pointer.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+def wait_for_live_change(p: Paths, since: tuple[int, int] | None, timeout: float, poll: float = 0.05) -> bool:
+    """Wait up to ``timeout`` seconds for a new live build (:func:`live_stamp` differing from
+    ``since``): True as soon as one goes live, False when the time is up. One ``stat`` per ``poll``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if live_stamp(p) != since:
+            return True
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(poll, left))
+
+
 def set_live(build: LiveBuild, p: Paths | None = None) -> None:
     p = (p or default_paths()).ensure()
     atomic_write_bytes(p.live_pointer, json.dumps(asdict(build), indent=2).encode())

@@ -7,6 +7,7 @@ changed (the raw store, the as-at date, the code) makes it a full build."""
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 
 import duckdb
@@ -46,6 +47,19 @@ def _save_some_events(w) -> dict:
     finally:
         con.close()
     on = DEMO_END - timedelta(days=1)
+    raised_fields = {
+        "action": "raised",
+        "child_id": child,
+        "raised_on": on,
+        "raised_by_worker_id": "W-TEST",
+        "legal_status": "lac",
+        "context": "lac_review",
+        "route": "formal",
+        "entry_stage": 3,
+        "themes": ["care_plan_quality"],
+        "concern": "events-only build test",
+        "recorded_by": "tester",
+    }
     new = write_event(
         {
             "action": "raised",
@@ -73,7 +87,7 @@ def _save_some_events(w) -> dict:
         },
         w.paths,
     )
-    write_event(
+    response = write_event(
         {
             "action": "response",
             "challenge_id": ch,
@@ -94,28 +108,101 @@ def _save_some_events(w) -> dict:
         },
         w.paths,
     )
-    return {"new": new.challenge_id, "existing": ch}
+    return {
+        "new": new.challenge_id,
+        "raised": new.event_id,
+        "raised_fields": dict(raised_fields, challenge_id=new.challenge_id),
+        "existing": ch,
+        "response": response.event_id,
+        "response_on": esc_on,
+        "response_stage": stage + 1,
+    }
 
 
-def test_an_events_only_build_gives_exactly_what_a_full_build_gives(scratch_warehouse):
-    w = scratch_warehouse
-    saved = _save_some_events(w)
+def _more_saves(w, saved: dict) -> dict:
+    """The second round, on top of the first incremental build: resolve the escalated challenge,
+    amend its response (now satisfied), amend the new challenge's raising onto another child, log
+    in the app a challenge the extract already has (the reconciliation pairs them and re-keys its
+    step onto the extract's id), and withdraw an open extract challenge."""
+    con = duckdb.connect(str(read_live(w.paths).file), read_only=True)
+    try:
+        other_child = con.sql(
+            "select child_id from dim_children where legal_status = 'lac' order by child_id limit 1 offset 3"
+        ).fetchall()[0][0]
+        twin = con.sql(
+            "select challenge_id, child_id, raised_on, iro_worker_id, legal_status, context, entry_stage "
+            "from fct_challenges where record_source = 'case_system' and route = 'formal' "
+            "and app_challenge_id is null order by challenge_id limit 1"
+        ).fetchall()[0]
+        withdrawn, raised = con.sql(
+            "select challenge_id, raised_on from fct_challenges where status = 'open' "
+            "and record_source = 'case_system' and challenge_id <> $c order by challenge_id desc limit 1",
+            params={"c": saved["existing"]},
+        ).fetchall()[0]
+    finally:
+        con.close()
+    on = DEMO_END - timedelta(days=1)
+    write_event(
+        {"action": "resolved", "challenge_id": saved["existing"], "event_on": on, "recorded_by": "tester"},
+        w.paths,
+    )
+    write_event(
+        {
+            "action": "response",
+            "challenge_id": saved["existing"],
+            "event_on": saved["response_on"],
+            "stage": saved["response_stage"],
+            "satisfied": True,
+            "amends_event_id": saved["response"],
+            "recorded_by": "tester",
+        },
+        w.paths,
+    )
+    write_event(dict(saved["raised_fields"], child_id=other_child, amends_event_id=saved["raised"]), w.paths)
+    ch, child, raised_on, iro, legal_status, context, entry_stage = twin
+    app_twin = write_event(
+        {
+            "action": "raised",
+            "child_id": child,
+            "raised_on": raised_on,
+            "raised_by_worker_id": iro,
+            "legal_status": legal_status,
+            "context": context,
+            "route": "formal",
+            "entry_stage": entry_stage,
+            "themes": ["care_plan_quality"],
+            "recorded_by": "tester",
+        },
+        w.paths,
+    )
+    write_event(
+        {
+            "action": "note",
+            "challenge_id": app_twin.challenge_id,
+            "event_on": on,
+            "note": "on the app's twin",
+            "recorded_by": "tester",
+        },
+        w.paths,
+    )
+    write_event(
+        {
+            "action": "withdrawn",
+            "challenge_id": withdrawn,
+            "event_on": max(on, raised),
+            "recorded_by": "tester",
+        },
+        w.paths,
+    )
+    return {"twin": ch, "app_twin": app_twin.challenge_id, "withdrawn": withdrawn, "other_child": other_child}
 
-    events = build(as_at=DEMO_END, p=w.paths, unit_tests=False, events_only=True)
-    assert events.mode == "events", events.log.read_text()[:2000]
-    assert events.live.inputs == w.live.inputs  # the clone's raw store and code are the demo's
-    log = events.log.read_text()
-    assert "--select " + " ".join(EVENT_SELECTOR) in log
-    assert "seed" not in log.split("Finished running", 1)[-1].split("\n", 1)[0]  # seeds not rebuilt
 
-    full = build(as_at=DEMO_END, p=w.paths, unit_tests=False)
-    assert full.mode == "full"
-    assert read_live(w.paths).build_id == full.live.build_id
-
+def _compare(events_file, full_file) -> int:
+    """Every table but build_info equal, row for row, both ways; returns how many were compared."""
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"attach '{events.live.file}' as e (read_only)")
-        con.execute(f"attach '{full.live.file}' as f (read_only)")
+        con.execute(f"attach '{events_file}' as e (read_only)")
+        con.execute(f"attach '{full_file}' as f (read_only)")
         con.execute("use e")
         tables = _tables(con)
         con.execute("use f")
@@ -130,20 +217,71 @@ def test_an_events_only_build_gives_exactly_what_a_full_build_gives(scratch_ware
                 ).fetchall()[0][0]
                 assert diff == 0, f"{t}: {diff} rows in the {a} build that the {b} build does not have"
             compared += 1
-        assert compared >= 20
-        # and the events are really in it
-        assert (
-            con.sql(
-                "select count(*) from e.main.mart_open_stage_3_4 where challenge_id = $c",
-                params={"c": saved["new"]},
-            ).fetchall()[0][0]
-            == 1
-        )
+        return compared
+    finally:
+        con.close()
+
+
+def test_an_events_only_build_gives_exactly_what_a_full_build_gives(scratch_warehouse):
+    """Two rounds of saves of every kind, each followed by an incremental build (the second on top
+    of the first), then a full build of the same inputs: every table equal, row for row."""
+    w = scratch_warehouse
+    saved = _save_some_events(w)
+
+    first = build(as_at=DEMO_END, p=w.paths, unit_tests=False, events_only=True)
+    assert first.mode == "events", first.log.read_text()[:2000]
+    assert first.live.inputs == w.live.inputs  # the clone's raw store and code are the demo's
+    log = first.log.read_text()
+    assert "--select " + " ".join(EVENT_SELECTOR) in log
+    assert "seed" not in log.split("Finished running", 1)[-1].split("\n", 1)[0]  # seeds not rebuilt
+    # only the touched children's challenges were re-derived, not all of them
+    new, scope = map(int, re.search(r"(\d+) new event\(s\), scope (\d+) challenge", log).groups())
+    assert new == 4
+    total = duckdb.connect(str(first.live.file), read_only=True)
+    try:
+        assert 2 <= scope < total.sql("select count(*) from int_challenges").fetchall()[0][0] / 4
+        tables = {r[0] for r in total.sql("select table_name from information_schema.tables").fetchall()}
+        assert not tables & {"iroqa_build_scope", "iroqa_build_seen"}  # dropped before going live
+    finally:
+        total.close()
+
+    more = _more_saves(w, saved)
+    second = build(as_at=DEMO_END, p=w.paths, unit_tests=False, events_only=True)
+    assert second.mode == "events", second.log.read_text()[:2000]
+    assert "6 new event(s)" in second.log.read_text()
+
+    full = build(as_at=DEMO_END, p=w.paths, unit_tests=False)
+    assert full.mode == "full"
+    assert read_live(w.paths).build_id == full.live.build_id
+    assert _compare(second.live.file, full.live.file) >= 20
+
+    con = duckdb.connect(str(second.live.file), read_only=True)
+    try:
+        # and the saves are really in it
+        new_challenge = con.sql(
+            "select child_id from fct_challenges where challenge_id = $c", params={"c": saved["new"]}
+        ).fetchall()
+        assert new_challenge == [(more["other_child"],)]  # the amended raising moved it
         notes = con.sql(
-            "select count(*) from e.main.fct_challenge_events where challenge_id = $c and note = '<b>as typed</b>'",
+            "select count(*) from fct_challenge_events where challenge_id = $c and note = '<b>as typed</b>'",
             params={"c": saved["existing"]},
         ).fetchall()[0][0]
         assert notes == 1
+        statuses = dict(
+            con.sql(
+                "select challenge_id, status from fct_challenges where challenge_id in ($a, $b)",
+                params={"a": saved["existing"], "b": more["withdrawn"]},
+            ).fetchall()
+        )
+        assert statuses == {saved["existing"]: "resolved", more["withdrawn"]: "withdrawn"}
+        twin = con.sql(
+            "select app_challenge_id from fct_challenges where challenge_id = $c", params={"c": more["twin"]}
+        ).fetchall()
+        assert twin == [(more["app_twin"],)]  # paired with the extract's challenge, one row
+        rekeyed = con.sql(
+            "select challenge_id from fct_challenge_events where note = 'on the app''s twin'"
+        ).fetchall()
+        assert rekeyed == [(more["twin"],)]
     finally:
         con.close()
 

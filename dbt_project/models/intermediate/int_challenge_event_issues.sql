@@ -3,23 +3,28 @@
 -- no bypass, and a step whose named worker is not in the workers extract. One row per record and
 -- issue.
 
+{{ incremental_by_challenge() }}
+
 with
 
 challenges as (
 
     select * from {{ ref('int_challenges') }}
+    where {{ in_build_scope() }}
 
 ),
 
 events as (
 
     select * from {{ ref('int_challenge_events') }}
+    where {{ in_build_scope() }}
 
 ),
 
 episodes as (
 
     select * from {{ ref('int_stage_episodes') }}
+    where {{ in_build_scope() }}
 
 ),
 

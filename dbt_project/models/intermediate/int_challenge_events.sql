@@ -5,17 +5,21 @@
 -- Checks, in order (the first failing check names the issue): those of
 -- int_challenge_events_ordered, then response_stage_not_reached.
 
+{{ incremental_by_challenge() }}
+
 with
 
 events as (
 
     select * from {{ ref('int_challenge_events_ordered') }}
+    where {{ in_build_scope() }}
 
 ),
 
 challenges as (
 
     select * from {{ ref('int_challenges') }}
+    where {{ in_build_scope() }}
 
 ),
 

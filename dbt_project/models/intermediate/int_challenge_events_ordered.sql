@@ -11,23 +11,28 @@
 --   stage_out_of_range, cafcass_not_lac, event_after_close (not notes), stage_backwards,
 --   stage_repeated, duplicate_cafcass_referral.
 
+{{ incremental_by_challenge() }}
+
 with
 
 events as (
 
     select * from {{ ref('int_challenge_events_unioned') }}
+    where {{ in_build_scope() }}
 
 ),
 
 all_challenges as (
 
     select * from {{ ref('int_challenges_unioned') }}
+    where {{ in_build_scope() }}
 
 ),
 
 challenges as (
 
     select * from {{ ref('int_challenges') }}
+    where {{ in_build_scope() }}
 
 ),
 

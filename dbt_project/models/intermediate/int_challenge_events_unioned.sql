@@ -16,17 +16,21 @@
 -- trace. Two app events never reconcile with each other: two people acting at the same moment are
 -- two events, both kept.
 
+{{ incremental_by_challenge() }}
+
 with
 
 events as (
 
     select * from {{ ref('stg_challenge_events') }}
+    where {{ in_build_scope() }}
 
 ),
 
 app_events as (
 
     select * from {{ ref('int_app_events') }}
+    where {{ in_build_scope() }}
 
 ),
 

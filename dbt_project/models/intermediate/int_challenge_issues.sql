@@ -2,17 +2,21 @@
 -- (its issue_code), a team not resolved or not the one recorded, an unknown theme code, a formal
 -- entry above stage 1 where the challenge's protocol version allows no bypass. One row per record and issue.
 
+{{ incremental_by_challenge() }}
+
 with
 
 challenges as (
 
     select * from {{ ref('int_challenges') }}
+    where {{ in_build_scope() }}
 
 ),
 
 challenge_themes as (
 
     select * from {{ ref('int_challenge_themes') }}
+    where {{ in_build_scope() }}
 
 ),
 

@@ -2,11 +2,14 @@
 -- the code is in the taxonomy. Unknown codes are left out of the counts and listed in
 -- mart_data_quality_issues.
 
+{{ incremental_by_challenge() }}
+
 with
 
 challenges as (
 
     select * from {{ ref('int_challenges') }}
+    where {{ in_build_scope() }}
 
 ),
 

@@ -3,11 +3,14 @@
 -- valid. Invalid challenges stay here with an issue_code (listed in mart_data_quality_issues) and
 -- are left out of everything counted.
 
+{{ incremental_by_challenge() }}
+
 with
 
 challenges as (
 
     select * from {{ ref('int_challenges_unioned') }}
+    where {{ in_build_scope() }}
 
 ),
 

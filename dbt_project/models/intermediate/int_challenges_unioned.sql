@@ -16,11 +16,14 @@
 -- app_challenge_id and its raising event in app_raised_event_id; int_challenge_events_unioned
 -- re-keys the app's steps on app_challenge_id onto the extract's challenge_id.
 
+{{ incremental_by_challenge() }}
+
 with
 
 challenges as (
 
     select * from {{ ref('stg_challenges') }}
+    where {{ in_build_scope() }}
 
 ),
 
@@ -33,6 +36,7 @@ qa_grades as (
 app_events as (
 
     select * from {{ ref('int_app_events') }}
+    where {{ in_build_scope() }}
 
 ),
 
@@ -92,7 +96,7 @@ from_qa_grades as (
         qa_grades.source_file,
         qa_grades.source_row
     from qa_grades
-    where qa_grades.triggers_challenge
+    where qa_grades.triggers_challenge and {{ in_build_scope('qa_grades.triggered_challenge_id') }}
 
 ),
 

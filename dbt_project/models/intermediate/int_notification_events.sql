@@ -3,24 +3,28 @@
 -- reminders (one working day before a response is due), the first overdue day and the approach
 -- of the formal cap. One row per event, with its stage. Who is told: int_notification_recipients.
 
+{{ incremental_by_challenge() }}
+
 with
 
 fct_challenges as (
 
     select * from {{ ref('fct_challenges') }}
+    where {{ in_build_scope() }}
 
 ),
 
 episodes as (
 
     select * from {{ ref('fct_stage_episodes') }}
+    where {{ in_build_scope() }}
 
 ),
 
 event_steps as (
 
     select * from {{ ref('int_challenge_events') }}
-    where is_valid
+    where is_valid and {{ in_build_scope() }}
 
 ),
 
@@ -35,7 +39,7 @@ app_events as (
         recorded_at,
         source
     from {{ ref('fct_challenge_events') }}
-    where is_valid and event_type <> 'note'
+    where is_valid and event_type <> 'note' and {{ in_build_scope() }}
 
 ),
 

@@ -7,6 +7,8 @@
 -- the stage's responder role) is the stage's responsible manager, named or derived. A role with
 -- nobody found keeps its row with an empty recipient_worker_id.
 
+{{ incremental_by_challenge() }}
+
 with
 
 rules as (
@@ -23,19 +25,21 @@ rules as (
 all_events as (
 
     select * from {{ ref('int_notification_events') }}
+    where {{ in_build_scope() }}
 
 ),
 
 challenges as (
 
     select * from {{ ref('int_challenges') }}
-    where is_valid
+    where is_valid and {{ in_build_scope() }}
 
 ),
 
 episodes as (
 
     select * from {{ ref('fct_stage_episodes') }}
+    where {{ in_build_scope() }}
 
 ),
 

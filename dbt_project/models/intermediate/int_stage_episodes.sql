@@ -3,17 +3,21 @@
 -- (int_stage_responsible_managers) and its clock (docs/working-days.md): due date, first
 -- response, working days taken, overdue as at the as-at date.
 
+{{ incremental_by_challenge() }}
+
 with
 
 steps as (
 
     select * from {{ ref('int_stage_steps') }}
+    where {{ in_build_scope() }}
 
 ),
 
 responsible_managers as (
 
     select * from {{ ref('int_stage_responsible_managers') }}
+    where {{ in_build_scope() }}
 
 ),
 

@@ -2,11 +2,14 @@
 -- worker in the stage's responder role valid on the day the stage was entered, nearest the
 -- challenge's team; with their name and their own role. One row per step.
 
+{{ incremental_by_challenge() }}
+
 with
 
 steps as (
 
     select * from {{ ref('int_stage_steps') }}
+    where {{ in_build_scope() }}
 
 ),
 

@@ -4,19 +4,21 @@
 -- it was raised), the challenge's team, the first response for the stage and how the step
 -- ended. The first of the steps of int_stage_episodes (no clock, no manager yet).
 
+{{ incremental_by_challenge() }}
+
 with
 
 challenges as (
 
     select * from {{ ref('int_challenges') }}
-    where is_valid
+    where is_valid and {{ in_build_scope() }}
 
 ),
 
 events as (
 
     select * from {{ ref('int_challenge_events') }}
-    where is_valid
+    where is_valid and {{ in_build_scope() }}
 
 ),
 

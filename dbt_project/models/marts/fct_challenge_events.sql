@@ -4,18 +4,21 @@
 -- Order: event date; the raising first; then recorded_at (two people acting at the same moment
 -- are both kept and shown in the order they were recorded); then event_id.
 
+{{ incremental_by_challenge() }}
+
 with
 
 challenges as (
 
     select * from {{ ref('int_challenges') }}
-    where is_valid
+    where is_valid and {{ in_build_scope() }}
 
 ),
 
 events as (
 
     select * from {{ ref('int_challenge_events') }}
+    where {{ in_build_scope() }}
 
 ),
 

@@ -3,18 +3,21 @@
 -- CAFCASS referral (and whether a referral had none), discussion in supervision, and the route
 -- (an IRO's looked-after review or a Conference Chair's child protection conference).
 
+{{ incremental_by_challenge() }}
+
 with
 
 challenges as (
 
     select * from {{ ref('fct_challenges') }}
+    where {{ in_build_scope() }}
 
 ),
 
 events as (
 
     select * from {{ ref('fct_challenge_events') }}
-    where is_valid
+    where is_valid and {{ in_build_scope() }}
 
 ),
 

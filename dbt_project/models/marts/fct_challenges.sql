@@ -1,29 +1,32 @@
+{{ incremental_by_challenge() }}
+
 with
 
 challenges as (
 
     select * from {{ ref('int_challenges') }}
-    where is_valid
+    where is_valid and {{ in_build_scope() }}
 
 ),
 
 episodes as (
 
     select * from {{ ref('int_stage_episodes') }}
+    where {{ in_build_scope() }}
 
 ),
 
 events as (
 
     select * from {{ ref('int_challenge_events') }}
-    where is_valid
+    where is_valid and {{ in_build_scope() }}
 
 ),
 
 challenge_themes as (
 
     select * from {{ ref('int_challenge_themes') }}
-    where is_known_theme
+    where is_known_theme and {{ in_build_scope() }}
 
 ),
 

@@ -1,14 +1,18 @@
+{{ incremental_by_challenge() }}
+
 with
 
 episodes as (
 
     select * from {{ ref('int_stage_episodes') }}
+    where {{ in_build_scope() }}
 
 ),
 
 challenges as (
 
     select * from {{ ref('int_challenges') }}
+    where {{ in_build_scope() }}
 
 ),
 

@@ -8,19 +8,21 @@
 -- weekly digest one email per ISO week, on or after digest_day_on: the first working day of the
 -- week (Monday, or the next working day when Monday is a bank holiday).
 
+{{ incremental_by_challenge() }}
+
 with
 
 episodes as (
 
     select * from {{ ref('fct_stage_episodes') }}
-    where is_open and is_current_stage
+    where is_open and is_current_stage and {{ in_build_scope() }}
 
 ),
 
 challenges as (
 
     select * from {{ ref('int_challenges') }}
-    where is_valid
+    where is_valid and {{ in_build_scope() }}
 
 ),
 

@@ -5,11 +5,14 @@
 -- outbox (notify/) decides which of these are sent: only events from the moment notifications
 -- were switched on.
 
+{{ incremental_by_challenge() }}
+
 with
 
 resolved as (
 
     select * from {{ ref('int_notification_recipients') }}
+    where {{ in_build_scope() }}
 
 ),
 
