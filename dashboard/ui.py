@@ -839,6 +839,12 @@ def timeline_link(challenge_id: str) -> None:
     )
 
 
+def several_protocols(build: LiveBuild) -> bool:
+    """The build holds more than one version of the protocol (docs/protocols.md, "Protocols that
+    change over time"): pages then name the version each challenge followed."""
+    return int(data.build_info(build).get("protocol_version_count") or 1) > 1
+
+
 def case_timeline(build: LiveBuild, challenge_id: str, *, key: str, heading: bool = True) -> bool:
     """One challenge's journey: the facts, the stages as bars, and the events in order."""
     scope = user_scope()
@@ -865,6 +871,9 @@ def case_timeline(build: LiveBuild, challenge_id: str, *, key: str, heading: boo
         f"IRO / Chair **{plain(summary['iro_name'])}**",
         f"raised **{long_date(summary['raised_on'])}**",
     ]
+    if several_protocols(build):
+        # the build holds several versions of the protocol: say which this challenge follows
+        facts.append(f"under **{plain(summary['protocol_name'])}**")
     if summary["formal_started_on"]:
         facts.append(
             f"formal process from **{long_date(summary['formal_started_on'])}**, "

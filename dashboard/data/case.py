@@ -50,7 +50,8 @@ def case_summary(build: LiveBuild, scope: Scope, challenge_id: str) -> dict | No
                entry_stage, current_stage, current_stage_name, status, raised_on, formal_started_on,
                closed_on, working_days_open, cap_due_on, is_cap_breached, is_cafcass_referred,
                cafcass_referred_on, is_legal_advice_requested, themes_label, response_due_on,
-               is_awaiting_response_past_due as is_overdue, responsible_name, outcome, is_qa_triggered
+               is_awaiting_response_past_due as is_overdue, responsible_name, outcome, is_qa_triggered,
+               protocol_name
         from fct_challenges where challenge_id = {p.bind(challenge_id)} and {scope.sql(p)}
     """  # noqa: S608
     df = _query(build, sql, p)

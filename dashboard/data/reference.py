@@ -14,7 +14,11 @@ from warehouse.store import LiveBuild
 
 @cached(max_entries=64)
 def build_info(build: LiveBuild) -> dict:
-    df = _query(build, "select as_at, protocol_code, protocol_name, built_at, stage_count from build_info")
+    df = _query(
+        build,
+        "select as_at, protocol_code, protocol_name, built_at, stage_count, protocol_version_count, "
+        "protocol_versions from build_info",
+    )
     if df.is_empty():
         return {
             "as_at": as_at(build),
@@ -22,6 +26,8 @@ def build_info(build: LiveBuild) -> dict:
             "protocol_name": build.protocol,
             "built_at": None,
             "stage_count": 0,
+            "protocol_version_count": 1,
+            "protocol_versions": build.protocol,
         }
     return df.row(0, named=True)
 

@@ -58,8 +58,9 @@ shown = cases.with_columns(
     .then(pl.format("Responded late ({})", _days))
     .otherwise(pl.lit("")),
 )
+several_protocols = ui.several_protocols(build)  # then each case's protocol version is named
 table = ui.present(
-    shown,
+    shown if several_protocols else shown.drop("protocol_name"),
     {
         "urgency_rank": "Urgency",
         "case_ref": "Case ref",
@@ -77,6 +78,7 @@ table = ui.present(
         "themes_label": "Themes",
         "iro_name": "IRO / Chair",
         "working_days_open": "Working days open",
+        "protocol_name": "Protocol",
         "challenge_id": "challenge_id",
     },
 )
@@ -99,7 +101,7 @@ DETAIL_COLUMNS = (
     "Themes",
     "IRO / Chair",
     "Working days open",
-)
+) + (("Protocol",) if several_protocols else ())
 hidden = ("challenge_id", *DETAIL_COLUMNS)
 styler = ui.highlight(table, shown["is_awaiting_response_past_due"].to_list(), hidden=hidden)
 event = ui.table(

@@ -175,7 +175,7 @@ def test_an_iro_logs_a_challenge_with_the_keyboard_only(chromium, own_app):
         type_and_leave(page, "3")
         assert stage.input_value() == "3"
 
-        tab_to(page, "Child (case-system person id)")
+        tab_to(page, "Child: search by case reference or case-system id")
         type_and_leave(page, child)
 
         # Themes: type to filter, Enter adds, Escape closes; what was added is said in words

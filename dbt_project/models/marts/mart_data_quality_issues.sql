@@ -39,6 +39,37 @@ raw_qa_grades as (
 
 ),
 
+challenges as (
+
+    select * from {{ ref('int_challenges') }}
+
+),
+
+worker_spells as (
+
+    select * from {{ ref('int_worker_spells') }}
+
+),
+
+raising_teams as (
+
+    -- the team of the IRO who raised each challenge, on the day raised (their spell covering it,
+    -- the latest-starting if several): who should see a challenge no social work team can
+    select
+        challenges.challenge_id,
+        worker_spells.team_id as raised_by_team_id
+    from challenges
+    inner join worker_spells
+        on
+            challenges.raised_by_worker_id = worker_spells.worker_id
+            and challenges.raised_on between worker_spells.valid_from and worker_spells.valid_until
+    qualify row_number() over (
+        partition by challenges.challenge_id
+        order by worker_spells.valid_from desc, worker_spells.team_id asc
+    ) = 1
+
+),
+
 rules as (
 
     select * from {{ ref('data_quality_rules') }}
@@ -137,10 +168,13 @@ final as (
         issues.record_date,
         issues.load_id,
         issues.source_file,
-        cast(issues.source_row as integer) as source_row
+        cast(issues.source_row as integer) as source_row,
+        raising_teams.raised_by_team_id
     from issues
     left join rules
         on issues.issue_code = rules.issue_code
+    left join raising_teams
+        on issues.challenge_id = raising_teams.challenge_id
 
 )
 
