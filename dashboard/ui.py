@@ -815,7 +815,7 @@ def case_list(
     if not rows:
         if rest:  # what a projector cannot fit opens per row (and is in the downloads)
             st.caption(
-                f"Select a row for the rest of the case ({and_list(rest)}) and its timeline; "
+                f"Select a row for the rest of the case ({plain(and_list(rest))}) and its timeline; "
                 "the downloads have every column."
             )
         else:

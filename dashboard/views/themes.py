@@ -96,7 +96,7 @@ for group, tab in zip(groups, tabs[:-1], strict=True):
         earlier = periods[:-fit] if len(periods) > fit else []
         if earlier:
             st.caption(
-                f"The table shows the latest {fit} {by}s; **Total** counts the whole "
+                f"The table shows the latest {ui.plural(fit, by)}; **Total** counts the whole "
                 f"period ({ui.plain(periods[0])} to {ui.plain(periods[-1])}). The downloads have every {by}."
             )
         event = ui.table(
