@@ -149,7 +149,8 @@ def build_document(con: duckdb.DuckDBPyConnection, y: Year, *, as_at: str, proto
     median = "–" if t["median_working_days"] is None else f"{t['median_working_days']:g}"
     sentence = f"{t['resolved']:,} challenges were resolved in {y.label}"
     if t["median_working_days"] is not None:
-        sentence += f", in a median of {median} working days"
+        days = "working day" if t["median_working_days"] == 1 else "working days"
+        sentence += f", in a median of {median} {days}"
     if t["responses_due"]:
         sentence += f"; {_pct(t['share_in_time'])} of the {t['responses_due']:,} stage responses due were made in time"
     sentence += f". {cafcass:,} {'case was' if cafcass == 1 else 'cases were'} referred to CAFCASS."

@@ -70,7 +70,8 @@ cols[2].metric(
     "–" if timely["share_in_time"] is None else f"{timely['share_in_time']:.0%}",
     help=f"{timely['responses_in_time']:,} of {timely['responses_due']:,} due; median "
     + ("–" if timely["median_working_days"] is None else f"{timely['median_working_days']:g}")
-    + " working days to resolution",
+    + (" working day" if timely["median_working_days"] == 1 else " working days")
+    + " to resolution",
 )
 cols[3].metric("Referrals to CAFCASS", f"{cafcass:,}")
 st.caption(
