@@ -141,8 +141,8 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
         return
     # A stream, read once: a registered Arrow table stayed referenced until the transaction ended,
     # so a file streamed in batches held every batch's Arrow data in memory until its commit.
-    table = frame.to_arrow()
-    con.register("_iroqa_incoming", pa.RecordBatchReader.from_batches(table.schema, table.to_batches()))
+    arrow = frame.to_arrow()
+    con.register("_iroqa_incoming", pa.RecordBatchReader.from_batches(arrow.schema, arrow.to_batches()))
     try:
         con.execute(f"INSERT INTO {q(table)} BY NAME SELECT * FROM _iroqa_incoming")  # noqa: S608
     finally:
