@@ -11,7 +11,8 @@ in the module for the question it answers:
 * ``case``: one case's summary, episodes and events (case timeline);
 * ``by_theme``: theme counts and the cases behind them (themes page);
 * ``by_team``: team measures and open responses (teams page);
-* ``write_back``: what the logging form checks before a save (built marts plus app events).
+* ``write_back``: what the logging form checks before a save (built marts plus app events), and its
+  name search for children and managers (bounded, within the user's scope).
 
 How it reads the warehouse:
 
@@ -47,7 +48,7 @@ from dashboard.data.by_team import (
     team_measures_monthly,
 )
 from dashboard.data.by_theme import mark_part_periods, period_window, theme_cases, theme_counts
-from dashboard.data.case import case_choices, case_episodes, case_event_list, case_summary
+from dashboard.data.case import case_choice_labels, case_choices, case_episodes, case_event_list, case_summary
 from dashboard.data.core import (
     CAFCASS_LABEL,
     STAGE_GROUPS,
@@ -76,18 +77,35 @@ from dashboard.data.snapshot import (
 from dashboard.data.trends import monthly_stage_counts, stage_entries_cases
 from dashboard.data.write_back import (
     CLOSING_ACTIONS,
+    MANAGER_ROLES,
+    SEARCH_LIMIT,
+    SEARCH_MIN_CHARS,
     app_event_versions,
     app_events,
     challenge_state,
+    challenges_without_team,
     child,
     form_challenges,
     protocol_stage_numbers,
     resolve_amendments,
     resolved_app_events,
     response_due,
+    search_children,
+    search_workers,
+    stage_responder,
+    worker,
 )
 
 __all__ = [
+    "MANAGER_ROLES",
+    "SEARCH_LIMIT",
+    "SEARCH_MIN_CHARS",
+    "challenges_without_team",
+    "search_children",
+    "search_workers",
+    "stage_responder",
+    "worker",
+    "case_choice_labels",
     "response_due",
     "meeting_stage_numbers",
     "period_window",

@@ -19,11 +19,12 @@ CLOSING_ACTIONS = ("resolved", "withdrawn")
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def protocol_stage_numbers(build: LiveBuild) -> tuple[int, ...]:
-    """The formal stages of the protocol in force (1..N), from dim_protocol_stages."""
+    """The formal stages of the protocol in force (1..N), from dim_protocol_stages: the version in
+    force on the as-at date (the one a challenge raised now follows)."""
     df = _query(
         build,
         "select stage_number from dim_protocol_stages "
-        "where stage_number >= 1 and stage_key like 'stage_%' order by stage_number",
+        "where is_current and stage_number >= 1 and stage_key like 'stage_%' order by stage_number",
     )
     return tuple(int(n) for n in df["stage_number"].to_list())
 
@@ -310,10 +311,14 @@ def app_event_versions(build: LiveBuild, home: str, challenge_id: str) -> list[d
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def response_due(build: LiveBuild, stage_number: int, started_on: date) -> tuple[str, date | None]:
+def response_due(
+    build: LiveBuild, stage_number: int, started_on: date, raised_on: date | None = None
+) -> tuple[str, date | None]:
     """The stage's name and the date a response is due for a step of it started on ``started_on``
     (docs/working-days.md rules 1-2, the same join as the dbt macro add_working_days); no date for
-    a step with no deadline. For the log form's confirmation after a save."""
+    a step with no deadline. The stage is the version of the protocol in force on ``raised_on``
+    (the day the challenge was raised; default ``started_on``), as dbt counts it. For the log
+    form's confirmation after a save."""
     p = _Params()
     sql = f"""
         select s.stage_name, (
@@ -324,8 +329,196 @@ def response_due(build: LiveBuild, stage_number: int, started_on: date) -> tuple
         ) as due_on
         from dim_protocol_stages s
         where coalesce(s.stage_number, -1) = {p.bind(stage_number)} and s.stage_key <> 'cafcass'
+          and {p.bind(raised_on or started_on)}::date between s.effective_from and s.effective_until
     """  # noqa: S608 - bound values
     df = _query(build, sql, p)
     if df.is_empty():
         return (f"Stage {stage_number}", None)
     return (str(df["stage_name"][0]), df["due_on"][0])
+
+
+# --- name search for the form's child and manager fields -----------------------------------------
+
+#: At most this many matches are listed; a search needs at least SEARCH_MIN_CHARS characters.
+SEARCH_LIMIT = 20
+SEARCH_MIN_CHARS = 2
+#: The roles a challenge can be raised with, escalated to or answered by (the IRO service's own
+#: roles are not offered).
+MANAGER_ROLES = ("social_worker", "team_manager", "service_manager", "head_of_service", "assistant_director")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _has_column(build: LiveBuild, table: str, column: str) -> bool:
+    """Whether the build has ``table.column`` (builds from before a column was added do not)."""
+    df = _query(
+        build,
+        "select 1 from information_schema.columns where table_name = $t and column_name = $c",
+        {"t": table, "c": column},
+    )
+    return not df.is_empty()
+
+
+def _search_text(text: str) -> str:
+    return " ".join((text or "").split()).upper()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def search_children(build: LiveBuild, scope: Scope, text: str, limit: int = SEARCH_LIMIT) -> pl.DataFrame:
+    """The children whose case-system id or case reference contains ``text`` (at least
+    SEARCH_MIN_CHARS characters, case and spaces ignored), within the user's scope: an Assistant
+    Service Manager the children of their teams (the team a new challenge would count under, or a
+    challenge's team), an IRO the children of their own challenges, leadership all. A child whose
+    whole id or case reference is typed is found wherever they are (as typing the id always did),
+    so an IRO can log a first challenge for a child. At most ``limit`` + 1 rows (the extra one says
+    there are more), exact matches first, then ids starting with the text, then by id. Columns:
+    child_id, case_ref, legal_status, age_years, team_id, team_name, team_source, is_exact."""
+    q = _search_text(text)
+    if len(q) < SEARCH_MIN_CHARS or not scope.child_rows:
+        return pl.DataFrame(
+            schema={
+                "child_id": pl.String,
+                "case_ref": pl.String,
+                "legal_status": pl.String,
+                "age_years": pl.Int64,
+                "team_id": pl.String,
+                "team_name": pl.String,
+                "team_source": pl.String,
+                "is_exact": pl.Boolean,
+            }
+        )
+    p = _Params()
+    bound = p.bind(q)
+    challenged = scope.sql(p, team="c.team_id", worker="c.iro_worker_id")
+    in_scope = (
+        "true"
+        if challenged == "true"
+        else f"k.child_id in (select c.child_id from fct_challenges c where {challenged})"  # noqa: S608
+    )
+    if scope.team_ids is not None:  # an ASM: also the children their teams hold, challenged or not
+        in_scope = f"({scope.sql(p, team='k.team_id', worker='k.child_id')} or {in_scope})"
+    age = "k.age_years" if _has_column(build, "dim_children", "age_years") else "cast(null as bigint)"
+    sql = f"""
+        select k.child_id, k.case_ref, k.legal_status, {age} as age_years, k.team_id, t.team_name,
+               k.team_source,
+               upper(k.child_id) = {bound} or upper(k.case_ref) = {bound} as is_exact
+        from dim_children k left join dim_teams t using (team_id)
+        where (upper(k.child_id) = {bound} or upper(k.case_ref) = {bound})
+           or ((contains(upper(k.child_id), {bound}) or contains(upper(k.case_ref), {bound})) and {in_scope})
+        order by is_exact desc, starts_with(upper(k.child_id), {bound}) desc, k.child_id
+        limit {int(limit) + 1}
+    """  # noqa: S608 - constant fragments, bound values
+    return _query(build, sql, p)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def search_workers(
+    build: LiveBuild,
+    text: str,
+    *,
+    role: str | None = None,
+    team_id: str | None = None,
+    limit: int = SEARCH_LIMIT,
+) -> pl.DataFrame:
+    """The workers in post (dim_workers) in a manager or social worker role whose name or worker id
+    contains ``text`` (at least SEARCH_MIN_CHARS characters, case and spaces ignored). Staff, not
+    children: the same list for every role that may use the form. At most ``limit`` + 1 rows, the
+    whole id first, then those in ``role`` (the stage's responder role), then in ``team_id`` or its
+    service, then by name. Columns: worker_id, worker_name, role, team_id, team_name,
+    service_name, is_exact."""
+    q = _search_text(text)
+    empty = pl.DataFrame(
+        schema={
+            "worker_id": pl.String,
+            "worker_name": pl.String,
+            "role": pl.String,
+            "team_id": pl.String,
+            "team_name": pl.String,
+            "service_name": pl.String,
+            "is_exact": pl.Boolean,
+        }
+    )
+    if len(q) < SEARCH_MIN_CHARS or not _has_column(build, "dim_workers", "worker_id"):
+        return empty
+    p = _Params()
+    bound = p.bind(q)
+    sql = f"""
+        select w.worker_id, w.worker_name, w.role, w.team_id, w.team_name, w.service_name,
+               upper(w.worker_id) = {bound} as is_exact
+        from dim_workers w
+        where w.role in (select unnest({p.bind(list(MANAGER_ROLES))}::varchar[]))
+          and (contains(upper(w.worker_name), {bound}) or contains(upper(w.worker_id), {bound}))
+        order by is_exact desc,
+                 w.role is not distinct from {p.bind(role)} desc,
+                 w.team_id is not distinct from {p.bind(team_id)} desc,
+                 w.service_name is not distinct from
+                   (select service_name from dim_teams where team_id = {p.bind(team_id)}) desc,
+                 w.worker_name, w.worker_id
+        limit {int(limit) + 1}
+    """  # noqa: S608 - constant fragments, bound values
+    return _query(build, sql, p)
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def worker(build: LiveBuild, worker_id: str) -> dict | None:
+    """One worker in post (dim_workers), or None if unknown or not in post on the as-at date."""
+    if not _has_column(build, "dim_workers", "worker_id"):
+        return None
+    df = _query(
+        build,
+        "select worker_id, worker_name, role, team_id, team_name, service_name "
+        "from dim_workers where worker_id = $w",
+        {"w": (worker_id or "").strip()},
+    )
+    return df.row(0, named=True) if not df.is_empty() else None
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def stage_responder(build: LiveBuild, stage_number: int) -> tuple[str | None, str]:
+    """(responder role, stage name) of a stage of the protocol in force (0: the informal tier), from
+    dim_protocol_stages (the version in force on the as-at date first, when the build holds
+    several); (None, 'Stage N') for a stage it does not have."""
+    df = _query(
+        build,
+        "select responder_role, stage_name from dim_protocol_stages "
+        "where coalesce(stage_number, -1) = $n and stage_key <> 'cafcass' "
+        "order by is_current desc, effective_from desc",
+        {"n": int(stage_number)},
+    )
+    if df.is_empty():
+        return (None, f"Stage {stage_number}")
+    return (df["responder_role"][0], str(df["stage_name"][0]))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def challenges_without_team(build: LiveBuild, scope: Scope) -> pl.DataFrame:
+    """The valid challenges that count under "Team not recorded" because no team can be known
+    (mart_data_quality_issues, issue ``team_not_resolved``), by the team of the IRO who raised them
+    (``raised_by_team_id``: the IRO's team on the day raised), for this user: an IRO their own, an
+    Assistant Service Manager those raised by an IRO of one of their teams (no social work team can
+    see them: this is how they reach someone), leadership all. Columns: challenge_id, case_ref,
+    raised_on, iro_name, raised_by_team_id, raised_by_team_name, record_source."""
+    empty = pl.DataFrame(
+        schema={
+            "challenge_id": pl.String,
+            "case_ref": pl.String,
+            "raised_on": pl.Date,
+            "iro_name": pl.String,
+            "raised_by_team_id": pl.String,
+            "raised_by_team_name": pl.String,
+            "record_source": pl.String,
+        }
+    )
+    if not scope.child_rows or not _has_column(build, "mart_data_quality_issues", "raised_by_team_id"):
+        return empty
+    p = _Params()
+    who = scope.sql(p, team="q.raised_by_team_id", worker="c.iro_worker_id")
+    sql = f"""
+        select c.challenge_id, c.case_ref, c.raised_on, c.iro_name, q.raised_by_team_id,
+               t.team_name as raised_by_team_name, c.record_source
+        from mart_data_quality_issues q
+        inner join fct_challenges c using (challenge_id)
+        left join dim_teams t on t.team_id = q.raised_by_team_id
+        where q.issue_code = 'team_not_resolved' and c.team_id is null and {who}
+        order by t.team_name nulls last, c.raised_on desc, c.case_ref
+    """  # noqa: S608 - constant fragments, bound values
+    return _query(build, sql, p)

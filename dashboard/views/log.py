@@ -33,7 +33,7 @@ import streamlit as st
 
 from accounts import audit
 from accounts.access import PAGE_LOG_FORM, Scope
-from dashboard import auth, data, focus, log_learning, saving, ui
+from dashboard import auth, data, focus, log_learning, log_pickers, saving, ui
 from warehouse import live, settings
 from warehouse.events import MAX_THEMES, EventError, read_event, today_uk, validate_event
 
@@ -232,14 +232,16 @@ def saved_message(fields: dict, challenge_id: str) -> dict:
     if action == "raised":
         case_ref = data.child(build, fields["child_id"])["case_ref"] if fields.get("child_id") else None
         stage, started = int(fields.get("entry_stage") or 0), fields.get("raised_on")
+        raised = None
     else:
         summary = data.case_summary(build, scope, challenge_id)
         case_ref = summary["case_ref"] if summary else None
         stage = int(fields["stage"]) if action == "escalated" and fields.get("stage") else None
         started = fields.get("event_on")
+        raised = summary["raised_on"] if summary else None  # the stage of its protocol version
     stage_words, due = ("", None)
     if stage is not None and started is not None:
-        stage_name, due = data.response_due(build, stage, started)
+        stage_name, due = data.response_due(build, stage, started, raised)
         stage_words = stage_name if stage == 0 else f"stage {stage} ({stage_name})"
     words = ACTION_WORDS.get(action, "Saved")
     if fields.get("amends_event_id"):
@@ -252,10 +254,72 @@ def saved_message(fields: dict, challenge_id: str) -> dict:
     return {"text": text + ".", "challenge_id": challenge_id}
 
 
+# --- Save, and a Save pressed while the page was updating ---------------------------------------
+#
+# A live refresh (a new build going live, dashboard/live_watch.py) reruns the page. If it lands while
+# the run that handles a Save is under way, Streamlit stops that run and starts the new one, in which
+# the button reads as not pressed: the save would be dropped without a word. So the press is also
+# noted in session state by the button's callback (which runs before the page, and is not stopped),
+# as ``log_pending_save``; the run that handles it clears it when it is done. A later run that finds
+# it still there says what became of it: saved (the event is on disk: the confirmation), or not
+# (nothing was written: say so, the form is as it was left, press Save again).
+
+PENDING = "log_pending_save"
+LOST_SAVE = (
+    "Your Save was pressed while the page was updating to new figures, and it was not completed: "
+    "nothing was saved. The form is as you left it: check it and press Save again."
+)
+
+
+def _pressed(key: str) -> None:
+    st.session_state[PENDING] = {"key": key, "event_id": st.session_state.get("log_event_id"), "fresh": True}
+
+
+def save_button(key: str, label: str = "Save") -> bool:
+    """The form's Save (and, while a manager's role is queried, "Save anyway" beside it): True when
+    this run handles a press of either."""
+    st.button(label, type="primary", key=key, on_click=_pressed, args=(key,))
+    asked = st.session_state.get("log_role_query")
+    if asked and asked["form"] == (mode, key):
+        if st.session_state.get(asked["pick_key"]) != asked["worker_id"]:
+            st.session_state.pop("log_role_query")  # another person was chosen: nothing to ask
+        else:
+            st.warning(ui.plain(asked["text"]), icon=":material/help:")
+            st.button("Save anyway", key="log_save_anyway", on_click=_pressed, args=("log_save_anyway",))
+    return bool(pressed and pressed["key"] in (key, "log_save_anyway"))
+
+
+def done_with_press() -> None:
+    st.session_state.pop(PENDING, None)
+
+
+def carried_press() -> None:
+    """A press whose run was stopped by a refresh: say what became of it (see above)."""
+    pending = st.session_state.pop(PENDING, None)
+    if not pending:
+        return
+    ev = read_event(pending["event_id"]) if pending.get("event_id") else None
+    if ev is not None:
+        live.request_build()  # again: the stopped run may not have reached it (it is idempotent)
+        st.session_state["log_saved"] = saved_message(ev, ev["challenge_id"])
+        if ev["action"] == "raised" and not ev.get("amends_event_id"):
+            st.session_state["log_clear_new"] = True
+        st.session_state.pop("log_event_id", None)
+        st.session_state.pop("log_role_query", None)
+        st.session_state["log_last_challenge"] = ev["challenge_id"]
+    else:
+        st.session_state["log_saved"] = {"lost": True, "text": LOST_SAVE, "at": str(uuid.uuid4())}
+
+
 def show_saved(slot) -> None:
     """The confirmation, at the Save button the user just pressed (kept until the next rerun)."""
     done = st.session_state.get("log_saved_shown")
     if not done:
+        return
+    if done.get("lost"):
+        with slot.container():
+            st.warning(done["text"], icon=":material/sync_problem:")
+            focus.focus_status(done["text"][:60], key="lost-" + str(done.get("at")))
         return
     with slot.container():
         st.success(
@@ -270,9 +334,10 @@ def show_saved(slot) -> None:
         )
 
 
-def save(fields: dict) -> None:
+def save(fields: dict, role_answer: dict | None = None) -> None:
     """Check the scope, audit, write, request a rebuild: in that order, stopping at the first that
-    fails. Nothing is written without its audit record."""
+    fails. Nothing is written without its audit record. ``role_answer``: the role query the user
+    answered "Save anyway" to, recorded in the audit with the write."""
     st.session_state.pop("log_saved", None)  # the last save's message goes when the next is tried
     if refusal := write_refusal(fields):
         refuse(
@@ -293,15 +358,21 @@ def save(fields: dict) -> None:
     }
     if fields.get("amends_event_id"):
         detail["amends_event_id"] = fields["amends_event_id"]
+    if role_answer:
+        detail["role_query"] = {
+            k: role_answer[k] for k in ("worker_id", "worker_role", "stage", "responder_role")
+        } | {"answer": "saved anyway"}
     ev = saving.save_audited(user, fields, detail)
     if ev is None:
         return
     live.request_build()
     st.session_state.pop("log_event_id", None)  # the next event gets a new id
+    st.session_state.pop("log_role_query", None)
     st.session_state["log_saved"] = saved_message(fields, ev.challenge_id)
     st.session_state["log_last_challenge"] = ev.challenge_id
     if fields["action"] == "raised" and not fields.get("amends_event_id"):
         st.session_state["log_clear_new"] = True  # a cleared form for the next challenge (below)
+    done_with_press()
     st.rerun()
 
 
@@ -322,13 +393,22 @@ info = data.build_info(build)
 protocol_name = str(info.get("protocol_code") or build.protocol).replace("_", " ").title()
 stages = data.protocol_stage_numbers(build)
 
+# A Save pressed in a run that a live refresh stopped (see "Save, and a Save pressed while...").
+pressed = st.session_state.get(PENDING)
+if pressed and pressed.get("fresh"):
+    pressed["fresh"] = False  # this run handles it; a later run that finds it was stopped
+elif pressed:
+    pressed = None
+    carried_press()
 # After a new challenge is saved, its form starts empty: the values are set before the widgets are
 # drawn, which is what overrides the values the browser sends back (a pop would not).
 if st.session_state.pop("log_clear_new", False):
     st.session_state.update(
         {"log_child": "", "log_themes": [], "log_concern": "", "log_raised_with": "", "log_team": None}
     )
-    st.session_state.pop("_log_team_for", None)
+    st.session_state.update({"log_child_pick": None, "log_raised_with_pick": None})
+    for k in ("_log_team_for", "_log_child_pick_auto", "_log_raised_with_pick_auto"):
+        st.session_state.pop(k, None)
 # The confirmation of the last save shows beside the Save button (show_saved), until the next save
 # is tried (save() drops it): the live-build rerun a few seconds later must not take it away.
 st.session_state["log_saved_shown"] = st.session_state.get("log_saved")
@@ -358,6 +438,7 @@ event_id = new_event_id()
 errors: dict[str, str] = {}
 fields: dict | None = None
 clicked = False
+role_asked: dict | None = None  # a manager whose role is not the stage's responder role
 
 if mode == NEW:
     kind = st.radio("Kind", [INFORMAL, FORMAL], key="log_kind", horizontal=True)
@@ -376,15 +457,14 @@ if mode == NEW:
             )
         )
     stage_slot = st.empty()
-    child_id = st.text_input(
-        "Child (case-system person id)", key="log_child", placeholder="e.g. C100002"
-    ).strip()
+    # The child is found by search within the user's scope and chosen from the matches (log_pickers).
+    typed_child = log_pickers.pick_child(build, scope, key="log_child")
+    child_id = typed_child["child_id"] if typed_child else ""
     child_slot = st.empty()
     # The team the challenge will count under (docs/marts.md, team roll-up): the child's allocation,
     # else its latest known team, shown before saving; the IRO may choose another.
     team_options = data.teams(build)
     team_names = dict(zip(team_options["team_id"], team_options["team_name"], strict=True))
-    typed_child = data.child(build, child_id) if child_id else None
     offered_team = typed_child["team_id"] if typed_child else None
     if typed_child is not None and st.session_state.get("_log_team_for") != typed_child["child_id"]:
         st.session_state["_log_team_for"] = typed_child["child_id"]
@@ -419,19 +499,29 @@ if mode == NEW:
     focus.chosen("Themes", [theme_labels[t] for t in picked_themes])
     themes_slot = st.empty()
     concern = st.text_area("The concern, in words", key="log_concern")
-    raised_with = st.text_input(
-        "Raised with (worker id of the manager or social worker)", key="log_raised_with"
+    raised_with, raised_with_row = log_pickers.pick_worker(
+        build,
+        key="log_raised_with",
+        label="Raised with (the manager or social worker)",
+        role=data.stage_responder(build, entry_stage)[0],
+        team_id=team_id,
     )
+    raised_with_slot = st.empty()
     raised_on = st.date_input("Raised on", value=today_uk(), key="log_raised_on", format="DD/MM/YYYY")
     date_slot = st.empty()
-    clicked = st.button("Save", type="primary", key="log_save")
+    clicked = save_button("log_save")
+    query_slot = st.empty()
     show_saved(st.empty())
     if clicked:
+        if e := log_pickers.unchosen_error("log_raised_with", "the person it was raised with"):
+            errors["raised_with"] = e
         if kind == FORMAL and (e := stage_error(entry_stage, stages, protocol_name)):
             errors["stage"] = e
         found = data.child(build, child_id) if child_id else None
         if not child_id:
-            errors["child"] = "Enter the child's case-system person id."
+            errors["child"] = log_pickers.unchosen_error("log_child", "the child") or (
+                "Search for the child and choose them from the matches."
+            )
         elif found is None:
             errors["child"] = f"There is no child '{child_id}' in the case system's records. Check the id."
         if e := themes_error(picked_themes):
@@ -450,11 +540,13 @@ if mode == NEW:
                 "entry_stage": entry_stage,
                 "themes": list(picked_themes),
                 "concern": concern,
-                "raised_with_worker_id": raised_with.strip() or None,
+                "raised_with_worker_id": raised_with or None,
                 "team_id": team_id,
             }
+            role_asked = log_pickers.role_query(build, raised_with_row, entry_stage)
     field_error(stage_slot, errors.get("stage"))
     field_error(child_slot, errors.get("child"))
+    field_error(raised_with_slot, errors.get("raised_with"))
     field_error(themes_slot, errors.get("themes"))
     field_error(date_slot, errors.get("date"))
 else:
@@ -528,8 +620,16 @@ else:
         satisfied = None
         actor = ""
         reason = ""
+        person = None  # the manager chosen below (a response's or an escalation's)
         if action == "response":
-            actor = st.text_input("Response from (worker id)", key="log_actor")
+            actor, person = log_pickers.pick_worker(
+                build,
+                key="log_actor",
+                label="Response from",
+                role=data.stage_responder(build, (state or {}).get("current_stage") or 0)[0],
+                team_id=(state or {}).get("team_id"),
+            )
+            actor_slot = st.empty()
             satisfied = st.radio(
                 "Were you satisfied with the response?",
                 ["Yes", "No"],
@@ -551,16 +651,30 @@ else:
                 )
             )
             stage_slot = st.empty()
-            actor = st.text_input("Sent to (worker id of the manager)", key="log_assigned")
+            actor, person = log_pickers.pick_worker(
+                build,
+                key="log_assigned",
+                label="Sent to (the manager)",
+                role=data.stage_responder(build, stage)[0],
+                team_id=(state or {}).get("team_id"),
+            )
+            actor_slot = st.empty()
             reason = st.text_area("Reason (required when you bypass a stage)", key="log_reason")
             reason_slot = st.empty()
         extra = log_learning.fields(action, build, home, picked)  # outcome, attendees (issue 13)
         note_label = log_learning.NOTE_LABELS.get(action, "Note" if action == "note" else "Note (optional)")
         note = st.text_area(note_label, key="log_note")
         note_slot = st.empty()
-        clicked = st.button("Save", type="primary", key="log_save")
+        clicked = save_button("log_save")
+        query_slot = st.empty()
         show_saved(st.empty())
         if clicked:
+            if action in ("response", "escalated") and (
+                e := log_pickers.unchosen_error(
+                    "log_actor" if action == "response" else "log_assigned", "the manager"
+                )
+            ):
+                errors["actor"] = e
             if not picked or state is None:
                 errors["action"] = "Choose the challenge this is about."
             else:
@@ -605,12 +719,16 @@ else:
                     }
                     if action == "response":
                         fields.update(
-                            stage=current, satisfied=satisfied == "Yes", actor_worker_id=actor.strip() or None
+                            stage=current, satisfied=satisfied == "Yes", actor_worker_id=actor or None
                         )
+                        role_asked = log_pickers.role_query(build, person, current)
                     if action == "escalated":
-                        fields.update(stage=stage, assigned_to_worker_id=actor.strip() or None, reason=reason)
+                        fields.update(stage=stage, assigned_to_worker_id=actor or None, reason=reason)
+                        role_asked = log_pickers.role_query(build, person, stage)
         field_error(action_slot, errors.get("action"))
         field_error(date_slot, errors.get("date"))
+        if action in ("response", "escalated"):
+            field_error(actor_slot, errors.get("actor"))
         if action == "response":
             field_error(sat_slot, errors.get("satisfied"))
         if action == "escalated":
@@ -704,6 +822,9 @@ else:
             # The correction's fields start from the entry as recorded now (loaded once per version).
             if st.session_state.get("_log_amend_loaded") != target["event_id"]:
                 st.session_state["_log_amend_loaded"] = target["event_id"]
+                for k in ("log_amend_child", "log_amend_raised_with", "log_amend_actor"):  # new entry
+                    for stale in (k + "_pick", f"_{k}_pick_auto", f"_{k}_pick_current"):
+                        st.session_state.pop(stale, None)
                 st.session_state["log_amend_event_on"] = target["event_on"]
                 st.session_state["log_amend_note"] = target["note"] or ""
                 if act == "raised":
@@ -715,12 +836,10 @@ else:
                         t for t in target["themes"] or [] if t in theme_labels
                     ]
                     st.session_state["log_amend_concern"] = target["concern"] or ""
-                    st.session_state["log_amend_raised_with"] = target["raised_with_worker_id"] or ""
+                    st.session_state["log_amend_raised_with"] = ""  # the search; the choice is the person
                 else:
                     st.session_state["log_amend_stage"] = int(target["stage"] or 0)
-                    st.session_state["log_amend_actor"] = (
-                        target["assigned_to_worker_id"] if act == "escalated" else target["actor_worker_id"]
-                    ) or ""
+                    st.session_state["log_amend_actor"] = ""  # the search; the choice is the person
                     st.session_state["log_amend_satisfied"] = {True: "Yes", False: "No"}.get(
                         target["satisfied"]
                     )
@@ -739,7 +858,8 @@ else:
                     )
                 stage_slot = st.empty()
                 if scope.show_child_id:
-                    child_id = st.text_input("Child (case-system person id)", key="log_amend_child").strip()
+                    amend_child = log_pickers.pick_child(build, scope, key="log_amend_child")
+                    child_id = amend_child["child_id"] if amend_child else ""
                 else:
                     child_id = target["child_id"]
                     st.text(f"Child: {shown_child} (the child cannot be changed here)")
@@ -759,8 +879,12 @@ else:
                 focus.chosen("Themes", [theme_labels.get(t, t) for t in picked_themes])
                 themes_slot = st.empty()
                 concern = st.text_area("The concern, in words", key="log_amend_concern")
-                raised_with = st.text_input(
-                    "Raised with (worker id of the manager or social worker)", key="log_amend_raised_with"
+                raised_with, _ = log_pickers.pick_worker(
+                    build,
+                    key="log_amend_raised_with",
+                    label="Raised with (the manager or social worker)",
+                    team_id=target.get("team_id"),
+                    current=target["raised_with_worker_id"],
                 )
                 event_on = st.date_input("Raised on", key="log_amend_event_on", format="DD/MM/YYYY")
                 date_slot = st.empty()
@@ -778,11 +902,15 @@ else:
                         )
                     )
                     stage_slot = st.empty()
-                    actor = st.text_input(
-                        "Response from (worker id)"
-                        if act == "response"
-                        else "Sent to (worker id of the manager)",
+                    actor, _ = log_pickers.pick_worker(
+                        build,
                         key="log_amend_actor",
+                        label="Response from" if act == "response" else "Sent to (the manager)",
+                        current=(
+                            target["actor_worker_id"]
+                            if act == "response"
+                            else target["assigned_to_worker_id"]
+                        ),
                     )
                 if act == "response":
                     satisfied = st.radio(
@@ -799,7 +927,7 @@ else:
             if act != "raised":
                 note = st.text_area("Note" if act == "note" else "Note (optional)", key="log_amend_note")
                 note_slot = st.empty()
-            clicked = st.button("Save the correction", type="primary", key="log_amend_save")
+            clicked = save_button("log_amend_save", "Save the correction")
             show_saved(st.empty())
             if clicked:
                 if act == "raised":
@@ -807,7 +935,9 @@ else:
                         errors["stage"] = e
                     found = None
                     if not child_id:
-                        errors["child"] = "Enter the child's case-system person id."
+                        errors["child"] = log_pickers.unchosen_error("log_amend_child", "the child") or (
+                            "Search for the child and choose them from the matches."
+                        )
                     elif child_id == target["child_id"]:
                         found = {"child_id": child_id, "legal_status": target["legal_status"]}
                     elif (found := data.child(build, child_id)) is None:
@@ -829,7 +959,7 @@ else:
                             entry_stage=entry_stage,
                             themes=list(picked_themes),
                             concern=concern,
-                            raised_with_worker_id=raised_with.strip() or None,
+                            raised_with_worker_id=raised_with or None,
                         )
                         new["event_on"] = event_on
                 else:
@@ -845,9 +975,7 @@ else:
                     if act == "response":
                         if satisfied is None:
                             errors["satisfied"] = "Say whether you were satisfied with the response."
-                        new.update(
-                            stage=stage, actor_worker_id=actor.strip() or None, satisfied=satisfied == "Yes"
-                        )
+                        new.update(stage=stage, actor_worker_id=actor or None, satisfied=satisfied == "Yes")
                     if act == "escalated":
                         before = stage_before(event_on, target)
                         if "stage" not in errors and stage > before + 1 and not reason.strip():
@@ -855,7 +983,7 @@ else:
                                 f"Escalating from {'the Positive Challenge' if not before else f'stage {before}'} "
                                 f"to stage {stage} bypasses a stage: give the reason."
                             )
-                        new.update(stage=stage, assigned_to_worker_id=actor.strip() or None, reason=reason)
+                        new.update(stage=stage, assigned_to_worker_id=actor or None, reason=reason)
                     if act == "note" and not (note or "").strip():
                         errors["note"] = "Write the note."
 
@@ -897,7 +1025,28 @@ else:
             if errors.get("unchanged"):
                 st.error(errors["unchanged"], icon=":material/error:")
 
-if clicked and fields is not None and not errors:
+asked_before = st.session_state.get("log_role_query")
+if (
+    clicked
+    and fields is not None
+    and not errors
+    and role_asked
+    and not (
+        pressed["key"] == "log_save_anyway"
+        and asked_before
+        and all(asked_before[k] == role_asked[k] for k in ("worker_id", "stage", "responder_role"))
+    )
+):
+    # The manager's role is not the stage's responder role: ask before saving (Save anyway beside
+    # Save, or choose another person); nothing is saved yet.
+    pick_key = {"raised": "log_raised_with", "response": "log_actor"}.get(fields["action"], "log_assigned")
+    st.session_state["log_role_query"] = role_asked | {
+        "form": (mode, pressed["key"] if pressed["key"] != "log_save_anyway" else "log_save"),
+        "pick_key": pick_key + "_pick",
+    }
+    done_with_press()
+    st.rerun()
+elif clicked and fields is not None and not errors:
     fields["recorded_by"] = user.username  # the signed-in user: accountable for the record
     # A second click on the same content (a double submit, or a click after a dropped connection)
     # reuses the first click's ids, so write_event returns the saved event instead of saving twice.
@@ -906,6 +1055,37 @@ if clicked and fields is not None and not errors:
     ids = submitted.setdefault(content, {"event_id": event_id, "challenge_id": str(uuid.uuid4())})
     fields["event_id"] = ids["event_id"]
     fields.setdefault("challenge_id", ids["challenge_id"])  # a new challenge's id
-    save(fields)
+    if pressed and pressed.get("event_id") != fields["event_id"]:
+        pressed["event_id"] = fields["event_id"]  # what a later run looks for, if this one is stopped
+    save(fields, role_answer=role_asked)
+    done_with_press()  # not saved (refused or invalid): the message is shown above
 elif clicked and errors:
     st.warning("Not saved: correct the fields marked above.", icon=":material/warning:")
+if clicked:
+    done_with_press()
+
+# Challenges that count under "Team not recorded" because no team can be known: listed for whoever
+# can see them here (an IRO their own; an ASM those raised by the IROs of their teams), so none is
+# lost silently (issue 15; mart_data_quality_issues, team_not_resolved).
+no_team = data.challenges_without_team(build, scope)
+if not no_team.is_empty():
+    with st.expander(
+        f"Challenges counted under 'Team not recorded' ({no_team.height})", icon=":material/help:"
+    ):
+        st.caption(
+            "No team could be found for these challenges (no team recorded, no allocated worker, and no "
+            "earlier team of the child), so no team's Assistant Service Manager sees them. Listed by the "
+            "team of the IRO who raised them. Record the child's allocated worker or the challenge's "
+            "team in the case system: the next extract brings it."
+        )
+        st.dataframe(
+            no_team.select("case_ref", "raised_on", "iro_name", "raised_by_team_name", "record_source"),
+            hide_index=True,
+            column_config={
+                "case_ref": "Case",
+                "raised_on": st.column_config.DateColumn("Raised on", format="D MMM YYYY"),
+                "iro_name": "Raised by",
+                "raised_by_team_name": "IRO's team",
+                "record_source": "From",
+            },
+        )

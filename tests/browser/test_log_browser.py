@@ -74,6 +74,24 @@ def pick_theme(page, label: str, attempts: int = 3) -> None:
     assert chosen.count(), f"the theme {label!r} could not be chosen"
 
 
+def choose(page, label: str, starts: str, attempts: int = 3) -> None:
+    """Open the choice labelled ``label`` and click the option that starts with ``starts`` (the
+    server's matches for what was typed in the search above it); again if the click was lost."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(
+        has=page.locator("label", has_text=re.compile("^" + re.escape(label) + "$"))
+    )
+    shown = box.locator("input")  # the chosen option shows as the input's value
+    for _ in range(attempts):
+        if shown.input_value().startswith(starts):
+            return
+        shown.click()
+        option = page.get_by_role("option", name=re.compile("^" + re.escape(starts)))
+        with contextlib.suppress(PlaywrightTimeout):
+            option.first.click(timeout=5_000)
+        wait_for_app(page)
+    assert shown.input_value().startswith(starts), f"{starts!r} could not be chosen in {label!r}"
+
+
 def settle(page) -> None:
     page.keyboard.press("Tab")
     page.wait_for_timeout(250)
@@ -82,10 +100,18 @@ def settle(page) -> None:
 
 def test_log_a_challenge_and_see_it_on_the_meeting_page_without_a_reload(chromium, own_app):
     url, w, worker = own_app
+    # a child of one of the IRO's own challenges, found by part of its case reference; a Head of
+    # Service (stage 3's responder) found by part of their name (issue 15: no typed ids)
     child = query(
-        w.live, "select child_id from dim_children where legal_status = 'lac' order by child_id limit 1"
+        w.live,
+        "select child_id from fct_challenges where iro_worker_id = $w order by child_id limit 1",
+        {"w": worker},
     ).item(0, 0)
     case_ref = pseudonym(child, pseudonym_key(w.paths))  # as the marts' case_ref
+    hos = query(
+        w.live,
+        "select worker_id, worker_name from dim_workers where role = 'head_of_service' order by worker_id limit 1",
+    ).row(0, named=True)
     ctx = chromium.new_context(viewport={"width": 1366, "height": 900})
     page = ctx.new_page()
     try:
@@ -108,8 +134,16 @@ def test_log_a_challenge_and_see_it_on_the_meeting_page_without_a_reload(chromiu
         wait_for_app(page)
         page.get_by_role("spinbutton", name="Entering at stage").fill("3")
         settle(page)
-        page.get_by_role("textbox", name="Child (case-system person id)").fill(child)
+        page.get_by_role("textbox", name="Child: search by case reference or case-system id").fill(
+            case_ref[:6]
+        )
         settle(page)
+        choose(page, "Child", f"{case_ref} ({child})")
+        page.get_by_role("textbox", name="Raised with (the manager or social worker): search by name").fill(
+            hos["worker_name"].split()[-1][:4]
+        )
+        settle(page)
+        choose(page, "Raised with (the manager or social worker)", f"{hos['worker_name']} · Head of Service")
         pick_theme(page, "Health assessment out of date")
         page.get_by_role("textbox", name="The concern, in words").fill(
             "Care plan <b>not</b> reviewed & drifting"
@@ -123,13 +157,19 @@ def test_log_a_challenge_and_see_it_on_the_meeting_page_without_a_reload(chromiu
                 re.compile(r"^Challenge logged: case C-[0-9A-F]+, stage 3 .*response due ")
             ).wait_for(timeout=30_000)
             assert page.get_by_text("Open the case").count() == 1
-            assert page.get_by_role("textbox", name="Child (case-system person id)").input_value() == ""
+            assert (
+                page.get_by_role(
+                    "textbox", name="Child: search by case reference or case-system id"
+                ).input_value()
+                == ""
+            )
         except Exception:
             page.screenshot(path=str(w.home / "log_form_failure.png"), full_page=True)
             raise
         save_seconds = time.monotonic() - saved_at
         [ev] = [e for e in read_events(w.paths).to_dicts() if e["child_id"] == child]
         assert (ev["recorded_by"], ev["raised_by_worker_id"]) == (IRO, worker)
+        assert ev["raised_with_worker_id"] == hos["worker_id"]  # the person chosen by name
         log = audit.read(w.paths)
         assert ev["event_id"] in "".join(log.filter(log["action"] == "write")["detail"].to_list())
 

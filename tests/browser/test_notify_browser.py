@@ -84,7 +84,7 @@ def test_escalate_email_respond_and_the_iro_is_told(chromium, loop):
         wait_for_app(page)
         page.get_by_role("spinbutton", name="Entering at stage").fill("1")
         settle(page)
-        page.get_by_role("textbox", name="Child (case-system person id)").fill(child)
+        page.get_by_role("textbox", name="Child: search by case reference or case-system id").fill(child)
         settle(page)
         pick_theme(page, "Health assessment out of date")
         page.get_by_role("textbox", name="The concern, in words").fill("Care plan not reviewed")

@@ -102,6 +102,18 @@ def save(at, key: str = "log_save"):
     return at
 
 
+def a_manager(w, role: str, not_role: bool = False) -> dict:
+    """A worker in post in ``role`` (or, with ``not_role``, a manager in another role)."""
+    return query(
+        w.live,
+        "select worker_id, worker_name, role, team_name from dim_workers "
+        "where (role = $r) <> $other "
+        "and role in ('team_manager', 'service_manager', 'head_of_service', 'assistant_director') "
+        "order by worker_id limit 1",
+        {"r": role, "other": not_role},
+    ).row(0, named=True)
+
+
 def a_child(w, legal_status: str = "lac") -> str:
     return query(
         w.live,
@@ -148,14 +160,18 @@ def new_challenge(
     themes=("care_plan_quality",),
     concern: str = "The plan is out of date",
     raised_on: date | None = None,
+    raised_with: str | None = None,
 ):
+    """The new-challenge form filled in; the child (and the manager, if given) found by typing the
+    whole id in the search, which chooses it at once (the name search itself: tests below)."""
     if formal_stage is not None:
         at.radio("log_kind").set_value("Formal Escalation").run()
         at.number_input("log_entry_stage").set_value(formal_stage)
-    at.text_input("log_child").set_value(child)
+    at.text_input("log_child").set_value(child).run()
     at.multiselect("log_themes").set_value(list(themes))
     at.text_area("log_concern").set_value(concern)
-    at.text_input("log_raised_with").set_value("W1005")
+    if raised_with:
+        at.text_input("log_raised_with").set_value(raised_with).run()
     if raised_on:
         at.date_input("log_raised_on").set_value(raised_on)
     return at
@@ -257,8 +273,9 @@ def test_a_stage_the_protocol_does_not_have(w):
 
 def test_unknown_child(w):
     at = new_challenge(open_form(w), "NO-SUCH-CHILD")
+    assert any("Nothing matches 'NO-SUCH-CHILD'" in c.value.replace("\\", "") for c in at.caption)
     save(at)
-    assert "There is no child 'NO-SUCH-CHILD' in the case system's records. Check the id." in errors(at)
+    assert "Choose the child from the matches, or clear the search." in errors(at)
     assert "Not saved: correct the fields marked above." in [x.value for x in at.warning]
     assert not saved(w)
 
@@ -266,7 +283,7 @@ def test_unknown_child(w):
 def test_missing_child_and_themes(w):
     at = open_form(w)
     save(at)
-    assert "Enter the child's case-system person id." in errors(at)
+    assert "Search for the child and choose them from the matches." in errors(at)
     assert "Choose at least one theme." in errors(at)
     assert not saved(w)
 
@@ -320,7 +337,13 @@ def test_response_needs_satisfied_then_saves(w):
     save(at)
     assert "Say whether you were satisfied with the response." in errors(at)
     at.radio("log_satisfied").set_value("No")
-    at.text_input("log_actor").set_value("W1005")
+    role = query(
+        w.live,
+        "select responder_role from dim_protocol_stages where stage_number = $n",
+        {"n": c["current_stage"]},
+    ).item()
+    manager = a_manager(w, role)
+    at.text_input("log_actor").set_value(manager["worker_id"]).run()
     save(at)
     assert not errors(at)
     [ev] = saved(w)
@@ -328,7 +351,7 @@ def test_response_needs_satisfied_then_saves(w):
         "response",
         False,
         c["current_stage"],
-        "W1005",
+        manager["worker_id"],
     )
 
 
@@ -720,12 +743,13 @@ def test_a_correction_of_a_correction_follows_the_chain(w):
     # the list now shows the entry as corrected; correcting it again amends the correction
     assert "corrected 1 time" in at.selectbox("log_amend_entry").format_func(resp["event_id"])
     assert at.radio("log_amend_satisfied").value == "No"
-    at.text_input("log_amend_actor").set_value("W2002")
+    other = a_manager(w, "service_manager")["worker_id"]
+    at.text_input("log_amend_actor").set_value(other).run()
     save(at, "log_amend_save")
     assert not errors(at)
     second = saved(w)[-1]
     assert second["amends_event_id"] == first["event_id"]
-    assert (second["satisfied"], second["actor_worker_id"]) == (False, "W2002")
+    assert (second["satisfied"], second["actor_worker_id"]) == (False, other)
     [resolved] = [
         e for e in data.resolve_amendments(read_events(w.paths)) if e["original_event_id"] == resp["event_id"]
     ]
@@ -777,14 +801,16 @@ def test_correction_validation_messages(w):
     save(at, "log_amend_save")
     assert "Nothing has changed: correct at least one field, or leave the entry as it is." in errors(at)
     at.multiselect("log_amend_themes").set_value([])
-    at.text_input("log_amend_child").set_value("NO-SUCH-CHILD")
+    at.text_input("log_amend_child").set_value("NO-SUCH-CHILD").run()
+    # a search that finds nothing keeps the child chosen (the choice is not the search) and says so
+    assert at.selectbox("log_amend_child_pick").value == raised["child_id"]
+    assert any("Nothing matches 'NO-SUCH-CHILD'" in c.value.replace("\\", "") for c in at.caption)
     at.date_input("log_amend_event_on").set_value(today_uk() + timedelta(days=1))
     at.radio("log_amend_kind").set_value("Formal Escalation").run()
     at.number_input("log_amend_entry_stage").set_value(7)
     save(at, "log_amend_save")
     e = errors(at)
     assert "Choose at least one theme." in e
-    assert "There is no child 'NO-SUCH-CHILD' in the case system's records. Check the id." in e
     assert "The date raised" in e and "is in the future" in e
     assert "The Leicestershire protocol has no stage 7" in e
     assert "Not saved: correct the fields marked above." in [x.value for x in at.warning]
@@ -1014,3 +1040,300 @@ def test_the_chosen_challenge_and_what_was_typed_survive_the_build_after_a_save(
     ]
     assert any("Note recorded" in s.value for s in at.success), [s.value for s in at.success]
     assert not audited(w, "access_denied")
+
+
+# ------------------------------------------------------------------------------------------------
+# Name search, the manager's role, a Save during a refresh, the team (issue 15)
+# ------------------------------------------------------------------------------------------------
+
+
+def scope_of(role: str, *, worker: str | None = None, teams: tuple[str, ...] = ()):
+    from accounts.access import scope_for
+
+    return scope_for(
+        SimpleNamespace(username=f"s-{role}", role=role, teams=teams, worker_id=worker, disabled=False)
+    )
+
+
+def _ids(labels: list[str]) -> list[str]:
+    """The case-system ids in the child choice's labels ("C-... (C100302) · looked after · ...")."""
+    return [re.search(r"\(([^)]+)\)", label).group(1) for label in labels]
+
+
+def test_child_search_is_bounded_and_within_the_users_scope(w):
+    own = set(
+        query(w.live, "select child_id from fct_challenges where iro_worker_id = $w", {"w": w.worker})[
+            "child_id"
+        ]
+    )
+    iro_scope = scope_of("iro", worker=w.worker)
+    # fewer than 2 characters: no query at all
+    assert data.search_children(w.live, iro_scope, "C").is_empty()
+    # an IRO: part of an id lists only the children of their own challenges, at most 20 (+1 "more")
+    found = data.search_children(w.live, iro_scope, "C1")
+    assert 0 < found.height <= data.SEARCH_LIMIT + 1
+    assert set(found["child_id"]) <= own
+    # ... but a whole id finds any child, so a first challenge can be logged for them
+    stranger = query(
+        w.live,
+        "select child_id, case_ref from dim_children where child_id not in "
+        "(select child_id from fct_challenges where iro_worker_id = $w) order by child_id limit 1",
+        {"w": w.worker},
+    ).row(0, named=True)
+    assert data.search_children(w.live, iro_scope, stranger["child_id"].lower())["child_id"].to_list() == [
+        stranger["child_id"]
+    ]
+    assert data.search_children(w.live, iro_scope, stranger["case_ref"])["is_exact"].to_list() == [True]
+    assert (
+        stranger["child_id"]
+        not in data.search_children(w.live, iro_scope, stranger["child_id"][:-1])["child_id"].to_list()
+        or stranger["child_id"][:-1] in own
+    )
+    # leadership: everyone, still bounded
+    everyone = data.search_children(w.live, scope_of("leadership"), "C1")
+    assert everyone.height == data.SEARCH_LIMIT + 1
+    # an ASM: the children their teams hold or whose challenges are in their teams
+    team = query(w.live, "select team_id from dim_children where team_id is not null limit 1").item()
+    asm_scope = scope_of("asm", teams=(team,))
+    theirs = set(
+        query(
+            w.live,
+            "select child_id from dim_children where team_id = $t "
+            "union select child_id from fct_challenges where team_id = $t",
+            {"t": team},
+        )["child_id"]
+    )
+    found = data.search_children(w.live, asm_scope, "C1", limit=1000)
+    assert set(found["child_id"]) == {c for c in theirs if "C1" in c.upper()}
+    # roles with no child rows find nobody
+    assert data.search_children(w.live, scope_of("analyst"), stranger["child_id"]).is_empty()
+
+
+def test_the_form_finds_the_child_by_search_and_shows_reference_age_and_team(w):
+    at = open_form(w)
+    at.text_input("log_child").set_value("C").run()
+    assert any("at least 2 characters" in c.value for c in at.caption)
+    assert at.selectbox("log_child_pick").options == []
+    at.text_input("log_child").set_value("c1").run()  # case does not matter
+    labels = at.selectbox("log_child_pick").options
+    assert 0 < len(labels) <= data.SEARCH_LIMIT
+    own = query(
+        w.live,
+        "select k.child_id, k.case_ref, k.age_years, t.team_name from dim_children k "
+        "left join dim_teams t using (team_id) where k.child_id in "
+        "(select child_id from fct_challenges where iro_worker_id = $w)",
+        {"w": w.worker},
+    )
+    by_id = {r["child_id"]: r for r in own.iter_rows(named=True)}
+    for label, child_id in zip(labels, _ids(labels), strict=True):
+        r = by_id[child_id]  # only the IRO's own children
+        assert label.startswith(f"{r['case_ref']} ({child_id})"), label
+        assert (r["team_name"] or "team not known") in label
+        if r["age_years"] is not None:
+            assert f"age {r['age_years']}" in label
+    first = _ids(labels)[0]
+    at.selectbox("log_child_pick").set_value(first).run()
+    at.multiselect("log_themes").set_value(["care_plan_quality"])
+    save(at)
+    assert not errors(at)
+    [ev] = saved(w)
+    assert ev["child_id"] == first
+    # the cleared form: no search, no child chosen
+    assert at.text_input("log_child").value == "" and at.selectbox("log_child_pick").value is None
+
+
+def test_managers_are_found_by_name_with_role_and_team(w):
+    hos = a_manager(w, "head_of_service")
+    part = hos["worker_name"].split()[-1][:4]
+    found = data.search_workers(w.live, part, role="head_of_service")
+    assert hos["worker_id"] in found["worker_id"].to_list() and found.height <= data.SEARCH_LIMIT + 1
+    assert set(found["role"]) <= set(data.MANAGER_ROLES)
+    roles = found["role"].to_list()
+    assert roles == sorted(roles, key=lambda r: r != "head_of_service")  # the stage's role first
+    assert data.search_workers(w.live, part[:1]).is_empty()  # 2 characters at least
+
+    c = an_open_challenge(w, stage=2)
+    at = act_on(w, c, "escalated")  # to stage 3: a Head of Service
+    at.text_input("log_assigned").set_value(part).run()
+    options = at.selectbox("log_assigned_pick").options
+    [label] = [o for o in options if o.endswith(f"({hos['worker_id']})")]
+    assert label.startswith(f"{hos['worker_name']} · Head of Service · {hos['team_name']}")
+    at.selectbox("log_assigned_pick").set_value(hos["worker_id"]).run()
+    save(at)
+    assert not errors(at) and not at.warning, [x.value for x in at.warning]
+    [ev] = saved(w)
+    assert (ev["stage"], ev["assigned_to_worker_id"]) == (3, hos["worker_id"])
+    assert "role_query" not in audited(w, "write")[-1]["detail"]
+
+
+def test_a_search_typed_but_nobody_chosen_is_not_saved_as_empty(w):
+    c = an_open_challenge(w, stage=1)
+    at = act_on(w, c, "escalated")
+    at.text_input("log_assigned").set_value("zz-nobody-zz").run()
+    assert any("Nothing matches" in x.value for x in at.caption)
+    save(at)
+    assert "Choose the manager from the matches, or clear the search." in errors(at)
+    assert not saved(w)
+
+
+def test_a_manager_not_in_the_stages_responder_role_is_queried_before_saving(w):
+    c = an_open_challenge(w, stage=1)
+    at = act_on(w, c, "escalated")  # to stage 2: answered by a Service Manager
+    tm = a_manager(w, "team_manager")
+    at.text_input("log_assigned").set_value(tm["worker_id"]).run()
+    assert at.selectbox("log_assigned_pick").value == tm["worker_id"]
+    save(at)
+    assert not saved(w)  # asked first
+    question = [x.value.replace("\\", "") for x in at.warning]
+    assert any(
+        f"{tm['worker_name']} is a Team Manager, but stage 2 (Service Manager) is answered by a "
+        "Service Manager. Save anyway, or choose another person above." in q
+        for q in question
+    ), question
+    at.button("log_save_anyway").click().run()
+    assert_ok(at)
+    [ev] = saved(w)
+    assert ev["assigned_to_worker_id"] == tm["worker_id"]
+    [write] = [a for a in audited(w, "write") if a["detail"]["event_id"] == ev["event_id"]]
+    assert write["detail"]["role_query"] == {
+        "worker_id": tm["worker_id"],
+        "worker_role": "team_manager",
+        "stage": 2,
+        "responder_role": "service_manager",
+        "answer": "saved anyway",
+    }
+    assert any("Escalation recorded" in s.value for s in at.success)
+    assert not any("Save anyway" in x.value for x in at.warning)
+
+    # choosing another person instead: the question goes, and Save saves without one
+    c2 = an_open_challenge(w, stage=1, worker=c["iro_worker_id"])
+    if c2["challenge_id"] == c["challenge_id"]:
+        return  # only one such challenge in this warehouse: the second half needs another
+    at = act_on(w, c2, "escalated")
+    at.text_input("log_assigned").set_value(tm["worker_id"]).run()
+    save(at)
+    assert any("Save anyway" in x.value for x in at.warning)
+    sm = a_manager(w, "service_manager")
+    at.text_input("log_assigned").set_value(sm["worker_id"]).run()
+    assert not any("Save anyway" in x.value for x in at.warning)
+    save(at)
+    assert saved(w)[-1]["assigned_to_worker_id"] == sm["worker_id"]
+
+
+def _refresh_lands_once(monkeypatch, module, name: str) -> list[int]:
+    """Make ``module.name`` behave as a live refresh landing in the middle of the save's run: the
+    first call asks for a rerun (as the refresh's does), which stops the run there."""
+    import streamlit as st
+
+    real, calls = getattr(module, name), []
+
+    def interrupted(*a, **k):
+        if not calls:
+            calls.append(1)
+            st.rerun()
+        return real(*a, **k)
+
+    monkeypatch.setattr(module, name, interrupted)
+    return calls
+
+
+def test_a_save_stopped_by_a_live_refresh_before_writing_says_so_and_keeps_the_form(w, monkeypatch):
+    from warehouse import events
+
+    calls = _refresh_lands_once(monkeypatch, events, "validate_event")
+    at = new_challenge(open_form(w), a_child(w), concern="kept through the refresh")
+    save(at)
+    assert calls == [1]
+    assert not saved(w)  # stopped before the write...
+    warnings = [x.value for x in at.warning]
+    assert any("was not completed: nothing was saved" in x for x in warnings), warnings  # ...and said
+    assert at.text_area("log_concern").value == "kept through the refresh"
+    save(at)  # pressed again
+    [ev] = saved(w)
+    assert ev["concern"] == "kept through the refresh"
+    assert any("Challenge logged" in s.value for s in at.success)
+
+
+def test_a_save_stopped_by_a_live_refresh_after_writing_shows_the_confirmation(w, monkeypatch):
+    calls = _refresh_lands_once(monkeypatch, live, "request_build")
+    at = new_challenge(open_form(w), a_child(w))
+    save(at)
+    assert calls == [1]
+    [ev] = saved(w)  # written once
+    assert any("Challenge logged" in s.value for s in at.success), [s.value for s in at.success]
+    assert not any("not completed" in x.value for x in at.warning)
+    at.run()  # and the next refresh does not save it again or say anything else
+    assert len(saved(w)) == 1 and [a["detail"]["event_id"] for a in audited(w, "write")] == [ev["event_id"]]
+
+
+@pytest.mark.slow
+def test_an_asm_sees_a_challenge_logged_for_a_child_with_no_allocated_worker(w):
+    """Issue 15: a challenge logged in the app for demo child C100302 (no allocated worker; earlier
+    challenges in Looked After Teams) counts under the team the form showed, so the Assistant
+    Service Manager of that team can act on it at once and sees it on every page after the build
+    the save asked for (seconds, on an idle server)."""
+    import time
+
+    from tests.conftest import DEMO_END
+    from warehouse.build import build
+    from warehouse.store import read_live
+
+    child = query(
+        w.live,
+        "select child_id, case_ref, team_id from dim_children where team_source = 'latest_known' "
+        "and legal_status = 'lac' order by child_id = 'C100302' desc, child_id limit 1",
+    ).row(0, named=True)
+    at = new_challenge(open_form(w), child["child_id"], raised_on=DEMO_END)
+    assert at.selectbox("log_team").value == child["team_id"]
+    save(at)
+    [ev] = saved(w)
+    assert ev["team_id"] == child["team_id"]
+    manager = asm(w, [child["team_id"]])
+    # before any build: the team's ASM can act on it (the event carries the team)
+    assert ev["challenge_id"] in _listed(open_form(w, "existing", user=manager))
+    # and a child whose team truly cannot be known: the form says so, and it is logged as it is
+    nobody = query(
+        w.live,
+        "select child_id, case_ref from dim_children where team_source is null order by child_id limit 1",
+    ).row(0, named=True)
+    at = new_challenge(open_form(w), nobody["child_id"], raised_on=DEMO_END)
+    assert at.selectbox("log_team").value is None
+    save(at)
+    unteamed = saved(w)[-1]
+    assert unteamed["child_id"] == nobody["child_id"] and unteamed.get("team_id") is None
+    started = time.monotonic()
+    build(as_at=DEMO_END, p=w.paths, events_only=True)  # the background build the save asks for
+    print(f"events-only build after the save: {time.monotonic() - started:.1f}s")
+    built = query(
+        read_live(w.paths),
+        "select challenge_id, team_id from fct_challenges where challenge_id = $c or app_challenge_id = $c",
+        {"c": ev["challenge_id"]},
+    ).row(0, named=True)
+    assert built["team_id"] == child["team_id"]
+    case = open_page("case", user=manager, query_params={"case": built["challenge_id"]})
+    assert_ok(case)
+    assert "not one you can see" not in texts(case)
+    shown = texts(case) + "".join(str(t.value) for t in [*case.title, *case.header, *case.subheader])
+    assert child["case_ref"] in shown.replace("\\", "")
+
+    # the one with no team is listed in the data-quality mart under the raising IRO's team, and the
+    # log page lists it for that IRO and for the ASM of the IRO's team (no social work team has it)
+    iro_team = query(
+        read_live(w.paths),
+        "select team_id from dim_workers where worker_id = $w",
+        {"w": w.worker},
+    ).item()
+    listed = query(
+        read_live(w.paths),
+        "select q.raised_by_team_id, c.team_id from mart_data_quality_issues q "
+        "join fct_challenges c using (challenge_id) "
+        "where q.issue_code = 'team_not_resolved' and c.case_ref = $r",
+        {"r": nobody["case_ref"]},
+    ).rows()
+    assert listed == [(iro_team, None)]
+    for user in (iro(w), asm(w, [iro_team])):
+        page = open_form(w, user=user)
+        [box] = [e for e in page.expander if "Team not recorded" in e.label]
+        assert box.label.startswith("Challenges counted under 'Team not recorded' (")
+        assert nobody["case_ref"] in box.dataframe[0].value["case_ref"].to_list()
+    assert not [e for e in open_form(w, user=manager).expander if "Team not recorded" in e.label]

@@ -106,7 +106,7 @@ def _events_with_faults(n: int) -> list[dict]:
     in the middle and near the end, an event before its challenge, an event id used in the first and
     in a late row, one of those with a bad stage too."""
     base = example_rows("challenge_events")[0]
-    rows = [dict(base, event_id=f"E{i:06d}", note=f"note {i}, \"quoted\"\nsecond line") for i in range(n)]
+    rows = [dict(base, event_id=f"E{i:06d}", note=f'note {i}, "quoted"\nsecond line') for i in range(n)]
     rows[n // 3]["challenge_id"] = "CH-NONE"  # R016, judged on the whole file
     rows[n // 2]["event_on"] = "31/02/2024"  # R002 in a later batch
     rows[2 * n // 3]["event_on"] = "2024-01-01"  # R017 (CH001 was raised on 2024-01-08)

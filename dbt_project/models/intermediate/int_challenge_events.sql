@@ -1,220 +1,21 @@
--- Challenge events dated on or before the as-at date, put in order per challenge and checked
--- against the protocol in force. Every event keeps its row; an invalid one has an issue_code
--- (listed in mart_data_quality_issues) and is left out of everything counted.
---
--- Order within a challenge: event date, then escalations before responses before other actions
--- before resolutions, then recorded_at, then event_id.
--- Checks, in order (the first failing check names the issue):
---   unknown_challenge, event_before_raised, challenge_excluded, missing_stage,
---   stage_out_of_range, cafcass_not_lac, event_after_close (not notes), stage_backwards,
---   stage_repeated, duplicate_cafcass_referral, response_stage_not_reached.
+-- Challenge events dated on or before the as-at date, in order per challenge and checked
+-- against the protocol in force (int_challenge_events_ordered), with the last check: a response
+-- is for a stage the challenge has reached. Every event keeps its row; an invalid one has an
+-- issue_code (listed in mart_data_quality_issues) and is left out of everything counted.
+-- Checks, in order (the first failing check names the issue): those of
+-- int_challenge_events_ordered, then response_stage_not_reached.
 
 with
 
 events as (
 
-    select * from {{ ref('int_challenge_events_unioned') }}
-
-),
-
-all_challenges as (
-
-    select * from {{ ref('int_challenges_unioned') }}
+    select * from {{ ref('int_challenge_events_ordered') }}
 
 ),
 
 challenges as (
 
     select * from {{ ref('int_challenges') }}
-
-),
-
-protocol as (
-
-    select * from {{ ref('int_protocol') }}
-
-),
-
-classified as (
-
-    select
-        events.*,
-        all_challenges.challenge_id is not null as is_known_challenge,
-        all_challenges.raised_on,
-        coalesce(challenges.is_valid, false) as is_challenge_valid,
-        challenges.legal_status,
-        challenges.entry_stage,
-        protocol.stage_count,
-        protocol.looked_after_only_cafcass,
-        -- an escalation moves the challenge to events.stage; under a final-stage CAFCASS
-        -- protocol a CAFCASS referral is an escalation to the CAFCASS stage
-        events.event_type = 'escalated'
-        or (events.event_type = 'cafcass_referral' and protocol.cafcass_mode = 'final_stage')
-            as is_stage_change,
-        case
-            when events.event_type = 'escalated' then events.stage
-            when events.event_type = 'cafcass_referral' and protocol.cafcass_mode = 'final_stage'
-                then protocol.cafcass_stage_number
-        end as target_stage,
-        events.event_type = 'cafcass_referral'
-        or coalesce(events.event_type = 'escalated' and events.stage = protocol.cafcass_stage_number, false)
-            as is_cafcass_referral,
-        case events.event_type
-            when 'escalated' then 1
-            when 'cafcass_referral' then 1
-            when 'response' then 2
-            when 'resolved' then 4
-            when 'withdrawn' then 4
-            else 3
-        end as type_order
-    from events
-    cross join protocol
-    left join all_challenges
-        on events.challenge_id = all_challenges.challenge_id
-    left join challenges
-        on events.challenge_id = challenges.challenge_id
-    where events.event_on <= {{ as_at_date() }}
-
-),
-
-first_checks as (
-
-    select
-        *,
-        case
-            when not is_known_challenge then 'unknown_challenge'
-            when event_on < raised_on then 'event_before_raised'
-            when not is_challenge_valid then 'challenge_excluded'
-            when is_stage_change and target_stage is null then 'missing_stage'
-            when is_stage_change and (target_stage < 1 or target_stage > stage_count)
-                then 'stage_out_of_range'
-            when is_cafcass_referral and looked_after_only_cafcass and legal_status <> 'lac'
-                then 'cafcass_not_lac'
-        end as first_issue
-    from classified
-
-),
-
-sequenced as (
-
-    select
-        *,
-        cast(row_number() over (
-            partition by challenge_id
-            order by event_on, type_order, recorded_at nulls last, event_id
-        ) as integer) as event_sequence
-    from first_checks
-    where first_issue is null
-
-),
-
-closes as (
-
-    select
-        challenge_id,
-        min(event_sequence) as close_sequence
-    from sequenced
-    where event_type in ('resolved', 'withdrawn')
-    group by challenge_id
-
-),
-
-close_checked as (
-
-    select
-        sequenced.*,
-        case
-            when
-                sequenced.event_sequence > closes.close_sequence
-                and sequenced.event_type not in ('note', 'supervision')
-                then 'event_after_close'
-        end as close_issue
-    from sequenced
-    left join closes
-        on sequenced.challenge_id = closes.challenge_id
-
-),
-
-stage_changes as (
-
-    -- the highest stage reached before each escalation (the entry stage, or an earlier
-    -- escalation's; an escalation that is not higher never raises it, so counting it is harmless)
-    select
-        event_id,
-        greatest(
-            entry_stage,
-            coalesce(
-                max(target_stage) over (
-                    partition by challenge_id
-                    order by event_sequence
-                    rows between unbounded preceding and 1 preceding
-                ),
-                entry_stage
-            )
-        ) as stage_before
-    from close_checked
-    where
-        close_issue is null
-        and is_stage_change
-
-),
-
-concurrent_referrals as (
-
-    select
-        event_id,
-        row_number() over (partition by challenge_id order by event_sequence) as referral_number
-    from close_checked
-    where
-        close_issue is null
-        and event_type = 'cafcass_referral'
-        and not is_stage_change
-
-),
-
-change_checked as (
-
-    select
-        close_checked.*,
-        stage_changes.stage_before,
-        case
-            when close_checked.close_issue is not null then null
-            when close_checked.is_stage_change and close_checked.target_stage < stage_changes.stage_before
-                then 'stage_backwards'
-            when close_checked.is_stage_change and close_checked.target_stage = stage_changes.stage_before
-                then 'stage_repeated'
-            when concurrent_referrals.referral_number > 1 then 'duplicate_cafcass_referral'
-        end as change_issue
-    from close_checked
-    left join stage_changes
-        on close_checked.event_id = stage_changes.event_id
-    left join concurrent_referrals
-        on close_checked.event_id = concurrent_referrals.event_id
-
-),
-
-staged as (
-
-    -- the stage the challenge is at once the event has happened
-    select
-        *,
-        greatest(
-            entry_stage,
-            coalesce(
-                max(
-                    case
-                        when is_stage_change and close_issue is null and change_issue is null
-                            then target_stage
-                    end
-                ) over (
-                    partition by challenge_id
-                    order by event_sequence
-                    rows between unbounded preceding and current row
-                ),
-                entry_stage
-            )
-        ) as stage_after
-    from change_checked
 
 ),
 
@@ -235,53 +36,44 @@ entered_stages as (
         challenge_id,
         target_stage as stage_number,
         event_sequence as entered_sequence
-    from staged
+    from events
     where
         is_stage_change
-        and close_issue is null
-        and change_issue is null
+        and path_issue_code is null
 
 ),
 
 responses as (
 
     select
-        staged.event_id,
-        coalesce(staged.stage, staged.stage_after) as response_stage,
+        events.event_id,
+        coalesce(events.stage, events.stage_after) as response_stage,
         count(entered_stages.stage_number) > 0 as is_stage_reached
-    from staged
+    from events
     left join entered_stages
         on
-            staged.challenge_id = entered_stages.challenge_id
-            and coalesce(staged.stage, staged.stage_after) = entered_stages.stage_number
-            and staged.event_sequence > entered_stages.entered_sequence
+            events.challenge_id = entered_stages.challenge_id
+            and coalesce(events.stage, events.stage_after) = entered_stages.stage_number
+            and events.event_sequence > entered_stages.entered_sequence
     where
-        staged.event_type = 'response'
-        and staged.close_issue is null
-        and staged.change_issue is null
-    group by staged.event_id, coalesce(staged.stage, staged.stage_after)
+        events.event_type = 'response'
+        and events.path_issue_code is null
+    group by events.event_id, coalesce(events.stage, events.stage_after)
 
 ),
 
 checked as (
 
     select
-        first_checks.*,
-        staged.event_sequence,
-        staged.stage_before,
-        staged.stage_after,
+        events.*,
         responses.response_stage,
         coalesce(
-            first_checks.first_issue,
-            staged.close_issue,
-            staged.change_issue,
+            events.path_issue_code,
             case when responses.is_stage_reached = false then 'response_stage_not_reached' end
         ) as issue_code
-    from first_checks
-    left join staged
-        on first_checks.event_id = staged.event_id
+    from events
     left join responses
-        on first_checks.event_id = responses.event_id
+        on events.event_id = responses.event_id
 
 ),
 
@@ -300,10 +92,7 @@ final as (
         stage_after,
         response_stage,
         is_cafcass_referral,
-        coalesce(
-            issue_code is null and is_stage_change and target_stage > stage_before + 1,
-            false
-        ) as is_bypass,
+        is_bypass,
         actor_worker_id,
         assigned_to_worker_id,
         satisfied,

@@ -1,6 +1,7 @@
 -- The children known to the service (the latest load's row per child), for the logging form's
 -- checks (the child exists; CAFCASS only for looked-after children) and the team it offers for a
--- new challenge (docs/marts.md, team roll-up). Identifiers only, no names.
+-- new challenge (docs/marts.md, team roll-up). Identifiers only, no names; the age (not the date
+-- of birth) tells children apart in the form's search.
 
 with
 
@@ -93,6 +94,8 @@ final as (
         children.child_id,
         {{ case_ref('children.child_id') }} as case_ref,
         children.legal_status,
+        -- whole years on the as-at date: the logging form tells children apart by it
+        datesub('year', children.date_of_birth, {{ as_at_date() }}) as age_years,
         children.allocated_worker_id,
         coalesce(allocations.team_id, latest_known.team_id) as team_id,
         case

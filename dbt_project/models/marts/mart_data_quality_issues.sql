@@ -3,27 +3,15 @@
 
 with
 
-challenges as (
+challenge_issues as (
 
-    select * from {{ ref('int_challenges') }}
-
-),
-
-challenge_themes as (
-
-    select * from {{ ref('int_challenge_themes') }}
+    select * from {{ ref('int_challenge_issues') }}
 
 ),
 
-events as (
+event_issues as (
 
-    select * from {{ ref('int_challenge_events') }}
-
-),
-
-episodes as (
-
-    select * from {{ ref('int_stage_episodes') }}
+    select * from {{ ref('int_challenge_event_issues') }}
 
 ),
 
@@ -51,162 +39,40 @@ raw_qa_grades as (
 
 ),
 
-protocol as (
+challenges as (
 
-    select * from {{ ref('int_protocol') }}
+    select * from {{ ref('int_challenges') }}
+
+),
+
+worker_spells as (
+
+    select * from {{ ref('int_worker_spells') }}
+
+),
+
+raising_teams as (
+
+    -- the team of the IRO who raised each challenge, on the day raised (their spell covering it,
+    -- the latest-starting if several): who should see a challenge no social work team can
+    select
+        challenges.challenge_id,
+        worker_spells.team_id as raised_by_team_id
+    from challenges
+    inner join worker_spells
+        on
+            challenges.raised_by_worker_id = worker_spells.worker_id
+            and challenges.raised_on between worker_spells.valid_from and worker_spells.valid_until
+    qualify row_number() over (
+        partition by challenges.challenge_id
+        order by worker_spells.valid_from desc, worker_spells.team_id asc
+    ) = 1
 
 ),
 
 rules as (
 
     select * from {{ ref('data_quality_rules') }}
-
-),
-
-challenge_issues as (
-
-    select
-        challenges.source_table,
-        challenges.source_record_id as record_id,
-        challenges.challenge_id,
-        challenges.issue_code,
-        'route ' || coalesce(challenges.route, '?') || ', entry stage '
-        || coalesce(cast(challenges.entry_stage as varchar), 'empty')
-        || ', legal status ' || coalesce(challenges.legal_status, '?') as issue_detail,
-        challenges.raised_on as record_date,
-        challenges.load_id,
-        challenges.source_file,
-        challenges.source_row
-    from challenges
-    where challenges.issue_code is not null
-
-),
-
-team_issues as (
-
-    select
-        challenges.source_table,
-        challenges.source_record_id as record_id,
-        challenges.challenge_id,
-        case
-            when challenges.team_source = 'unresolved' then 'team_not_resolved'
-            else 'unknown_team'
-        end as issue_code,
-        'team_id ' || coalesce(challenges.recorded_team_id, 'empty') || ', social worker '
-        || coalesce(challenges.social_worker_id, 'empty') || ', raised '
-        || cast(challenges.raised_on as varchar) as issue_detail,
-        challenges.raised_on as record_date,
-        challenges.load_id,
-        challenges.source_file,
-        challenges.source_row
-    from challenges
-    where
-        challenges.is_valid
-        and (
-            challenges.team_source = 'unresolved'
-            or (challenges.recorded_team_id is not null and challenges.team_source <> 'challenge')
-        )
-
-),
-
-theme_issues as (
-
-    select
-        challenges.source_table,
-        challenges.source_record_id as record_id,
-        challenges.challenge_id,
-        'unknown_theme' as issue_code,
-        'theme code ''' || challenge_themes.theme_code || '''' as issue_detail,
-        challenges.raised_on as record_date,
-        challenges.load_id,
-        challenges.source_file,
-        challenges.source_row
-    from challenge_themes
-    inner join challenges
-        on challenge_themes.challenge_id = challenges.challenge_id
-    where not challenge_themes.is_known_theme
-
-),
-
-entry_bypass_issues as (
-
-    select
-        challenges.source_table,
-        challenges.source_record_id as record_id,
-        challenges.challenge_id,
-        'bypass_not_allowed' as issue_code,
-        'entered at stage ' || cast(challenges.entry_stage as varchar) as issue_detail,
-        challenges.raised_on as record_date,
-        challenges.load_id,
-        challenges.source_file,
-        challenges.source_row
-    from challenges
-    cross join protocol
-    where
-        challenges.is_valid
-        and challenges.entry_stage > 1
-        and not protocol.bypass_allowed
-
-),
-
-event_issues as (
-
-    select
-        'challenge_events' as source_table,
-        events.event_id as record_id,
-        events.challenge_id,
-        events.issue_code,
-        events.event_type || ' on ' || cast(events.event_on as varchar)
-        || coalesce(', stage ' || cast(events.stage as varchar), '') as issue_detail,
-        events.event_on as record_date,
-        events.load_id,
-        events.source_file,
-        events.source_row
-    from events
-    where events.issue_code is not null
-
-),
-
-event_bypass_issues as (
-
-    select
-        'challenge_events' as source_table,
-        events.event_id as record_id,
-        events.challenge_id,
-        'bypass_not_allowed' as issue_code,
-        'escalated from stage ' || cast(events.stage_before as varchar) || ' to stage '
-        || cast(events.target_stage as varchar) as issue_detail,
-        events.event_on as record_date,
-        events.load_id,
-        events.source_file,
-        events.source_row
-    from events
-    cross join protocol
-    where
-        events.is_bypass
-        and not protocol.bypass_allowed
-
-),
-
-worker_issues as (
-
-    select
-        case when episodes.event_id is null then challenges.source_table else 'challenge_events' end
-            as source_table,
-        coalesce(episodes.event_id, challenges.source_record_id) as record_id,
-        episodes.challenge_id,
-        'unknown_assigned_worker' as issue_code,
-        'worker ' || episodes.assigned_worker_id || ' at ' || episodes.stage_label as issue_detail,
-        episodes.entered_on as record_date,
-        coalesce(events.load_id, challenges.load_id) as load_id,
-        coalesce(events.source_file, challenges.source_file) as source_file,
-        coalesce(events.source_row, challenges.source_row) as source_row
-    from episodes
-    inner join challenges
-        on episodes.challenge_id = challenges.challenge_id
-    left join events
-        on episodes.event_id = events.event_id
-    where not episodes.is_assigned_worker_known
 
 ),
 
@@ -282,17 +148,7 @@ issues as (
 
     select * from challenge_issues
     union all
-    select * from team_issues
-    union all
-    select * from theme_issues
-    union all
-    select * from entry_bypass_issues
-    union all
     select * from event_issues
-    union all
-    select * from event_bypass_issues
-    union all
-    select * from worker_issues
     union all
     select * from qa_grade_issues
     union all
@@ -312,10 +168,13 @@ final as (
         issues.record_date,
         issues.load_id,
         issues.source_file,
-        cast(issues.source_row as integer) as source_row
+        cast(issues.source_row as integer) as source_row,
+        raising_teams.raised_by_team_id
     from issues
     left join rules
         on issues.issue_code = rules.issue_code
+    left join raising_teams
+        on issues.challenge_id = raising_teams.challenge_id
 
 )
 

@@ -36,14 +36,9 @@ worker_spells as (
 
 ),
 
-worker_emails as (
+worker_contacts as (
 
-    select
-        worker_id,
-        arg_max(worker_name, valid_from) as worker_name,
-        arg_max(nullif(trim(email), ''), valid_from) filter (where nullif(trim(email), '') is not null) as email
-    from {{ ref('stg_workers') }}
-    group by worker_id
+    select * from {{ ref('int_worker_contacts') }}
 
 ),
 
@@ -172,8 +167,8 @@ final as (
     select
         md5(all_items.worker_id || '|' || all_items.challenge_id || '|' || all_items.section) as digest_item_id,
         all_items.worker_id as recipient_worker_id,
-        any_value(worker_emails.worker_name) as recipient_name,
-        any_value(worker_emails.email) as recipient_email,
+        any_value(worker_contacts.worker_name) as recipient_name,
+        any_value(worker_contacts.email) as recipient_email,
         string_agg(distinct all_items.recipient_role, ';' order by all_items.recipient_role) as recipient_roles,
         all_items.section,
         all_items.challenge_id,
@@ -194,8 +189,8 @@ final as (
         {{ protocol_code() }} as protocol_code
     from all_items
     cross join digest_day
-    left join worker_emails
-        on all_items.worker_id = worker_emails.worker_id
+    left join worker_contacts
+        on all_items.worker_id = worker_contacts.worker_id
     group by all_items.worker_id, all_items.challenge_id, all_items.section
 
 )
