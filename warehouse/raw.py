@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from ingest import schema
 
@@ -138,7 +139,10 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
     """Append ``frame`` to ``table`` by column name, in bulk through Arrow."""
     if frame.height == 0:
         return
-    con.register("_iroqa_incoming", frame.to_arrow())
+    # A stream, read once: a registered Arrow table stayed referenced until the transaction ended,
+    # so a file streamed in batches held every batch's Arrow data in memory until its commit.
+    arrow = frame.to_arrow()
+    con.register("_iroqa_incoming", pa.RecordBatchReader.from_batches(arrow.schema, arrow.to_batches()))
     try:
         con.execute(f"INSERT INTO {q(table)} BY NAME SELECT * FROM _iroqa_incoming")  # noqa: S608
     finally:

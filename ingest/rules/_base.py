@@ -123,11 +123,17 @@ def row_failures(frame: pl.DataFrame, mask: pl.Expr, column: str | pl.Expr, deta
     col = pl.lit(column) if isinstance(column, str) else column
     # The mask is made a column before filtering: polars' eager filter on a bare literal predicate
     # (``pl.lit(True)``) raised ShapeError for frames of more than 100,000 rows (issue 10).
-    keep = frame.with_columns(mask.fill_null(False).alias("_keep"))
-    return keep.filter(pl.col("_keep")).select(
-        pl.col(ROW).cast(pl.Int64).alias("row_number"),
-        col.cast(pl.String).alias("column_name"),
-        pl.format("row {}, {}: {}", pl.col(ROW), col, detail.fill_null("")).alias("message"),
+    # One query (lazy): on a busy machine every eager step waits its turn for the thread pool.
+    return (
+        frame.lazy()
+        .with_columns(mask.fill_null(False).alias("_keep"))
+        .filter(pl.col("_keep"))
+        .select(
+            pl.col(ROW).cast(pl.Int64).alias("row_number"),
+            col.cast(pl.String).alias("column_name"),
+            pl.format("row {}, {}: {}", pl.col(ROW), col, detail.fill_null("")).alias("message"),
+        )
+        .collect()
     )
 
 
