@@ -107,8 +107,8 @@ format: install ## apply ruff's formatting
 docs: install ## dbt docs as one static HTML file in docs/dbt/ (offline)
 	$(BIN)/python -m warehouse.docs
 
-bench: install ## benchmarks: demo, ingest, build, page render, save timings and a room of 30 viewers (tests/load.py); prints figures
-	$(BIN)/python -m tests.bench
+bench: install ## benchmarks and the scale ladder (SCALE=la|region|national; region and national: the ladder only): demo, ingest, build, pages, saves, a room of 30 viewers (tests/load.py); prints figures
+	$(BIN)/python -m tests.bench --scale $(SCALE)
 
 screenshots: install browser-deps ## regenerate docs/screenshots/ with headless Chromium
 	$(BIN)/python -m tests.browser.screenshots

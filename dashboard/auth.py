@@ -36,7 +36,7 @@ import streamlit as st
 from accounts import audit, users
 from accounts.access import ROLE_POLICY, ROLES, AccessDenied, Scope, scope_for
 from accounts.users import LoginThrottle, User
-from dashboard import sessions
+from dashboard import focus, sessions
 from dashboard.text import plain as _plain
 from warehouse.settings import Paths
 from warehouse.settings import paths as default_paths
@@ -522,38 +522,74 @@ def _notice() -> None:
         st.info(_plain(text))
 
 
-def _local_sign_in(p: Paths, cfg: AuthConfig, now: float) -> None:
-    st.title("IRO QA")
-    _notice()
-    with st.form("iroqa_sign_in", clear_on_submit=True, enter_to_submit=True):
-        st.subheader("Sign in")
-        username = st.text_input(
-            "Username", key="_iroqa_signin_username", autocomplete="username", max_chars=128
-        )
-        password = st.text_input(
-            "Password",
-            type="password",
-            key="_iroqa_signin_password",
-            autocomplete="current-password",
-            max_chars=users.MAX_PASSWORD_LENGTH,
-        )
-        submitted = st.form_submit_button("Sign in", type="primary")
-    if not submitted:
+SIGNIN_USER_KEY = "_iroqa_signin_username"
+SIGNIN_PASSWORD_KEY = "_iroqa_signin_password"
+_SIGNIN_OUTCOME_KEY = "_iroqa_signin_outcome"
+_SIGNIN_TRIES_KEY = "_iroqa_signin_tries"
+MISSING_BOTH = "Enter your username and password."
+MISSING_PASSWORD = "Enter your password."
+
+
+def _submit_sign_in(p: Paths) -> None:
+    """The sign-in form's submit (a callback, run before the script): check the attempt, keep the
+    username, empty the password field whatever happens (nothing of a password stays in the session),
+    and leave the outcome for the script. Enter in the Username field submits the form too (a
+    keyboard user's habit): that asks for the password and keeps the username typed, instead of
+    clearing both."""
+    username = str(st.session_state.get(SIGNIN_USER_KEY) or "")
+    password = str(st.session_state.get(SIGNIN_PASSWORD_KEY) or "")
+    st.session_state[SIGNIN_PASSWORD_KEY] = ""
+    st.session_state[_SIGNIN_TRIES_KEY] = int(st.session_state.get(_SIGNIN_TRIES_KEY, 0)) + 1
+    if not username.strip():
+        st.session_state[_SIGNIN_OUTCOME_KEY] = (None, MISSING_BOTH, "Username")
         return
-    if not (username or "").strip() or not password:
-        st.error("Enter your username and password.")
+    if not password:
+        st.session_state[_SIGNIN_OUTCOME_KEY] = (None, MISSING_PASSWORD, "Password")
         return
+    now = clock()
     result = attempt_sign_in(
         p, username, password, session_id=_session_id(), address=_client_address(), now=now
     )
     if result.user is None:
-        st.error(result.message)
+        st.session_state[_SIGNIN_OUTCOME_KEY] = (None, result.message, "Password")
         return
+    del st.session_state[SIGNIN_PASSWORD_KEY], st.session_state[SIGNIN_USER_KEY]
+    st.session_state[_SIGNIN_OUTCOME_KEY] = (result.user, "", "")
+
+
+def _local_sign_in(p: Paths, cfg: AuthConfig, now: float) -> None:
+    st.title("IRO QA")
+    _notice()
+    # Typing by keyboard alone works the usual way: Tab to Username, type, Tab (or Enter) to
+    # Password, type, Enter. The username stays typed after a refused attempt; the password never.
+    with st.form("iroqa_sign_in", clear_on_submit=False, enter_to_submit=True):
+        st.subheader("Sign in")
+        st.text_input("Username", key=SIGNIN_USER_KEY, autocomplete="username", max_chars=128)
+        st.text_input(
+            "Password",
+            type="password",
+            key=SIGNIN_PASSWORD_KEY,
+            autocomplete="current-password",
+            max_chars=users.MAX_PASSWORD_LENGTH,
+        )
+        st.form_submit_button("Sign in", type="primary", on_click=_submit_sign_in, args=(p,))
+    outcome = st.session_state.pop(_SIGNIN_OUTCOME_KEY, None)
+    if outcome is None:
+        return
+    user, message, field = outcome
+    if user is None:
+        st.error(message)
+        # the field to fill next has focus (and the message is read out: st.error is an alert)
+        focus.focus_once(
+            f'input[aria-label="{field}"]', key=f"sign-in {st.session_state.get(_SIGNIN_TRIES_KEY)}", where=st
+        )
+        return
+    st.session_state.pop(_SIGNIN_TRIES_KEY, None)
     sid = None
     if sessions.route_mounted:  # served by dashboard/server.py: offer the browser a session cookie
         grant = sessions.issue_grant(
             p,
-            username=result.user.username,
+            username=user.username,
             mode=cfg.mode,
             issued_at=now,
             expires_at=now + cfg.absolute_seconds,
@@ -561,7 +597,7 @@ def _local_sign_in(p: Paths, cfg: AuthConfig, now: float) -> None:
         )
         sid = sessions.sid_of(grant)
         st.session_state[GRANT_KEY] = grant
-    _start_session(result.user, cfg, now, sid=sid)
+    _start_session(user, cfg, now, sid=sid)
     st.rerun()
 
 

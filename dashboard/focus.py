@@ -35,15 +35,16 @@ _SCRIPT = """<script>
 </script>"""
 
 
-def focus_once(selector: str, *, text: str = "", key: str) -> None:
+def focus_once(selector: str, *, text: str = "", key: str, where=None) -> None:
     """Move focus (and scroll) to the first element matching CSS ``selector`` whose text contains
-    ``text``, once the script run has finished; again only when ``key`` changes."""
+    ``text``, once the script run has finished; again only when ``key`` changes. The script goes in
+    the sidebar, or in ``where`` (``st`` for the main area, on a page with no sidebar)."""
     body = _SCRIPT % {
         "selector": json.dumps(selector),
         "text": json.dumps(text),
         "key": key.replace("*/", ""),
     }
-    st.sidebar.html(body, unsafe_allow_javascript=True)
+    (where or st.sidebar).html(body, unsafe_allow_javascript=True)
 
 
 def focus_page_heading(page_key: str) -> None:

@@ -9,6 +9,8 @@ from html import escape
 
 import polars as pl
 
+from dashboard.text import working_days
+
 PRINT_CSS = """
 @page { size: A4 landscape; margin: 12mm 10mm 14mm 10mm; }
 * { box-sizing: border-box; }
@@ -95,9 +97,9 @@ def meeting_pack(
     for r in cases.iter_rows(named=True):
         responder = responder_words(r["responsible_name"], r.get("responsible_role"), r["response_due_on"])
         if r["is_awaiting_response_past_due"]:
-            overdue_txt = f'<span class="flag">OVERDUE {_e(r["working_days_overdue"])} working days</span>'
+            overdue_txt = f'<span class="flag">OVERDUE {_e(working_days(r["working_days_overdue"]))}</span>'
         elif r["is_responded_late"]:
-            overdue_txt = f"Responded late ({_e(r['working_days_overdue'])} working days)"
+            overdue_txt = f"Responded late ({_e(working_days(r['working_days_overdue']))})"
         else:
             overdue_txt = ""
         rows.append(
@@ -133,9 +135,9 @@ def meeting_pack(
                     status = "in time" if e["is_responded_in_time"] else "late"
                     response = f"{_d(e['responded_on'])} ({status})"
                 elif e["is_awaiting_response_past_due"]:
-                    response = f"OVERDUE {e['working_days_overdue']} working days"
+                    response = f"OVERDUE {working_days(e['working_days_overdue'])}"
                 elif e["is_overdue"]:  # ended unanswered after its due date
-                    response = f"none ({e['working_days_overdue']} working days past due when it ended)"
+                    response = f"none ({working_days(e['working_days_overdue'])} past due when it ended)"
                 elif e["stage_key"] == "cafcass":
                     response = ""
                 else:

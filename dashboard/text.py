@@ -32,4 +32,16 @@ def plain(text: object) -> str:
     return _LEADING.sub(r"\1\\\2", _MD_SPECIAL.sub(r"\\\1", text), count=1)
 
 
-__all__ = ["plain"]
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``n`` and the word for it, singular for exactly one: '1 record', '2 records', '1,204 records'
+    (``words`` where adding an s is wrong)."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def working_days(n: int | None) -> str:
+    """'1 working day', '11 working days': the one wording of a count of working days (the meeting
+    list, the meeting pack, the timeline). ``None`` counts as 0."""
+    return plural(int(n or 0), "working day")
+
+
+__all__ = ["plain", "plural", "working_days"]

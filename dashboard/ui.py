@@ -18,7 +18,8 @@ from accounts.access import EXPORT_AGGREGATE, EXPORT_CHILD_LEVEL, Scope, scope_f
 from accounts.suppression import Totals
 from dashboard import data, pack
 from dashboard.data import Filters
-from dashboard.text import plain
+from dashboard.text import plain, working_days
+from dashboard.text import plural as plural  # the pages' ui.plural
 from reports import charts
 from warehouse import csvsafe
 from warehouse.store import LiveBuild
@@ -64,10 +65,6 @@ def short_date(d: date | None) -> str:
 
 def month_label(d: date) -> str:
     return f"{d:%b %Y}"
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
 
 def and_list(items: Sequence[str]) -> str:
@@ -514,7 +511,7 @@ PRESENTATION_KEY = "_iroqa_presentation"
 #: columns fit a 1366-pixel projector without sideways scrolling; and date inputs' day, month and
 #: year boxes at least 24 px, WCAG 2.2's target size (docs/accessibility.md).
 LAYOUT_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding-left: 2rem; padding-right: 2rem; }
+[data-testid="stMainBlockContainer"] { padding-left: 1rem; padding-right: 1rem; }
 [data-testid="stDateInput"] [role="spinbutton"] {
   min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; justify-content: center;
 }
@@ -545,6 +542,75 @@ def presentation_mode() -> bool:
 
 #: Tables shorter than this show every row (no scroll bar inside the page); longer ones scroll.
 NO_SCROLL_ROWS = 50
+#: A 1366-pixel projector leaves a page about 1000 px beside the sidebar (PAGE_WIDTH): a table of
+#: periods (months, quarters) shows its label column, the latest periods that fit and a total there,
+#: without scrolling sideways; the downloads have every period.
+PAGE_WIDTH = 1000
+SELECT_WIDTH = 34  # a selectable table's checkbox column
+LABEL_WIDTH = 340
+PERIOD_WIDTH = 80
+
+
+MAX_COLUMN_WIDTH = 240
+#: The meeting list's columns at 1366 px (what the meeting discusses; the rest opens per row): the
+#: Overdue column holds "Responded late (11 working days)" in full.
+MEETING_COLUMN_WIDTHS = {
+    "Case ref": 124,
+    "Stage": 172,
+    "Must respond": 128,
+    "Response due": 100,
+    "Overdue": 218,
+    "Days open": 80,
+    "Team": 176,
+}
+
+
+def _cell_chars(col: pl.Series) -> int:
+    """The longest cell of a column as shown, in characters (lists joined; dates as '12 Oct 2026')."""
+    if col.is_empty():
+        return 0
+    if col.dtype == pl.Boolean:
+        return 2
+    if col.dtype == pl.Date:
+        return 11
+    if isinstance(col.dtype, pl.List):
+        col = col.list.join(", ")
+    return int(col.cast(pl.String).str.len_chars().max() or 0)
+
+
+def fitted_columns(df: pl.DataFrame, *, fixed: int = 0, skip: Sequence[str] = ()) -> tuple[list[str], dict]:
+    """The columns of ``df`` (in order) that fit PAGE_WIDTH beside ``fixed`` pixels, each as wide as
+    its heading or its longest cell (at most MAX_COLUMN_WIDTH), and every column's width; the first
+    column always shows. The rest are for the row's details (:func:`row_details`) and downloads."""
+    widths = {
+        c: min(MAX_COLUMN_WIDTH, max(7 * len(c) + 22, 7 * _cell_chars(df[c]) + 22))
+        for c in df.columns
+        if c not in skip
+    }
+    room, visible = PAGE_WIDTH - fixed, []
+    for c, w in widths.items():
+        if visible and room - w < 0:
+            break
+        room -= w
+        visible.append(c)
+    return visible, widths
+
+
+def column_width(label: str) -> int:
+    """Pixels a number column needs for its heading (about 7 px a character at the table's size)."""
+    return max(PERIOD_WIDTH, 7 * len(label) + 22)
+
+
+def periods_that_fit(labels: Sequence[str], *, fixed: int) -> int:
+    """How many of the latest ``labels`` (period headings, oldest first) fit beside ``fixed`` pixels of
+    other columns in PAGE_WIDTH; at least one."""
+    room, n = PAGE_WIDTH - fixed, 0
+    for label in reversed(labels):
+        room -= column_width(label)
+        if room < 0:
+            break
+        n += 1
+    return max(1, n)
 
 
 def table(
@@ -675,7 +741,19 @@ def selected_cell(event) -> tuple[int, str] | None:
 
 def chart(c: alt.TopLevelMixin, *, key: str | None = None) -> None:
     """Every chart goes through here: the projector theme, full width, no Streamlit restyling."""
-    st.altair_chart(charts.style(c), theme=None, key=key, width="stretch")
+    st.vega_lite_chart(vega_lite_spec(charts.style(c)), theme=None, key=key, width="stretch")
+
+
+def vega_lite_spec(c: alt.TopLevelMixin) -> dict:
+    """The chart's Vega-Lite spec, as st.altair_chart would send it, without checking it against the
+    Vega-Lite JSON schema on every run (altair's ``validate``: most of a chart's server time; the
+    charts are fixed specs from reports/charts.py, validated by tests/dashboard/test_chart_spec.py
+    and test_suppressed_pages.py) and without altair's default theme's 300x300 view."""
+    spec = c.to_dict(validate=False)
+    view = spec.get("config", {}).get("view", {})
+    view.pop("continuousWidth", None)
+    view.pop("continuousHeight", None)
+    return spec
 
 
 # --------------------------------------------------------------------------------------------
@@ -716,11 +794,35 @@ def case_list(
         empty(empty_message)
         return None
     shown = present(df, columns or CASE_COLUMNS)
-    event = table(shown, name, key=key, select="single-row", hidden=("challenge_id",))
+    visible, widths = fitted_columns(shown, fixed=SELECT_WIDTH, skip=("challenge_id",))
+    rest = [c for c in shown.columns if c not in visible and c != "challenge_id"]
+    event = table(
+        shown,
+        name,
+        key=key,
+        select="single-row",
+        hidden=("challenge_id", *rest),
+        column_config={
+            c: (
+                st.column_config.DateColumn(c, format="D MMM YYYY", width=widths[c])
+                if shown.schema[c] == pl.Date
+                else st.column_config.Column(c, width=widths[c])
+            )
+            for c in visible
+        },
+    )
     rows = selected_rows(event)
     if not rows:
-        st.caption("Select a row to see that case's timeline.")
+        if rest:  # what a projector cannot fit opens per row (and is in the downloads)
+            st.caption(
+                f"Select a row for the rest of the case ({and_list(rest)}) and its timeline; "
+                "the downloads have every column."
+            )
+        else:
+            st.caption("Select a row to see that case's timeline.")
         return None
+    if rest:
+        row_details(shown.row(rows[0], named=True), rest)
     challenge_id = shown["challenge_id"][rows[0]]
     return challenge_id
 
@@ -735,6 +837,12 @@ def timeline_link(challenge_id: str) -> None:
         icon=":material/open_in_new:",
         query_params={"case": challenge_id},
     )
+
+
+def several_protocols(build: LiveBuild) -> bool:
+    """The build holds more than one version of the protocol (docs/protocols.md, "Protocols that
+    change over time"): pages then name the version each challenge followed."""
+    return int(data.build_info(build).get("protocol_version_count") or 1) > 1
 
 
 def case_timeline(build: LiveBuild, challenge_id: str, *, key: str, heading: bool = True) -> bool:
@@ -763,6 +871,9 @@ def case_timeline(build: LiveBuild, challenge_id: str, *, key: str, heading: boo
         f"IRO / Chair **{plain(summary['iro_name'])}**",
         f"raised **{long_date(summary['raised_on'])}**",
     ]
+    if several_protocols(build):
+        # the build holds several versions of the protocol: say which this challenge follows
+        facts.append(f"under **{plain(summary['protocol_name'])}**")
     if summary["formal_started_on"]:
         facts.append(
             f"formal process from **{long_date(summary['formal_started_on'])}**, "
@@ -895,7 +1006,7 @@ def case_events(summary: dict, episodes: pl.DataFrame, as_at: date) -> pl.DataFr
                 (
                     e["responded_on"],
                     "Response",
-                    f"{stage}: responded {timing} ({plural(e['working_days_taken'] or 0, 'working day')})",
+                    f"{stage}: responded {timing} ({working_days(e['working_days_taken'])})",
                 )
             )
         elif e["is_awaiting_response_past_due"]:
@@ -904,7 +1015,7 @@ def case_events(summary: dict, episodes: pl.DataFrame, as_at: date) -> pl.DataFr
                     as_at,
                     "Overdue",
                     f"{stage}: no response, "
-                    f"{plural(e['working_days_overdue'] or 0, 'working day')} overdue as at {short_date(as_at)}",
+                    f"{working_days(e['working_days_overdue'])} overdue as at {short_date(as_at)}",
                 )
             )
     if summary["closed_on"]:

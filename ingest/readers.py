@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import fastexcel
 import polars as pl
@@ -177,9 +179,15 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def check_utf8(data: bytes, name: str) -> tuple[bytes, str]:
-    """The bytes without a UTF-8 BOM and their text, or :class:`ReadError` saying why this is not
-    UTF-8 text."""
+def _utf8_error(name: str, byte: str, line: int) -> ReadError:
+    return ReadError(
+        f"{name} is not UTF-8 text (byte 0x{byte} on line {line}); in Excel use "
+        "'Save As' > 'CSV UTF-8 (Comma delimited)'"
+    )
+
+
+def _start_checks(data: bytes, name: str) -> bytes:
+    """The start of a file without a UTF-8 BOM, or :class:`ReadError` for UTF-16 text or a zip."""
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -189,53 +197,183 @@ def check_utf8(data: bytes, name: str) -> tuple[bytes, str]:
             f"{name} is a zip file (probably an Excel workbook saved with a .csv name); "
             "rename it .xlsx or save it as 'CSV UTF-8'"
         )
+    return data
+
+
+def check_utf8(data: bytes, name: str) -> tuple[bytes, str]:
+    """The bytes without a UTF-8 BOM and their text, or :class:`ReadError` saying why this is not
+    UTF-8 text."""
+    data = _start_checks(data, name)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        byte = data[exc.start : exc.start + 1].hex().upper()
-        raise ReadError(
-            f"{name} is not UTF-8 text (byte 0x{byte} on line {line}); in Excel use "
-            "'Save As' > 'CSV UTF-8 (Comma delimited)'"
-        ) from None
+        raise _utf8_error(name, data[exc.start : exc.start + 1].hex().upper(), line) from None
     return data, text
 
 
-def read_csv(data: bytes, name: str) -> Table:
-    """Read CSV bytes as text. Raises :class:`ReadError` for a file that is not UTF-8 CSV."""
-    data, text = check_utf8(data, name)
-    body = data.lstrip(b"\r\n")
-    leading_blank = data[: len(data) - len(body)].count(b"\n")
-    if not body.strip():
-        return Table(headers=[], header_row=leading_blank + 1, data=_empty_data(0))
-    text = text.lstrip("\r\n")
-    try:  # the header is the first record (read from the start of the text only)
-        headers: list[str | None] = next(csv.reader(io.StringIO(text[: 1 << 20])))
-    except csv.Error as exc:
-        raise ReadError(f"{name}: the header row cannot be read as CSV ({exc})") from None
-    headers = [h if h.strip() else None for h in headers]
-    n = len(headers)
-    names = [f"c{i}" for i in range(n)]
-    header_row = leading_blank + 1
-    ragged: list[int] = []
-    try:
-        df = _polars_csv(body, names, truncate=False)
-    except pl.exceptions.ComputeError as exc:
-        if "more fields" not in str(exc):
-            raise ReadError(f"{name} cannot be read as CSV: {_first_line(exc)}") from None
-        # find the rows with too many values (slow path, only for a faulty file), then read
-        # again keeping the first n values of each so the other rows still load
-        for i, rec in enumerate(csv.reader(io.StringIO(text))):
-            if i and len(rec) > n:
-                ragged.append(header_row + i)
+#: Bytes of CSV read, checked and loaded at a time (whole records: a batch never splits one).
+CHUNK_BYTES = 64 << 20
+
+
+def last_record_end(buf: bytes) -> int:
+    """The index just past the last line break of ``buf`` that ends a record: one with an even
+    number of quote characters before it (a line break inside a quoted value has an odd number).
+    0 if there is none. ``buf`` must start at the start of a record. The same rule polars uses to
+    split a file among its threads."""
+    quotes = buf.count(b'"')
+    end = len(buf)
+    while True:
+        nl = buf.rfind(b"\n", 0, end)
+        if nl < 0:
+            return 0
+        quotes -= buf.count(b'"', nl + 1, end)
+        if quotes % 2 == 0:
+            return nl + 1
+        end = nl
+
+
+class CsvReader:
+    """A CSV file read as text in batches of whole records, never the whole file at once.
+
+    Construction reads the start of the file: the header (``headers``, ``header_row``), or
+    :class:`ReadError` if the file is not UTF-8 CSV. :meth:`batches` then yields one
+    :class:`Table` per run of records of about ``chunk_bytes`` (default ``CHUNK_BYTES``; the
+    first holds the first rows), with the same row numbers, blank rows dropped and rows with too
+    many values noted as :func:`read_csv` gives for the whole file. A fault further on (a byte that
+    is not UTF-8, a quoting error) raises :class:`ReadError` from :meth:`batches` when its batch
+    is reached.
+    """
+
+    def __init__(self, source: BinaryIO, name: str, chunk_bytes: int | None = None):
+        self.source, self.name = source, name
+        self.chunk_bytes = max(1, chunk_bytes or CHUNK_BYTES)
+        self.eof = False
+        self.ragged_seen = False  # a batch had rows with more values than the header
+        buf = self._read()
+        while len(buf) < len(UTF8_BOM) + 1 and not self.eof:  # enough to see what the file is
+            buf += self._read()
+        buf = _start_checks(buf, name)
+        self.lines_before = 0  # line breaks before the chunk being read (for UTF-8 messages)
+        self.rows_before = 0  # records (blank ones too) before the chunk being read
+        body = buf.lstrip(b"\r\n")
+        while _blank(body) and not self.eof:  # nothing but blank lines so far: read on
+            more = self._read()
+            buf, body = buf + more, (body + more).lstrip(b"\r\n")
+        leading = buf[: len(buf) - len(body)]
+        self.lines_before = leading.count(b"\n")
+        self.header_row = self.lines_before + 1
+        self.headers: list[str | None] = []
+        self.header_bytes = b""
+        self.pending = body  # bytes not yet parsed; starts at a record
+        if _blank(body):
+            self._check_text(body)
+            self.pending = b""
+            return
+        self.first = self._next_chunk()  # holds the header record
+        text = self._check_text(self.first)
+        try:  # the header is the first record (read from the start of the text only)
+            headers = next(csv.reader(io.StringIO(text[: 1 << 20])))
+        except csv.Error as exc:
+            raise ReadError(f"{name}: the header row cannot be read as CSV ({exc})") from None
+        self.headers = [h if h.strip() else None for h in headers]
+        self.first_text = text
+        cut = _first_record_end(self.first)
+        self.header_bytes = self.first[:cut] if cut else self.first + b"\n"
+        self.header_text = self.header_bytes.decode("utf-8")
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _read(self) -> bytes:
+        data = self.source.read(self.chunk_bytes)
+        if not data:
+            self.eof = True
+        return data
+
+    def _next_chunk(self) -> bytes:
+        """The next run of whole records (b"" at the end of the file)."""
+        while True:
+            if self.eof:
+                chunk, self.pending = self.pending, b""
+                return chunk
+            more = self._read()
+            if more:
+                self.pending += more
+            if len(self.pending) < self.chunk_bytes and not self.eof:
+                continue
+            cut = last_record_end(self.pending) if not self.eof else len(self.pending)
+            if cut:
+                chunk, self.pending = self.pending[:cut], self.pending[cut:]
+                return chunk
+
+    def _check_text(self, chunk: bytes) -> str:
+        """The chunk as text, or :class:`ReadError` naming the first byte that is not UTF-8."""
         try:
-            df = _polars_csv(body, names, truncate=True)
-        except pl.exceptions.PolarsError as exc2:
-            raise ReadError(f"{name} cannot be read as CSV: {_first_line(exc2)}") from None
-    except pl.exceptions.PolarsError as exc:
-        raise ReadError(f"{name} cannot be read as CSV: {_first_line(exc)}") from None
-    df = df.with_columns(pl.int_range(header_row + 1, header_row + 1 + pl.len(), dtype=pl.Int64).alias(ROW))
-    return _finish(headers, header_row, df, ragged)
+            return chunk.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = self.lines_before + chunk[: exc.start].count(b"\n") + 1
+            raise _utf8_error(self.name, chunk[exc.start : exc.start + 1].hex().upper(), line) from None
+
+    def batches(self) -> Iterator[Table]:
+        if not self.headers:
+            return
+        names = [f"c{i}" for i in range(len(self.headers))]
+        chunk, text, with_header = self.first, self.first_text, True
+        self.first, self.first_text = b"", ""  # not kept beyond the first batch
+        while chunk:
+            if not with_header:
+                text = self.header_text + self._check_text(chunk)
+                chunk = self.header_bytes + chunk
+            first_row = self.header_row + 1 + self.rows_before
+            yield self._parse(chunk, text, names, first_row)
+            self.lines_before += chunk.count(b"\n") - (0 if with_header else self.header_bytes.count(b"\n"))
+            chunk, with_header = self._next_chunk(), False
+
+    def _parse(self, chunk: bytes, text: str, names: list[str], first_row: int) -> Table:
+        """Parse one chunk (the header record, then whole records) as :func:`read_csv` parses a
+        whole file."""
+        name, n = self.name, len(names)
+        ragged: list[int] = []
+        try:
+            if self.ragged_seen:  # once a file has such rows, every later batch is looked through
+                raise pl.exceptions.ComputeError("more fields (seen in an earlier batch)")
+            df = _polars_csv(chunk, names, truncate=False)
+        except pl.exceptions.ComputeError as exc:
+            if "more fields" not in str(exc):
+                raise ReadError(f"{name} cannot be read as CSV: {_first_line(exc)}") from None
+            # find the rows with too many values (slow path, only for a faulty file), then read
+            # again keeping the first n values of each so the other rows still load
+            self.ragged_seen = True
+            for i, rec in enumerate(csv.reader(io.StringIO(text))):
+                if i and len(rec) > n:
+                    ragged.append(first_row - 1 + i)
+            try:
+                df = _polars_csv(chunk, names, truncate=True)
+            except pl.exceptions.PolarsError as exc2:
+                raise ReadError(f"{name} cannot be read as CSV: {_first_line(exc2)}") from None
+        except pl.exceptions.PolarsError as exc:
+            raise ReadError(f"{name} cannot be read as CSV: {_first_line(exc)}") from None
+        self.rows_before += df.height
+        df = df.with_columns(pl.int_range(first_row, first_row + pl.len(), dtype=pl.Int64).alias(ROW))
+        return _finish(self.headers, self.header_row, df, ragged)
+
+
+def _blank(data: bytes) -> bool:
+    """Nothing but white space (stops at the first character that is not)."""
+    return not data or data.isspace()
+
+
+def _first_record_end(buf: bytes) -> int:
+    """The index just past the line break that ends the first record of ``buf`` (0: none)."""
+    quotes, start = 0, 0
+    while True:
+        nl = buf.find(b"\n", start)
+        if nl < 0:
+            return 0
+        quotes += buf.count(b'"', start, nl)
+        if quotes % 2 == 0:
+            return nl + 1
+        start = nl + 1
 
 
 def _polars_csv(body: bytes, names: list[str], *, truncate: bool) -> pl.DataFrame:
@@ -247,6 +385,22 @@ def _polars_csv(body: bytes, names: list[str], *, truncate: bool) -> pl.DataFram
         truncate_ragged_lines=truncate,
         raise_if_empty=False,
         quote_char='"',
+    )
+
+
+def read_csv(data: bytes, name: str) -> Table:
+    """Read CSV bytes as text (all of them: :class:`CsvReader` reads a file in batches).
+    Raises :class:`ReadError` for a file that is not UTF-8 CSV."""
+    reader = CsvReader(io.BytesIO(data), name, chunk_bytes=len(data) + 1)
+    if not reader.headers:
+        return Table(headers=[], header_row=reader.header_row, data=_empty_data(0))
+    parts = list(reader.batches())
+    return Table(
+        headers=reader.headers,
+        header_row=reader.header_row,
+        data=pl.concat([t.data for t in parts], how="vertical"),
+        ragged_rows=[r for t in parts for r in t.ragged_rows],
+        rows_total=sum(t.rows_total for t in parts),
     )
 
 

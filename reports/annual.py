@@ -174,8 +174,8 @@ def build_document(con: duckdb.DuckDBPyConnection, y: Year, *, as_at: str, proto
         doc.add_paragraph(f"No challenge had a theme recorded in {y.label}.")
     else:
         doc.add_paragraph(
-            "Theme mentions over the year's four quarters (a challenge counts once per theme and quarter "
-            "at each stage group)."
+            "Challenges per theme in the year, at each stage group: a challenge counts once per theme "
+            "and stage group in the year, however many months or quarters it was open or escalated in."
         )
         for group, label in figures.STAGE_GROUPS.items():
             part = themes.filter(pl.col("stage_group") == group)
@@ -184,24 +184,20 @@ def build_document(con: duckdb.DuckDBPyConnection, y: Year, *, as_at: str, proto
             top = part.row(0, named=True)
             doc.add_heading(label, level=2)
             doc.add_paragraph(
-                f"{int(part['mentions'].sum()):,} theme mentions; the most frequent was "
-                f"{top['theme_label'].lower()} ({top['mentions']:,})."
+                f"{int(part['challenges'].sum()):,} challenge themes; the most frequent was "
+                f"{top['theme_label'].lower()} ({top['challenges']:,} challenges)."
             )
-            _table(doc, ["Theme", "Mentions"], [[r[1], int(r[2])] for r in part.iter_rows()])
-        overall = (
-            themes.group_by("theme_label")
-            .agg(pl.col("mentions").sum())
-            .sort(["mentions", "theme_label"], descending=[True, False])
-        )
+            _table(doc, ["Theme", "Challenges"], [[r[1], int(r[2])] for r in part.iter_rows()])
+        overall = figures.year_theme_totals(con, y)
         _picture(
             doc,
             _png(
                 charts.bar_by_category(
                     overall.head(10),
                     "theme_label",
-                    "mentions",
+                    "challenges",
                     title=f"Top themes, {y.label}",
-                    x_title="Mentions",
+                    x_title="Challenges",
                 ).properties(width=420)
             ),
         )

@@ -143,17 +143,37 @@ def cafcass_referrals(con: duckdb.DuckDBPyConnection, y: Year) -> int:
 
 
 def year_themes(con: duckdb.DuckDBPyConnection, y: Year) -> pl.DataFrame:
-    """Theme mentions per stage group over the year's four quarters (mart_theme_counts: a challenge
-    counts once per theme, quarter and stage group)."""
+    """Challenges per theme and stage group in the year: mart_theme_counts' yearly rows, where a
+    challenge counts once per theme and stage group in the year however many months or quarters
+    it entered the group in (summing the quarters would count it once per quarter)."""
     return con.sql(
         """
-        select stage_group, theme_label, sum(challenges)::bigint as mentions
+        select stage_group, theme_label, sum(challenges)::bigint as challenges
         from mart_theme_counts
-        where period_type = 'quarter' and period_label in (select unnest($labels))
+        where period_type = 'year' and period_label = $y
         group by all
-        order by stage_group, mentions desc, theme_label
+        order by stage_group, challenges desc, theme_label
         """,
-        params={"labels": [q.label for q in y.quarters]},
+        params={"y": y.label},
+    ).pl()
+
+
+def year_theme_totals(con: duckdb.DuckDBPyConnection, y: Year) -> pl.DataFrame:
+    """Challenges per theme in the year whatever the stage group: a challenge with the theme that
+    entered any stage group in the year counts once (fct_stage_episodes, the episodes behind
+    mart_theme_counts, with the taxonomy's themes only)."""
+    return con.sql(
+        """
+        select th.theme_label, count(distinct e.challenge_id)::bigint as challenges
+        from fct_stage_episodes e
+        join fct_challenges c using (challenge_id)
+        cross join unnest(c.themes) as t(theme_code)
+        join dim_themes th on th.theme_code = t.theme_code
+        where e.theme_stage_group is not null and e.entered_on between $s and $e
+        group by all
+        order by challenges desc, th.theme_label
+        """,
+        params={"s": y.start, "e": y.end},
     ).pl()
 
 

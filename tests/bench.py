@@ -1,6 +1,14 @@
 """``make bench``: how long the stages take, printed as a table. Figures, not pass/fail.
 
-    python -m tests.bench [--scale la] [--pages] [--saves 200]
+    python -m tests.bench [--scale la] [--no-pages] [--saves 200]
+    make bench SCALE=region      # or national: the ladder only (add --all for pages, email, viewers)
+
+Every run ends with **the ladder** (issue 14), one column for the scale, each figure beside its goal:
+challenges / events; ingest against raw DuckDB ``read_csv`` on the same files and its peak memory
+(``warehouse.ingest_bench.compare_with_duckdb`` where it exists); ``iroqa build`` wall time, CPU
+against a trivial one-model dbt-duckdb project and peak memory (each in a process of its own, peak
+RSS from ``wait4``); the background rebuild after a save; save to visible. The load average is
+printed beside them: on a shared machine every time includes waiting for the CPU.
 
 Runs in a temporary IROQA_HOME: demo -> ingest -> build -> every page rendered with AppTest ->
 save latency of the write-back API -> time from save (write_event + request_build) to the
@@ -14,13 +22,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 RESULTS: list[tuple[str, str]] = []
+#: The ladder's figures (issue 14), filled in as the stages run and printed last by :func:`ladder`.
+LADDER: dict[str, object] = {}
+GIB = 1 << 30
 
 
 def record(name: str, value: str) -> None:
@@ -35,22 +48,107 @@ def timed(name: str, fn, *args, **kwargs):
     return out
 
 
+@dataclass
+class Measured:
+    """One command run in a process of its own: wall and CPU seconds (user + system, its child
+    processes included) and peak resident memory (the largest process of the tree, from wait4)."""
+
+    seconds: float
+    cpu: float
+    peak_rss: int
+    returncode: int
+    output: str
+    load: float  # 1-minute load average when it ended
+
+    def line(self) -> str:
+        return (
+            f"{self.seconds:8.2f} s   CPU {self.cpu:6.2f} s   peak {self.peak_rss / GIB:5.2f} GiB"
+            f"   (load {self.load:.1f})"
+        )
+
+
+def measure(cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None) -> Measured:
+    import subprocess
+
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        output = out.read().decode(errors="replace")
+    return Measured(
+        seconds,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss * 1024,  # KiB on Linux
+        proc.returncode,
+        output,
+        os.getloadavg()[0],
+    )
+
+
+def _iroqa(*args: str) -> list[str]:
+    return [sys.executable, "-m", "cli", *args]
+
+
+def trivial_dbt_cpu(work: Path) -> Measured:
+    """A trivial dbt-duckdb project (one model, ``select 1``) built twice on this machine; the second
+    run (partial parsing on, as for the warehouse's builds) is the yardstick for ``iroqa build``."""
+    project = work / "trivial-dbt"
+    (project / "models").mkdir(parents=True, exist_ok=True)
+    (project / "dbt_project.yml").write_text('name: trivial\nversion: "1.0"\nprofile: trivial\n')
+    (project / "profiles.yml").write_text(
+        "trivial:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: {project / 'trivial.duckdb'}\n      threads: 2\n"
+    )
+    (project / "models" / "one.sql").write_text("select 1 as one\n")
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    cmd = [dbt, "build", "--project-dir", str(project), "--profiles-dir", str(project)]
+    env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    measure(cmd, env=env, cwd=project)  # the first parses from nothing
+    return measure(cmd, env=env, cwd=project)
+
+
 def bench_pipeline(home: Path, scale: str, end: date) -> None:
     from demo import generate
     from warehouse import settings
-    from warehouse.build import build
-    from warehouse.loader import ingest_paths
 
-    p = settings.Paths(home).ensure()
-    counts = timed(f"demo ({scale})", generate, home / "extracts", scale=scale, seed=7, end=end)
+    settings.Paths(home).ensure()
+    extracts = home / "extracts"
+    counts = timed(f"demo ({scale})", generate, extracts, scale=scale, seed=7, end=end)
     record("demo rows", f"{sum(counts.values()):>10,} ({', '.join(f'{k} {v:,}' for k, v in counts.items())})")
-    report = timed("ingest", ingest_paths, [home / "extracts"], paths=p)
-    record(
-        "ingest accepted / rejected rows",
-        f"{sum(f.accepted for f in report.files):,} / {sum(f.rejected for f in report.files):,}",
-    )
-    timed("dbt build (models + tests), first", build, as_at=end, p=p)
-    timed("dbt build (models + tests), again", build, as_at=end, p=p)
+    LADDER["challenges"] = counts.get("challenges", 0)
+    LADDER["events"] = counts.get("challenge_events", 0)
+    LADDER["csv_bytes"] = sum(f.stat().st_size for f in extracts.glob("*.csv"))
+
+    env = dict(os.environ, IROQA_HOME=str(home), IROQA_AUTO_SNAPSHOTS="0")
+    ingest = measure(_iroqa("ingest", str(extracts)), env=env)
+    if ingest.returncode not in (0, 1):  # 1: loaded, some rows set aside
+        raise SystemExit(f"iroqa ingest failed:\n{ingest.output[-3000:]}")
+    record("iroqa ingest", ingest.line())
+    LADDER["ingest"] = ingest
+    try:
+        from warehouse.ingest_bench import compare_with_duckdb
+    except ImportError:
+        record("ingest against raw DuckDB read_csv", "not measured: no ingest_bench.compare_with_duckdb here")
+    else:
+        cmp = compare_with_duckdb(extracts)
+        LADDER["ingest_cmp"] = cmp
+        record(
+            "ingest against raw DuckDB read_csv (ratio)",
+            f"{cmp['ratio']:8.2f}   ({cmp['duckdb_seconds']:.1f} s vs ours {cmp['ours_seconds']:.1f} s)",
+        )
+
+    for which in ("first", "again"):
+        built = measure(_iroqa("build", "--as-at", end.isoformat()), env=env)
+        if built.returncode != 0:
+            raise SystemExit(f"iroqa build failed:\n{built.output[-3000:]}")
+        record(f"iroqa build (models + data tests), {which}", built.line())
+        LADDER[f"build_{which}"] = built
+    trivial = trivial_dbt_cpu(home)
+    record("trivial dbt-duckdb project (one model)", trivial.line())
+    LADDER["trivial"] = trivial
 
 
 def bench_pages(home: Path) -> None:
@@ -93,8 +191,6 @@ def bench_save_to_visible(home: Path, n: int) -> None:
     As in the app, the rebuilder is started in advance (``prepare_rebuilder``, as the log page
     does when it opens) and stays warm between saves. The first save after the demo's CLI build
     is an events-only build when nothing else changed (ADR 0002)."""
-    import statistics
-
     import duckdb
 
     from warehouse import live, settings
@@ -114,7 +210,7 @@ def bench_save_to_visible(home: Path, n: int) -> None:
         "select child_id from dim_children where legal_status = 'lac' order by child_id limit 1"
     ).fetchall()[0][0]
     con.close()
-    saves, visible = [], []
+    saves, visible, rebuilds = [], [], []
     for i in range(n):
         started = time.perf_counter()
         ev = write_event(
@@ -152,6 +248,7 @@ def bench_save_to_visible(home: Path, n: int) -> None:
                 return
             time.sleep(0.1)
         visible.append(time.perf_counter() - started)
+        rebuilds.append((current.mode, current.seconds))
         record(
             f"save to live build #{i + 1} (save {saves[-1] * 1000:.0f} ms, {current.mode} build)",
             f"{visible[-1]:8.2f} s",
@@ -168,6 +265,8 @@ def bench_save_to_visible(home: Path, n: int) -> None:
         "save to visible (median / max, + a full live check)",
         f"{statistics.median(visible) + check:.2f} s / {max(visible) + check:.2f} s",
     )
+    LADDER["visible"] = [v + check for v in visible]
+    LADDER["rebuilds"] = rebuilds
     _stop_rebuilder(p)
 
 
@@ -176,7 +275,6 @@ def bench_save_to_email(home: Path, n: int) -> None:
     SMTP server on 127.0.0.1 (the sink of ``make run``), sent by ``iroqa notify run`` in its own
     process: the save, the warm rebuilder's events-only build, the notifier seeing the new live
     build (it looks every 0.2 s here, every second by default) and SMTP. Goal: under 10 s."""
-    import statistics
     import subprocess
 
     import duckdb
@@ -254,6 +352,91 @@ def _stop_rebuilder(p) -> None:
         os.kill(pid, signal.SIGTERM)
 
 
+def _mark(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def ladder(scale: str) -> str:
+    """The ladder's column for this run's scale, as a Markdown table with the goals of issue 14."""
+    rows: list[tuple[str, str, str]] = []
+    if "challenges" in LADDER:
+        rows.append(
+            (
+                "challenges / events",
+                f"{LADDER['challenges']:,} / {LADDER['events']:,} ({LADDER['csv_bytes'] / 1e6:,.0f} MB of CSV)",
+                "",
+            )
+        )
+    cmp = LADDER.get("ingest_cmp")
+    ingest = LADDER.get("ingest")
+    if cmp:
+        ok = cmp["ratio"] >= 0.5 and cmp["peak_over_size"] <= 2
+        rows.append(
+            (
+                "ingest, share of raw DuckDB `read_csv` on the same files; peak",
+                f"{cmp['ratio']:.2f} ({cmp['ours_seconds']:.1f} s vs {cmp['duckdb_seconds']:.1f} s); peak "
+                f"{cmp['ours_peak_rss'] / GIB:.2f} GiB = {cmp['peak_over_size']:.2f}x the files "
+                f"(DuckDB {cmp['duckdb_peak_rss'] / GIB:.2f} GiB)",
+                f">= 0.5; peak <= 2x the files: {_mark(ok)}",
+            )
+        )
+    elif ingest:
+        rows.append(
+            (
+                "ingest (`iroqa ingest`); peak",
+                f"{ingest.seconds:.1f} s; peak {ingest.peak_rss / GIB:.2f} GiB "
+                f"= {ingest.peak_rss / max(LADDER['csv_bytes'], 1):.2f}x the files (no DuckDB comparison here)",
+                "peak <= 2x the files: " + _mark(ingest.peak_rss <= 2 * LADDER["csv_bytes"]),
+            )
+        )
+    built, trivial = LADDER.get("build_again"), LADDER.get("trivial")
+    if built and trivial:
+        ratio = built.cpu / trivial.cpu
+        if scale == "national":
+            goal = f"<= 60 s and <= 4 GiB (quiet machine): {_mark(built.seconds <= 60 and built.peak_rss <= 4 * GIB)}"
+        elif scale in ("la", "tiny"):
+            goal = f"CPU <= 2x a trivial dbt project: {_mark(ratio <= 2)}"
+        else:
+            goal = ""
+        first = LADDER["build_first"]
+        rows.append(
+            (
+                "`iroqa build` (models, data tests, contracts)",
+                f"{built.seconds:.1f} s (first {first.seconds:.1f} s); CPU {built.cpu:.1f} s = {ratio:.1f}x "
+                f"a trivial dbt project ({trivial.cpu:.1f} s); peak {max(built.peak_rss, first.peak_rss) / GIB:.2f} GiB",
+                goal,
+            )
+        )
+    rebuilds = LADDER.get("rebuilds")
+    if rebuilds:
+        modes = sorted({m for m, _ in rebuilds})
+        secs = [sec for _, sec in rebuilds]
+        rows.append(
+            (
+                "background rebuild after a save (the build alone)",
+                f"median {statistics.median(secs):.1f} s, max {max(secs):.1f} s ({', '.join(modes)}; {len(secs)} saves)",
+                "",
+            )
+        )
+    visible = LADDER.get("visible")
+    if visible:
+        limit = {"region": 5.0, "national": 10.0}.get(scale)
+        med = statistics.median(visible)
+        rows.append(
+            (
+                "save to visible (+ the page's live check)",
+                f"median {med:.1f} s, max {max(visible):.1f} s",
+                f"< {limit:.0f} s median: {_mark(med < limit)}" if limit else "",
+            )
+        )
+    loads = [m.load for m in LADDER.values() if isinstance(m, Measured)]
+    if loads:
+        rows.append(("load average (1 min) as the stages ended", f"{min(loads):.1f} - {max(loads):.1f}", ""))
+    out = [f"| | {scale} ({os.cpu_count()} cores) | goal (issue 14) |", "| --- | --- | --- |"]
+    out += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", default="la", choices=["tiny", "la", "region", "national"])
@@ -263,7 +446,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--visible", type=int, default=3, help="saves timed from save to visible")
     ap.add_argument("--email", type=int, default=3, help="saves timed from save to the email arriving")
     ap.add_argument("--viewers", type=int, default=30, help="the room-of-viewers load test (0: skip)")
+    ap.add_argument(
+        "--all",
+        action="store_true",
+        help="at region and national scale, also pages, save latency, email and the room of viewers",
+    )
     args = ap.parse_args(argv)
+    if args.scale in ("region", "national") and not args.all:  # the ladder only
+        args.no_pages, args.saves, args.email, args.viewers = True, 0, 0, 0
     with tempfile.TemporaryDirectory(prefix="iroqa-bench-") as tmp:
         home = Path(tmp)
         os.environ["IROQA_HOME"] = str(home)
@@ -271,7 +461,8 @@ def main(argv: list[str] | None = None) -> int:
         bench_pipeline(home, args.scale, args.end)
         if not args.no_pages:
             bench_pages(home)
-        bench_saves(home, args.saves)
+        if args.saves:
+            bench_saves(home, args.saves)
         if args.visible:
             bench_save_to_visible(home, args.visible)
         if args.email:
@@ -281,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
             from tests.load import run as room_of_viewers
 
             room_of_viewers(home, viewers=args.viewers, out=record)
+        print(f"\nThe ladder (issue 14), {args.scale} scale:\n\n{ladder(args.scale)}\n", flush=True)
     return 0
 
 

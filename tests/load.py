@@ -1,7 +1,7 @@
 """A room of viewers: a bounded load test against the served app (``dashboard/server.py``, what
 ``iroqa serve`` runs) on 127.0.0.1, part of ``make bench``.
 
-    python -m tests.load --home DIR [--viewers 30] [--rounds 2] [--idle 20]
+    python -m tests.load --home DIR [--viewers 30] [--rounds 2] [--idle 20] [--port N]
 
 ``viewers`` people, each in their own headless Chromium context (one browser), sign in through the
 form and click through every page in the navigation, ``rounds`` times (a first, unmeasured round
@@ -59,7 +59,7 @@ def _pct(values: list[float], q: float) -> float:
 async def _viewer_sign_in(browser, url: str, name: str):
     ctx = await browser.new_context(viewport={"width": 1366, "height": 768})
     page = await ctx.new_page()
-    await page.goto(url)
+    await page.goto(url, timeout=180_000)  # a loaded machine: the first load can take a while
     await page.get_by_label("Username", exact=True).fill(name, timeout=120_000)
     await page.get_by_label("Password", exact=True).fill(PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
@@ -67,15 +67,17 @@ async def _viewer_sign_in(browser, url: str, name: str):
     return page
 
 
-async def _click_through(page, order: list[str], times: list[float]) -> None:
+async def _click_through(page, order: list[str], times: list[float], by_page: dict | None = None) -> None:
     for title in order:
         started = time.perf_counter()
         await page.get_by_role("link", name=title).first.click()
         await page.wait_for_function(DONE, arg=title, timeout=180_000)
         times.append(time.perf_counter() - started)
+        if by_page is not None:
+            by_page.setdefault(title, []).append(times[-1])
 
 
-async def _run(home: Path, viewers: int, rounds: int, idle: float, out) -> None:
+async def _run(home: Path, viewers: int, rounds: int, idle: float, out, port: int | None = None) -> None:
     from playwright.async_api import async_playwright
 
     p = Paths(home)
@@ -83,7 +85,7 @@ async def _run(home: Path, viewers: int, rounds: int, idle: float, out) -> None:
     for name in names:
         if users.get_user(p, name) is None:
             users.add_user(p, name, role="leadership", password=PASSWORD)
-    with serve(home) as url:
+    with serve(home, port=port) as url:
         pid = serve.last_pid
         out("load at start (uptime)", os.getloadavg().__repr__())
         rss0 = _rss_mb(pid)
@@ -104,10 +106,14 @@ async def _run(home: Path, viewers: int, rounds: int, idle: float, out) -> None:
             warm: list[float] = []
             await asyncio.gather(*(_click_through(pg, order(i), warm) for i, pg in enumerate(pages)))
             times: list[float] = []
-            cpu0 = _cpu_seconds(pid)
+            by_page: dict[str, list[float]] = {}
+            cpu0, wall0 = _cpu_seconds(pid), time.perf_counter()
+            load0 = os.getloadavg()[0]
             for _ in range(max(1, rounds - 1)):
-                await asyncio.gather(*(_click_through(pg, order(i), times) for i, pg in enumerate(pages)))
-            cpu = _cpu_seconds(pid) - cpu0
+                await asyncio.gather(
+                    *(_click_through(pg, order(i), times, by_page) for i, pg in enumerate(pages))
+                )
+            cpu, wall = _cpu_seconds(pid) - cpu0, time.perf_counter() - wall0
             out(
                 "page views (first round, cold)",
                 f"{len(warm)}: p50 {_pct(warm, 0.5):.2f} s, p95 {_pct(warm, 0.95):.2f} s",
@@ -117,6 +123,13 @@ async def _run(home: Path, viewers: int, rounds: int, idle: float, out) -> None:
                 f"{_pct(times, 0.5):8.2f} s / {_pct(times, 0.95):.2f} s ({len(times)} views)",
             )
             out("server CPU per warm page view", f"{cpu / len(times):8.3f} s")
+            out(
+                "server busy during the warm rounds",
+                f"{cpu / wall:8.2f} cores of {os.cpu_count()} ({wall:.0f} s; load average "
+                f"{load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end)",
+            )
+            for title, values in by_page.items():
+                out(f"  warm p50 / p95: {title}", f"{_pct(values, 0.5):8.2f} s / {_pct(values, 0.95):.2f} s")
             out("server memory per session, after", f"{(_rss_mb(pid) - rss0) / viewers:8.1f} MB")
 
             await asyncio.sleep(3)
@@ -150,11 +163,13 @@ async def _run(home: Path, viewers: int, rounds: int, idle: float, out) -> None:
             await browser.close()
 
 
-def run(home: Path, *, viewers: int = 30, rounds: int = 2, idle: float = 20.0, out=None) -> None:
+def run(
+    home: Path, *, viewers: int = 30, rounds: int = 2, idle: float = 20.0, out=None, port: int | None = None
+) -> None:
     def say(name: str, value: str) -> None:
         print(f"  {name:<48}{value}", flush=True)
 
-    asyncio.run(_run(home, viewers, rounds, idle, out or say))
+    asyncio.run(_run(home, viewers, rounds, idle, out or say, port))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,8 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--viewers", type=int, default=30)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--idle", type=float, default=20.0)
+    ap.add_argument("--port", type=int, default=None, help="serve on this port (default: a free one)")
     args = ap.parse_args(argv)
-    run(args.home, viewers=args.viewers, rounds=args.rounds, idle=args.idle)
+    run(args.home, viewers=args.viewers, rounds=args.rounds, idle=args.idle, port=args.port)
     return 0
 
 

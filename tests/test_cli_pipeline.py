@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -38,6 +39,10 @@ def test_demo_ingest_build_query_as_a_user_types_them(pipeline):
     assert "Wrote" in pipeline["demo"].stdout
     assert "challenges.csv" in pipeline["ingest"].stdout and "loaded" in pipeline["ingest"].stdout
     assert "is live (as at 2025-11-21" in pipeline["build"].stdout
+    # a production build runs every model and data test, never dbt's unit tests (make test does)
+    results = json.loads((pipeline["home"] / "dbt_target" / "run_results.json").read_text())["results"]
+    kinds = {r["unique_id"].split(".")[0] for r in results}
+    assert {"model", "test"} <= kinds and "unit_test" not in kinds, kinds
 
     out = iroqa(pipeline["home"], "query", "select count(*) as n from fct_challenges")
     assert out.returncode == 0, out.stderr

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from cli import main as cli
+from cli import serve_cmds
 
 
 def _served_with(monkeypatch, *argv: str) -> list[str]:
     seen: list[list[str]] = []
-    monkeypatch.setattr(cli.subprocess, "call", lambda cmd, env=None: seen.append(cmd) or 0)
+    monkeypatch.setattr(serve_cmds.subprocess, "call", lambda cmd, env=None: seen.append(cmd) or 0)
     assert cli.main(["serve", *argv]) == 0
     return seen[0]
 

@@ -10,9 +10,12 @@ import io
 import duckdb
 import pytest
 from docx import Document
+from docx.table import Table
+from docx.text.paragraph import Paragraph
 from PIL import Image
 
 from cli.main import main
+from reports import figures
 from reports.periods import Year
 from tests.conftest import DEMO_END
 
@@ -138,6 +141,67 @@ def test_the_other_tables_equal_the_facts(annual):
     text = "\n".join(p.text for p in doc.paragraphs)
     assert f"{y.label} (April 2025 to March 2026)" in text
     assert "edit them before the report is published" in text
+
+
+def test_the_theme_tables_are_true_yearly_counts(annual):
+    """Issue 13 item 3: the document's theme tables count a challenge once per theme and stage
+    group in the year (from the stage episodes themselves, not mart_theme_counts' quarters)."""
+    y, doc, build = annual
+    con = duckdb.connect(str(build), read_only=True)
+    try:
+        truth = {
+            (g, label): int(k)
+            for g, label, k in con.sql(
+                """
+                select e.theme_stage_group, th.theme_label, count(distinct e.challenge_id)
+                from fct_stage_episodes e join fct_challenges c using (challenge_id)
+                cross join unnest(c.themes) as t(theme_code)
+                join dim_themes th on th.theme_code = t.theme_code
+                where e.theme_stage_group is not null and e.entered_on between $s and $e
+                group by all
+                """,
+                params={"s": y.start, "e": y.end},
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    got: dict[tuple[str, str], int] = {}
+    groups = {label: code for code, label in figures.STAGE_GROUPS.items()}
+    heading = None
+    for block in doc.iter_inner_content():  # paragraphs and tables in document order
+        if isinstance(block, Paragraph) and block.style.name.startswith("Heading"):
+            heading = block.text
+        elif isinstance(block, Table) and block.rows[0].cells[0].text == "Theme":
+            assert [c.text for c in block.rows[0].cells] == ["Theme", "Challenges"]
+            for row in block.rows[1:]:
+                theme, count = (c.text for c in row.cells)
+                got[(groups[heading], theme)] = n(count)
+    assert len({g for g, _ in got}) >= 2
+    assert got == truth
+
+
+def test_year_themes_reads_the_year_not_the_sum_of_its_quarters():
+    """A challenge escalated in Q1 and again in Q2 is in both quarters' rows of mart_theme_counts
+    but once in the year's: the annual figures take the year's row (2), never the quarters' sum (3)."""
+    con = duckdb.connect()
+    try:
+        con.execute(
+            "create table mart_theme_counts (period_type varchar, period_start date, period_label varchar, "
+            "theme_label varchar, stage_group varchar, challenges integer)"
+        )
+        con.execute(
+            """
+            insert into mart_theme_counts values
+              ('quarter', '2025-04-01', '2025-26 Q1', 'Care plan', 'stages_2_4', 2),
+              ('quarter', '2025-07-01', '2025-26 Q2', 'Care plan', 'stages_2_4', 1),
+              ('year', '2025-04-01', '2025-26', 'Care plan', 'stages_2_4', 2),
+              ('year', '2024-04-01', '2024-25', 'Care plan', 'stages_2_4', 7)
+            """
+        )
+        got = figures.year_themes(con, Year.parse("2025-26"))
+    finally:
+        con.close()
+    assert got.rows() == [("stages_2_4", "Care plan", 2)]
 
 
 def test_the_charts_are_real_png_images(annual):

@@ -55,6 +55,10 @@ logger = logging.getLogger(__name__)
 #: on the raw store, the code, the vars and the environment (:func:`inputs_fingerprint`).
 EVENT_SELECTOR = ("source:app.events+", "build_info")
 
+#: What every production build leaves out: dbt's unit tests (logic on fixed inputs, run by
+#: ``make test``), never data tests or contracts (issue 14).
+EXCLUDE_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+
 #: Files of the dbt project whose content decides what a build produces.
 _PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
 
@@ -97,6 +101,7 @@ def dbt_env(p: Paths, build_file: Path) -> dict[str, str]:
         IROQA_RAW_DB=str(p.raw_db),
         IROQA_EVENTS_DIR=str(p.events_dir),
         IROQA_PSEUDONYM_KEY_FILE=str(p.home / "auth" / "pseudonym.key"),
+        IROQA_BUILD_TMP=str(p.tmp_dir),  # DuckDB spills here (profiles.yml, docs/deploy.md)
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         DBT_PARTIAL_PARSE="true",
     )
@@ -124,9 +129,12 @@ def _project_files() -> list[Path]:
 
 
 _ENV_VAR = re.compile(rb"""env_var\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]""")
-#: Variables dbt reads that name places, not content: the raw store (its content is fingerprinted
-#: by its file), the events (the part an events-only build rebuilds) and the build file itself.
-_LOCATION_VARS = frozenset({"IROQA_BUILD_PATH", "IROQA_RAW_DB", "IROQA_EVENTS_DIR"})
+#: Variables dbt reads that name places or resources, not content: the raw store (its content is
+#: fingerprinted by its file), the events (the part an events-only build rebuilds), the build file
+#: itself, and where and how much DuckDB may spill (the same result, sooner or later).
+_LOCATION_VARS = frozenset(
+    {"IROQA_BUILD_PATH", "IROQA_RAW_DB", "IROQA_EVENTS_DIR", "IROQA_BUILD_TMP", "IROQA_BUILD_MEMORY"}
+)
 
 
 def code_fingerprint() -> tuple[str, frozenset[str]]:
@@ -333,7 +341,7 @@ def build(
     protocol: str | None = None,
     p: Paths | None = None,
     lock_timeout: float | None = None,
-    unit_tests: bool = True,
+    unit_tests: bool = False,
     events_only: bool = False,
     runner: DbtRunner | None = None,
     into: Path | None = None,
@@ -343,10 +351,11 @@ def build(
     ``into`` (month-end snapshots, :mod:`warehouse.snapshots`): the passing build is renamed to this
     file instead and never made live; the live pointer and pruning are left alone.
 
-    ``unit_tests=False`` (the background rebuild after a save, :func:`live_build`) leaves out dbt's
-    unit tests: they check the models' logic on fixed inputs, not the data, and run on every CLI
-    and CI build; every model and every data test still runs, and a failure still never goes live
-    (ADR 0002).
+    dbt's unit tests are left out (``--exclude-resource-type unit_test``) unless ``unit_tests``: they
+    check the models' logic on fixed inputs, not the data, so no extract or saved event can make one
+    fail; they run in ``make test`` (tests/dbt, every unit test of the project, both protocols).
+    Every model, every data test and every contract still runs, and a failure still never goes
+    live (ADR 0002, issue 14).
 
     ``events_only=True`` (also the background rebuild) builds only what a saved event can change
     when the live build was made from the same inputs but the events (:func:`inputs_fingerprint`):
@@ -380,7 +389,7 @@ def build(
             target="dbt_target" if runner is run_dbt_subprocess else "dbt_target_warm",
         )
         inputs = inputs_fingerprint(p, {"as_at": as_at.isoformat(), "protocol": protocol}, env)
-        selection = [] if unit_tests else ["--exclude", "test_type:unit"]
+        selection = [] if unit_tests else list(EXCLUDE_UNIT_TESTS)
         mode = "full"
         notes = ""
         base = read_live(p) if events_only else None

@@ -71,18 +71,18 @@ def entity_columns(entity: schema.Entity) -> list[tuple[str, str]]:
     return [(c.name, DUCKDB_TYPES[c.type]) for c in entity.columns] + list(LINEAGE)
 
 
-def _ensure(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]] | tuple) -> None:
-    cols = ", ".join(f"{q(n)} {t}" for n, t in columns)
-    con.execute(f"CREATE TABLE IF NOT EXISTS {q(table)} ({cols})")
-    have = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?",
-            [table],
-        ).fetchall()
-    }
+def _ensure(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: list[tuple[str, str]] | tuple,
+    have: dict[str, set[str]],
+) -> None:
+    if table not in have:
+        cols = ", ".join(f"{q(n)} {t}" for n, t in columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {q(table)} ({cols})")
+        return
     for n, t in columns:  # a column added to schema.py later: add it (null in older loads)
-        if n not in have:
+        if n not in have[table]:
             con.execute(f"ALTER TABLE {q(table)} ADD COLUMN {q(n)} {t}")
 
 
@@ -90,10 +90,16 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw tables, load_log and rejected_rows if missing; add columns new in schema.py."""
     con.begin()
     try:
+        have: dict[str, set[str]] = {}
+        for table, column in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_catalog = current_database() AND table_schema = 'main'"
+        ).fetchall():
+            have.setdefault(table, set()).add(column)
         for name in schema.LOAD_ORDER:
-            _ensure(con, name, entity_columns(schema.ENTITIES[name]))
-        _ensure(con, "load_log", LOAD_LOG)
-        _ensure(con, "rejected_rows", REJECTED_ROWS)
+            _ensure(con, name, entity_columns(schema.ENTITIES[name]), have)
+        _ensure(con, "load_log", LOAD_LOG, have)
+        _ensure(con, "rejected_rows", REJECTED_ROWS, have)
         con.commit()
     except Exception:
         con.rollback()
@@ -137,6 +143,22 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
         con.execute(f"INSERT INTO {q(table)} BY NAME SELECT * FROM _iroqa_incoming")  # noqa: S608
     finally:
         con.unregister("_iroqa_incoming")
+
+
+def delete_rows(con: duckdb.DuckDBPyConnection, table: str, load_id: str, rows: pl.Series) -> None:
+    """Delete the rows of one load whose ``_source_row`` is in ``rows`` (rows found to break a rule
+    that sees the whole file, after the batches they came in were written; same transaction)."""
+    if rows.len() == 0:
+        return
+    con.register("_iroqa_rows", pl.DataFrame({"r": rows.cast(pl.Int64)}).to_arrow())
+    try:
+        con.execute(
+            f"DELETE FROM {q(table)} WHERE _load_id = ? "  # noqa: S608 (identifier from schema.py)
+            "AND _source_row IN (SELECT r FROM _iroqa_rows)",
+            [load_id],
+        )
+    finally:
+        con.unregister("_iroqa_rows")
 
 
 def frame_for(columns: tuple[tuple[str, str], ...], rows: list[dict]) -> pl.DataFrame:

@@ -9,6 +9,7 @@ Layout under the home folder::
     live.json           the pointer to the live build, replaced atomically
     lock                one lock file serialising ingest and builds
     logs/               build logs
+    tmp/                where a build's DuckDB spills what does not fit in its memory limit
     reports/            ingest rejection reports (CSV)
     outbox.sqlite       notifications owed and sent (notify/, ADR 0004), written by the notifier only
     notify.lock         the notifier's single-writer lock
@@ -70,6 +71,11 @@ class Paths:
         return self.home / "reports"
 
     @property
+    def tmp_dir(self) -> Path:
+        """Where a build's DuckDB spills (profiles.yml ``temp_directory``, IROQA_BUILD_TMP)."""
+        return self.home / "tmp"
+
+    @property
     def demo_dir(self) -> Path:
         return self.home / "demo_extracts"
 
@@ -84,6 +90,7 @@ class Paths:
             self.builds_dir,
             self.logs_dir,
             self.reports_dir,
+            self.tmp_dir,
         ):
             d.mkdir(parents=True, exist_ok=True, mode=0o700)
             if d.stat().st_mode & 0o077:

@@ -48,7 +48,7 @@ from dashboard.data.by_team import (
     team_measures_monthly,
 )
 from dashboard.data.by_theme import mark_part_periods, period_window, theme_cases, theme_counts
-from dashboard.data.case import case_choices, case_episodes, case_event_list, case_summary
+from dashboard.data.case import case_choice_labels, case_choices, case_episodes, case_event_list, case_summary
 from dashboard.data.core import (
     CAFCASS_LABEL,
     STAGE_GROUPS,
@@ -105,6 +105,7 @@ __all__ = [
     "search_workers",
     "stage_responder",
     "worker",
+    "case_choice_labels",
     "response_due",
     "meeting_stage_numbers",
     "period_window",

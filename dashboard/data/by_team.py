@@ -7,10 +7,9 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-import streamlit as st
 
 from accounts.access import Scope
-from dashboard.data.core import Filters, _Params, _query
+from dashboard.data.core import Filters, _Params, _query, cached
 from warehouse.store import LiveBuild
 
 _MEASURES = """
@@ -25,7 +24,7 @@ _MEASURES = """
 """
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def team_measures(build: LiveBuild, filters: Filters, by: str = "team") -> pl.DataFrame:
     """The monthly team measures summed over the period, by team (or by service)."""
     keys = {"team": "service_name, team_id, team_name", "service": "service_name"}[by]
@@ -39,7 +38,7 @@ def team_measures(build: LiveBuild, filters: Filters, by: str = "team") -> pl.Da
     return _query(build, sql, p)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def team_measures_monthly(build: LiveBuild, filters: Filters) -> pl.DataFrame:
     p = _Params()
     where = filters.sql(p, period="month_start")
@@ -51,7 +50,7 @@ def team_measures_monthly(build: LiveBuild, filters: Filters) -> pl.DataFrame:
     return _query(build, sql, p)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def median_days_to_resolution(build: LiveBuild, filters: Filters, by: str = "team") -> pl.DataFrame:
     """Median working days from raised to resolved, for challenges resolved in the period (a median
     cannot be summed across the mart's months, so it is taken from the challenges)."""
@@ -66,7 +65,7 @@ def median_days_to_resolution(build: LiveBuild, filters: Filters, by: str = "tea
     return _query(build, sql, p)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def open_responses(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFrame:
     """Open stages waiting for a response (due dates and overdue as at the build), one row each."""
     p = _Params()
@@ -87,7 +86,7 @@ def open_responses(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataF
     return _query(build, sql, p)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def open_response_counts(build: LiveBuild, filters: Filters, week_end: date) -> dict:
     """Counts only (no rows, so for every role that sees aggregate pages): open stages awaiting a
     response past due (the measure of docs/marts.md) and those due by ``week_end``."""

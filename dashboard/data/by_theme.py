@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import polars as pl
-import streamlit as st
 
 from accounts.access import Scope
-from dashboard.data.core import Filters, _Params, _query, add_months, as_at, month_start
+from dashboard.data.core import Filters, _Params, _query, add_months, as_at, cached, month_start
 from warehouse.store import LiveBuild
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def theme_counts(build: LiveBuild, filters: Filters, period_type: str) -> pl.DataFrame:
     """Challenges per theme, period and stage group, in the chosen period, with ``is_part`` and
     ``period_label`` saying when a period is only partly inside it (see :func:`mark_part_periods`).
@@ -114,7 +113,7 @@ def _period_overlap(filters: Filters, p: _Params, col: str, period_type: str) ->
     return " and ".join(clauses)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def theme_cases(
     build: LiveBuild, scope: Scope, filters: Filters, theme_code: str, period_type: str, stage_group: str
 ) -> pl.DataFrame:

@@ -5,14 +5,13 @@
 from __future__ import annotations
 
 import polars as pl
-import streamlit as st
 
 from accounts.access import Scope
-from dashboard.data.core import Filters, _in_scope, _Params, _query
+from dashboard.data.core import Filters, _in_scope, _Params, _query, cached
 from warehouse.store import LiveBuild
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cached(max_entries=64)
 def case_choices(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFrame:
     """Challenges for the case picker: open ones first, then the most recent."""
     p = _Params()
@@ -25,7 +24,21 @@ def case_choices(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFra
     return _query(build, sql, p)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=64)
+def case_choice_labels(build: LiveBuild, scope: Scope) -> dict[str, str]:
+    """The case picker's words for every challenge the scope may see, open ones first (challenge_id
+    -> 'C-1 · open · Head of Service · Team 1 · raised 3 Oct 2026'): made once per build and scope,
+    not on every run of the page (thousands of rows)."""
+    df = case_choices(build, scope, Filters())
+    return {
+        r["challenge_id"]: f"{r['case_ref']} · {r['status']} · {r['current_stage_name'] or 'informal'} · "
+        f"{r['team_name']} · raised "
+        + (f"{r['raised_on'].day} {r['raised_on']:%b %Y}" if r["raised_on"] else "")
+        for r in df.iter_rows(named=True)
+    }
+
+
+@cached(max_entries=256)
 def case_summary(build: LiveBuild, scope: Scope, challenge_id: str) -> dict | None:
     """One challenge, or None if there is no such challenge *in the user's scope* (a link naming
     someone else's case finds nothing). ``child_ref`` is the case-system child_id for roles that
@@ -37,14 +50,15 @@ def case_summary(build: LiveBuild, scope: Scope, challenge_id: str) -> dict | No
                entry_stage, current_stage, current_stage_name, status, raised_on, formal_started_on,
                closed_on, working_days_open, cap_due_on, is_cap_breached, is_cafcass_referred,
                cafcass_referred_on, is_legal_advice_requested, themes_label, response_due_on,
-               is_awaiting_response_past_due as is_overdue, responsible_name, outcome, is_qa_triggered
+               is_awaiting_response_past_due as is_overdue, responsible_name, outcome, is_qa_triggered,
+               protocol_name
         from fct_challenges where challenge_id = {p.bind(challenge_id)} and {scope.sql(p)}
     """  # noqa: S608
     df = _query(build, sql, p)
     return df.row(0, named=True) if not df.is_empty() else None
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def case_episodes(build: LiveBuild, scope: Scope, challenge_id: str) -> pl.DataFrame:
     p = _Params()
     in_scope = _in_scope(scope, p)
@@ -59,7 +73,7 @@ def case_episodes(build: LiveBuild, scope: Scope, challenge_id: str) -> pl.DataF
     return _query(build, sql, p)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def case_event_list(build: LiveBuild, challenge_id: str) -> pl.DataFrame:
     """The challenge's real events in timeline order (fct_challenge_events): the raising, then every
     event from the case system and the app; two recorded at the same moment are both listed."""

@@ -7,6 +7,7 @@ build file, ``_query`` (a cursor per query, named parameters), ``_Params``, the 
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -49,7 +50,38 @@ def month_end_snapshots() -> list[LiveBuild]:
     return list_snapshots()
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+def _fields_key(obj: object) -> str:
+    """A cache key for a frozen dataclass argument (the build, the filters, the user's scope): its
+    fields' values, sets in order. Streamlit's own hashing of a dataclass (``dataclasses.asdict``,
+    then every value through its hasher) cost 1-2 ms an argument, on every cached call of every
+    page view."""
+    return repr(
+        [
+            (f.name, sorted(v) if isinstance(v, frozenset | set) else v)
+            for f in dataclasses.fields(obj)  # type: ignore[arg-type]
+            for v in (getattr(obj, f.name),)
+        ]
+    )
+
+
+#: How the cached queries hash their arguments (see _fields_key).
+HASH_FUNCS = {LiveBuild: _fields_key, Scope: _fields_key}
+
+
+def cached(*, max_entries: int):
+    """``st.cache_data`` as every query of the dashboard.data package uses it: keyed on the build (so
+    a new live build is a new key and old entries age out), the filters and the scope, cheaply."""
+    return st.cache_data(max_entries=max_entries, show_spinner=False, hash_funcs=HASH_FUNCS)
+
+
+def cached_shared(*, max_entries: int):
+    """For small reference tables every page reads (teams, themes, stages): one copy shared by every
+    session (``st.cache_resource``), not a copy unpickled on every call. Polars frames are not
+    changed in place by the pages, so sharing them is safe."""
+    return st.cache_resource(max_entries=max_entries, show_spinner=False, hash_funcs=HASH_FUNCS)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False, hash_funcs=HASH_FUNCS)
 def _connection(build: LiveBuild):
     return connect_read_only(build)
 
@@ -181,6 +213,9 @@ class Filters:
         if period and self.month_to:
             out.append(f"{period} <= {p.bind(self.period_end)}::date")
         return " and ".join(out)
+
+
+HASH_FUNCS[Filters] = _fields_key
 
 
 def as_at(build: LiveBuild) -> date:

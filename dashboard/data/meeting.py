@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import polars as pl
-import streamlit as st
 
 from accounts.access import Scope
-from dashboard.data.core import Filters, _Params, _query
+from dashboard.data.core import Filters, _Params, _query, cached
 from warehouse.store import LiveBuild
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def meeting_cases(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFrame:
     """Open stage 3 and 4 challenges, most urgent first."""
     p = _Params()
@@ -25,7 +24,7 @@ def meeting_cases(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFr
                m.response_due_on,
                m.responded_on, m.is_awaiting_response_past_due, m.is_responded_late,
                m.working_days_overdue, m.cap_due_on, m.is_cap_breached,
-               m.is_cafcass_referred, m.themes_label
+               m.is_cafcass_referred, m.themes_label, m.protocol_name
         from mart_open_stage_3_4 m join fct_challenges c using (challenge_id)
         where {where}
         order by m.urgency_rank
@@ -33,13 +32,14 @@ def meeting_cases(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFr
     return _query(build, sql, p)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cached(max_entries=64)
 def meeting_stage_numbers(build: LiveBuild) -> tuple[int, ...]:
     """The stages that go to the challenge meeting under the protocol in force (3 and 4;
-    Rotherham also 5, contact with CAFCASS), from dim_protocol_stages."""
+    Rotherham also 5, contact with CAFCASS), from dim_protocol_stages: under any version of it the
+    build holds (each challenge is listed under its own version's)."""
     df = _query(
         build,
-        "select stage_number from dim_protocol_stages "
+        "select distinct stage_number from dim_protocol_stages "
         "where goes_to_challenge_meeting and stage_number is not null order by stage_number",
     )
     return tuple(int(n) for n in df["stage_number"].to_list())

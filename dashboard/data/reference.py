@@ -7,15 +7,18 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-import streamlit as st
 
-from dashboard.data.core import CAFCASS_LABEL, _query, as_at, month_start
+from dashboard.data.core import CAFCASS_LABEL, _query, as_at, cached, cached_shared, month_start
 from warehouse.store import LiveBuild
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cached(max_entries=64)
 def build_info(build: LiveBuild) -> dict:
-    df = _query(build, "select as_at, protocol_code, protocol_name, built_at, stage_count from build_info")
+    df = _query(
+        build,
+        "select as_at, protocol_code, protocol_name, built_at, stage_count, protocol_version_count, "
+        "protocol_versions from build_info",
+    )
     if df.is_empty():
         return {
             "as_at": as_at(build),
@@ -23,11 +26,13 @@ def build_info(build: LiveBuild) -> dict:
             "protocol_name": build.protocol,
             "built_at": None,
             "stage_count": 0,
+            "protocol_version_count": 1,
+            "protocol_versions": build.protocol,
         }
     return df.row(0, named=True)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cached_shared(max_entries=64)
 def teams(build: LiveBuild) -> pl.DataFrame:
     return _query(
         build,
@@ -36,12 +41,12 @@ def teams(build: LiveBuild) -> pl.DataFrame:
     )
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cached_shared(max_entries=64)
 def themes(build: LiveBuild) -> pl.DataFrame:
     return _query(build, "select theme_code, theme_label, theme_group from dim_themes order by theme_label")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cached_shared(max_entries=64)
 def stages(build: LiveBuild) -> pl.DataFrame:
     """The protocol's stages in order: informal, stage 1..N, then the CAFCASS step if the protocol
     has a separate one. ``stage_label`` is the report's heading ("Stage 1"..., "Contact with
@@ -114,7 +119,7 @@ def stages(build: LiveBuild) -> pl.DataFrame:
     )
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cached_shared(max_entries=64)
 def first_month(build: LiveBuild) -> date:
     """The first month with any activity (for the period filter's choices)."""
     df = _query(

@@ -8,10 +8,9 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-import streamlit as st
 
 from accounts.access import Scope
-from dashboard.data.core import Filters, _in_scope, _Params, _query
+from dashboard.data.core import Filters, _in_scope, _Params, _query, cached
 from warehouse.store import LiveBuild
 
 _AS_AT_SQL = """
@@ -63,7 +62,7 @@ def _snapshot_sql(filters: Filters, on: date, p: _Params) -> str:
     return _AS_AT_SQL.format(on=p.bind(on), where=where)  # noqa: S608 - constant fragments, bound values
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def headline(build: LiveBuild, filters: Filters, on: date) -> dict:
     """Headline figures as at ``on`` (end of that day), for the filtered challenges."""
     p = _Params()
@@ -82,7 +81,7 @@ def headline(build: LiveBuild, filters: Filters, on: date) -> dict:
     return _query(build, sql, p).row(0, named=True)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def open_by_stage(build: LiveBuild, filters: Filters, on: date) -> pl.DataFrame:
     """Open challenges by the stage they were at on ``on``."""
     p = _Params()
@@ -106,7 +105,7 @@ SNAPSHOT_FIGURES = {
 }
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def snapshot_cases(
     build: LiveBuild,
     scope: Scope,
@@ -131,7 +130,7 @@ def snapshot_cases(
     return _query(build, sql, p)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def responses_in_time(build: LiveBuild, filters: Filters, start: date, end: date) -> dict:
     """Stage responses due between ``start`` and ``end`` (inclusive), and how many came in time
     (on or before the due date). As mart_team_monthly_measures counts them: a stage that ended
@@ -151,7 +150,7 @@ def responses_in_time(build: LiveBuild, filters: Filters, start: date, end: date
     return row
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def responses_due_cases(
     build: LiveBuild, scope: Scope, filters: Filters, start: date, end: date
 ) -> pl.DataFrame:
@@ -170,7 +169,7 @@ def responses_due_cases(
     return _query(build, sql, p)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@cached(max_entries=128)
 def open_trend(build: LiveBuild, filters: Filters, ends: tuple[date, ...]) -> pl.DataFrame:
     """Open challenges at each of ``ends`` (month ends), by stage."""
     frames = [open_by_stage(build, filters, d).with_columns(on=pl.lit(d)) for d in ends]

@@ -7,14 +7,13 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-import streamlit as st
 
 from accounts.access import Scope
-from dashboard.data.core import Filters, _Params, _query, month_start
+from dashboard.data.core import Filters, _Params, _query, cached, month_start
 from warehouse.store import LiveBuild
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def monthly_stage_counts(build: LiveBuild, filters: Filters) -> pl.DataFrame:
     """Entries into each stage per month in the period (long: month_start, stage_key, entries).
 
@@ -40,7 +39,7 @@ def monthly_stage_counts(build: LiveBuild, filters: Filters) -> pl.DataFrame:
     return _query(build, sql, p)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cached(max_entries=256)
 def stage_entries_cases(
     build: LiveBuild, scope: Scope, filters: Filters, month: date | None, stage_key: str | None
 ) -> pl.DataFrame:

@@ -19,11 +19,12 @@ CLOSING_ACTIONS = ("resolved", "withdrawn")
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def protocol_stage_numbers(build: LiveBuild) -> tuple[int, ...]:
-    """The formal stages of the protocol in force (1..N), from dim_protocol_stages."""
+    """The formal stages of the protocol in force (1..N), from dim_protocol_stages: the version in
+    force on the as-at date (the one a challenge raised now follows)."""
     df = _query(
         build,
         "select stage_number from dim_protocol_stages "
-        "where stage_number >= 1 and stage_key like 'stage_%' order by stage_number",
+        "where is_current and stage_number >= 1 and stage_key like 'stage_%' order by stage_number",
     )
     return tuple(int(n) for n in df["stage_number"].to_list())
 
@@ -310,10 +311,14 @@ def app_event_versions(build: LiveBuild, home: str, challenge_id: str) -> list[d
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def response_due(build: LiveBuild, stage_number: int, started_on: date) -> tuple[str, date | None]:
+def response_due(
+    build: LiveBuild, stage_number: int, started_on: date, raised_on: date | None = None
+) -> tuple[str, date | None]:
     """The stage's name and the date a response is due for a step of it started on ``started_on``
     (docs/working-days.md rules 1-2, the same join as the dbt macro add_working_days); no date for
-    a step with no deadline. For the log form's confirmation after a save."""
+    a step with no deadline. The stage is the version of the protocol in force on ``raised_on``
+    (the day the challenge was raised; default ``started_on``), as dbt counts it. For the log
+    form's confirmation after a save."""
     p = _Params()
     sql = f"""
         select s.stage_name, (
@@ -324,6 +329,7 @@ def response_due(build: LiveBuild, stage_number: int, started_on: date) -> tuple
         ) as due_on
         from dim_protocol_stages s
         where coalesce(s.stage_number, -1) = {p.bind(stage_number)} and s.stage_key <> 'cafcass'
+          and {p.bind(raised_on or started_on)}::date between s.effective_from and s.effective_until
     """  # noqa: S608 - bound values
     df = _query(build, sql, p)
     if df.is_empty():
@@ -469,11 +475,13 @@ def worker(build: LiveBuild, worker_id: str) -> dict | None:
 @st.cache_data(max_entries=64, show_spinner=False)
 def stage_responder(build: LiveBuild, stage_number: int) -> tuple[str | None, str]:
     """(responder role, stage name) of a stage of the protocol in force (0: the informal tier), from
-    dim_protocol_stages; (None, 'Stage N') for a stage it does not have."""
+    dim_protocol_stages (the version in force on the as-at date first, when the build holds
+    several); (None, 'Stage N') for a stage it does not have."""
     df = _query(
         build,
         "select responder_role, stage_name from dim_protocol_stages "
-        "where coalesce(stage_number, -1) = $n and stage_key <> 'cafcass'",
+        "where coalesce(stage_number, -1) = $n and stage_key <> 'cafcass' "
+        "order by is_current desc, effective_from desc",
         {"n": int(stage_number)},
     )
     if df.is_empty():

@@ -17,19 +17,14 @@ build = ui.require_build("Case timeline")
 ui.header("Case timeline", build)
 as_at = data.as_at(build)
 
-choices = data.case_choices(build, scope, data.Filters())
-if choices.is_empty():
+labels = data.case_choice_labels(build, scope)
+if not labels:
     ui.empty(
         f"There are no challenges in the warehouse as at {ui.long_date(as_at)}, so there is no "
         "timeline to show."
     )
     st.stop()
 
-labels = {
-    r["challenge_id"]: f"{r['case_ref']} · {r['status']} · {r['current_stage_name'] or 'informal'} · "
-    f"{r['team_name']} · raised {ui.short_date(r['raised_on'])}"
-    for r in choices.iter_rows(named=True)
-}
 wanted = st.query_params.get("case") or notify_ui.case_from_digest_link(build, st.query_params.get("d"))
 if wanted != st.session_state.get("_case_from_url"):
     # The URL changed (a link with ?case=...): the picker follows it.

@@ -232,14 +232,16 @@ def saved_message(fields: dict, challenge_id: str) -> dict:
     if action == "raised":
         case_ref = data.child(build, fields["child_id"])["case_ref"] if fields.get("child_id") else None
         stage, started = int(fields.get("entry_stage") or 0), fields.get("raised_on")
+        raised = None
     else:
         summary = data.case_summary(build, scope, challenge_id)
         case_ref = summary["case_ref"] if summary else None
         stage = int(fields["stage"]) if action == "escalated" and fields.get("stage") else None
         started = fields.get("event_on")
+        raised = summary["raised_on"] if summary else None  # the stage of its protocol version
     stage_words, due = ("", None)
     if stage is not None and started is not None:
-        stage_name, due = data.response_due(build, stage, started)
+        stage_name, due = data.response_due(build, stage, started, raised)
         stage_words = stage_name if stage == 0 else f"stage {stage} ({stage_name})"
     words = ACTION_WORDS.get(action, "Saved")
     if fields.get("amends_event_id"):

@@ -8,6 +8,7 @@ import streamlit as st
 
 from accounts.access import EXPORT_CHILD_LEVEL, PAGE_CHILD_LIST
 from dashboard import auth, data, pack, ui
+from dashboard.text import working_days
 
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_CHILD_LIST)
@@ -41,9 +42,7 @@ cols[1].metric(
 cols[2].metric("Past the 20-working-day cap", f"{n_cap:,}", border=True)
 cols[3].metric("Referred to CAFCASS", f"{n_cafcass:,}", border=True)
 
-_days = (
-    pl.when(pl.col("working_days_overdue") == 1).then(pl.lit("working day")).otherwise(pl.lit("working days"))
-)
+_days = pl.col("working_days_overdue").map_elements(working_days, return_dtype=pl.String)
 shown = cases.with_columns(
     stage=pl.format("Stage {}: {}", pl.col("current_stage"), pl.col("current_stage_name")),
     # the name (or, at a stage with no deadline, that no response is due); the person's own role
@@ -54,13 +53,14 @@ shown = cases.with_columns(
     ),
     responder_role_words=pl.col("responsible_role").str.replace_all("_", " "),
     overdue_words=pl.when(pl.col("is_awaiting_response_past_due"))
-    .then(pl.format("OVERDUE {} {}", pl.col("working_days_overdue"), _days))
+    .then(pl.format("OVERDUE {}", _days))
     .when(pl.col("is_responded_late"))
-    .then(pl.format("Responded late ({} {})", pl.col("working_days_overdue"), _days))
+    .then(pl.format("Responded late ({})", _days))
     .otherwise(pl.lit("")),
 )
+several_protocols = ui.several_protocols(build)  # then each case's protocol version is named
 table = ui.present(
-    shown,
+    shown if several_protocols else shown.drop("protocol_name"),
     {
         "urgency_rank": "Urgency",
         "case_ref": "Case ref",
@@ -78,6 +78,7 @@ table = ui.present(
         "themes_label": "Themes",
         "iro_name": "IRO / Chair",
         "working_days_open": "Working days open",
+        "protocol_name": "Protocol",
         "challenge_id": "challenge_id",
     },
 )
@@ -100,7 +101,7 @@ DETAIL_COLUMNS = (
     "Themes",
     "IRO / Chair",
     "Working days open",
-)
+) + (("Protocol",) if several_protocols else ())
 hidden = ("challenge_id", *DETAIL_COLUMNS)
 styler = ui.highlight(table, shown["is_awaiting_response_past_due"].to_list(), hidden=hidden)
 event = ui.table(
@@ -111,13 +112,12 @@ event = ui.table(
     styler=styler,
     hidden=hidden,
     column_config={
-        "Case ref": st.column_config.TextColumn("Case ref", width=120),
-        "Stage": st.column_config.TextColumn("Stage", width=172),
-        "Must respond": st.column_config.TextColumn("Must respond", width=140),
-        "Response due": st.column_config.DateColumn("Response due", format="D MMM YYYY", width=108),
-        "Overdue": st.column_config.TextColumn("Overdue", width=172),
-        "Days open": st.column_config.NumberColumn("Days open", width=84),
-        "Team": st.column_config.TextColumn("Team", width=150),
+        name: (
+            st.column_config.DateColumn(name, format="D MMM YYYY", width=width)
+            if name == "Response due"
+            else st.column_config.Column(name, width=width)
+        )
+        for name, width in ui.MEETING_COLUMN_WIDTHS.items()
     },
 )
 rows = ui.selected_rows(event)

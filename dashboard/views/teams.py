@@ -14,6 +14,20 @@ from accounts.suppression import Totals, is_small, suppression_mask
 from dashboard import auth, data, ui
 from reports import charts
 
+#: The measures table's columns: (short heading, the full words).
+MEASURE_HEADINGS = {
+    "Challenges raised": ("Raised", "Challenges raised"),
+    "Positive Challenges (informal)": ("Informal", "Positive Challenges (informal) raised"),
+    "Formal escalations started": ("Formal", "Formal escalations started"),
+    "Informal moved to formal": ("Escalated", "Positive Challenges moved to a formal escalation"),
+    "Responses due": ("Responses due", "Stage responses due"),
+    "Responded in time": ("In time", "Stage responses made in time"),
+    "% in time": ("% in time", "Stage responses made in time, as a share of those due"),
+    "Resolved": ("Resolved", "Challenges resolved"),
+    "Median working days to resolve": ("Median days", "Median working days to resolve"),
+}
+MEASURE_FORMAT = {"% in time": "%.0f%%", "Median working days to resolve": "%.1f"}
+
 scope = ui.user_scope()
 auth.require_page(st.session_state.get("user"), scope, PAGE_AGGREGATE)
 build = ui.require_build("Teams")
@@ -200,18 +214,28 @@ else:
             .otherwise(None)
             .alias("Median working days to resolve"),
         )
+    # Short headings (the full words in each heading's help and in the downloads), so that the
+    # measures fit a 1366-pixel projector without scrolling sideways; grouped by team, the service
+    # is in the downloads only.
+    label_col = "Team" if by == "team" else "Service"
+    _, widths = ui.fitted_columns(shown.select(label_col))
     ui.table(
         shown,
         f"measures by {by} {ui.period_words(f)}",
         key=f"teams_measures_{by}",
         kind=EXPORT_AGGREGATE,
         totals=totals,
+        hidden=("Service",) if by == "team" else (),
         column_config={
-            "% in time": st.column_config.NumberColumn("% in time", format="%.0f%%"),
-            "Median working days to resolve": st.column_config.NumberColumn(format="%.1f"),
+            label_col: st.column_config.TextColumn(label_col, width=widths[label_col]),
+            **{
+                name: st.column_config.NumberColumn(
+                    short, help=words, width=ui.column_width(short), format=MEASURE_FORMAT.get(name)
+                )
+                for name, (short, words) in MEASURE_HEADINGS.items()
+            },
         },
     )
-    label_col = "Team" if by == "team" else "Service"
     chart_df = (
         shown.head(shown.height - 1)
         .with_columns(ok=pl.Series(pct_ok[:-1]))

@@ -89,6 +89,16 @@ for group, tab in zip(groups, tabs[:-1], strict=True):
             f"{by} they reached it. A challenge with two themes counts under both. "
             "Select a theme to see its cases."
         )
+        # A bounded window of periods on screen (the latest ones), so the table fits a 1366-pixel
+        # projector without scrolling sideways; Total is the whole period's, the downloads have
+        # every period.
+        fit = ui.periods_that_fit(periods, fixed=ui.SELECT_WIDTH + ui.LABEL_WIDTH + ui.PERIOD_WIDTH)
+        earlier = periods[:-fit] if len(periods) > fit else []
+        if earlier:
+            st.caption(
+                f"The table shows the latest {fit} {by}s; **Total** counts the whole "
+                f"period ({ui.plain(periods[0])} to {ui.plain(periods[-1])}). The downloads have every {by}."
+            )
         event = ui.table(
             shown,
             f"themes {group} by {by} {ui.period_words(f)}",
@@ -96,8 +106,14 @@ for group, tab in zip(groups, tabs[:-1], strict=True):
             kind=EXPORT_AGGREGATE,
             totals=theme_totals,
             select="single-row",
-            hidden=("theme_code",),
-            column_config={"Theme": st.column_config.TextColumn("Theme", width="large")},
+            hidden=("theme_code", *earlier),
+            column_config={
+                "Theme": st.column_config.TextColumn("Theme", width=ui.LABEL_WIDTH),
+                **{
+                    p: st.column_config.NumberColumn(p, width=ui.column_width(p))
+                    for p in [*periods[len(earlier) :], "Total"]
+                },
+            },
         )
         top = wide.filter(pl.col("theme_code").is_not_null()).head(5)["theme_code"].to_list()
         sums = (

@@ -42,11 +42,13 @@ raw_events as (
 
     union all
 
+    -- the app's challenge events: not good practice or a quarter's learning, which are no
+    -- challenge's events (int_challenge_events_unioned leaves them out the same way)
     select
         original_event_id as event_id,
         event_on
     from {{ ref('int_app_events') }}
-    where action <> 'raised'
+    where action not in ('raised', 'good_practice', 'learning')
 
 ),
 

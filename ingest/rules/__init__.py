@@ -5,6 +5,12 @@ row), ``MESSAGE``, ``FIELDS`` (``entity.column`` it checks, ``*`` for a whole fi
 ``check(ctx) -> polars.DataFrame`` of failures (see ``_base.py``). File rules may set ``GATE = True``:
 when a gate fails, the file rules after it are not run (nothing sensible is left to check).
 
+Row rules see one batch of a file at a time (the loader streams large files), which suits every
+rule that judges a row by itself or against the raw store. A row rule that must see every row of
+the file at once (R011, duplicate keys) sets ``WHOLE_FILE = True`` and defines ``keep(ctx) ->
+polars.DataFrame``, the part of each batch it needs (with ``_source_row``); the loader then calls
+``check`` once, with ``ctx.typed`` the frames ``keep`` returned, one after another, and ``ctx.text`` None.
+
 To add a rule: write ``ingest/rules/<code>_<name>.py``, list it in ``RULE_MODULES`` below, and
 give it a test in ``tests/ingest/rules/test_<code>_<name>.py``.
 """
@@ -57,6 +63,7 @@ class Rule:
     fields: tuple[str, ...]
     module: ModuleType
     gate: bool = False
+    whole_file: bool = False  # a row rule that sees the whole file at once (see above)
 
     def check(self, ctx: RuleContext):
         return self.module.check(ctx)
@@ -71,8 +78,19 @@ def _load() -> tuple[Rule, ...]:
                 raise ImportError(f"rule module {name} has no {attr}")
         if mod.LEVEL not in ("file", "row"):
             raise ImportError(f"rule module {name}: LEVEL must be 'file' or 'row', not {mod.LEVEL!r}")
+        whole_file = bool(getattr(mod, "WHOLE_FILE", False))
+        if whole_file and (mod.LEVEL != "row" or not hasattr(mod, "keep")):
+            raise ImportError(f"rule module {name}: WHOLE_FILE is for row rules, with a keep(ctx)")
         rules.append(
-            Rule(mod.CODE, mod.LEVEL, mod.MESSAGE, tuple(mod.FIELDS), mod, bool(getattr(mod, "GATE", False)))
+            Rule(
+                mod.CODE,
+                mod.LEVEL,
+                mod.MESSAGE,
+                tuple(mod.FIELDS),
+                mod,
+                bool(getattr(mod, "GATE", False)),
+                whole_file,
+            )
         )
     codes = [r.code for r in rules]
     if len(set(codes)) != len(codes):

@@ -69,6 +69,14 @@ class RuleContext:
         return pl.DataFrame({ROW: self.text[ROW], "text": self.text[column], "value": self.typed[column]})
 
 
+def kept_columns(ctx: RuleContext, *columns: str) -> pl.DataFrame:
+    """For a rule that sees the whole file (``WHOLE_FILE``): ``_source_row`` and the given columns of
+    this batch's parsed rows, or no rows at all when the file's entity has none of them."""
+    assert ctx.typed is not None
+    have = [c for c in columns if c in ctx.typed.columns]
+    return ctx.typed.select(ROW, *have) if have else ctx.typed.select(ROW).clear()
+
+
 def fields_of_type(*types: str, required: bool | None = None) -> tuple[str, ...]:
     """Every ``entity.column`` in the schema of the given types (to build a rule's FIELDS)."""
     return tuple(

@@ -16,6 +16,17 @@ FIELDS = tuple(f"{e.name}.{k}" for e in schema.ENTITIES.values() for k in e.key)
 
 SHOW_ROWS = 5
 
+# The whole file at once: the loader reads a large file in batches, keeps what ``keep`` returns of
+# each (the keys and row numbers, a small part of the file) and runs ``check`` on them all at the end.
+WHOLE_FILE = True
+
+
+def keep(ctx: RuleContext) -> pl.DataFrame:
+    """What this rule needs of one batch: the row number and key of each row with a whole key."""
+    assert ctx.typed is not None and ctx.entity is not None
+    key = list(ctx.entity.key)
+    return ctx.typed.select(pl.col(ROW), *key).filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+
 
 def check(ctx: RuleContext) -> pl.DataFrame:
     if ctx.typed is None or ctx.entity is None:

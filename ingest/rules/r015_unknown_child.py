@@ -6,12 +6,20 @@ from __future__ import annotations
 import polars as pl
 
 from ingest.readers import ROW
-from ingest.rules._base import RuleContext, concat, no_failures, row_failures, shown
+from ingest.rules._base import RuleContext, concat, kept_columns, no_failures, row_failures, shown
 
 CODE = "R015"
 LEVEL = "row"
 MESSAGE = "Unknown child (not in any children extract loaded)"
 FIELDS = ("challenges.child_id", "qa_grades.child_id", "good_practice.child_id")
+
+# The whole file at once (the loader streams large files): a lookup table is hashed once per file,
+# not once per batch. The loader keeps what ``keep`` returns of each batch and calls ``check`` at the end.
+WHOLE_FILE = True
+
+
+def keep(ctx: RuleContext) -> pl.DataFrame:
+    return kept_columns(ctx, *ctx.columns_checked(FIELDS))
 
 
 def check(ctx: RuleContext) -> pl.DataFrame:

@@ -6,12 +6,20 @@ from __future__ import annotations
 import polars as pl
 
 from ingest.readers import ROW
-from ingest.rules._base import RuleContext, no_failures, row_failures, shown
+from ingest.rules._base import RuleContext, kept_columns, no_failures, row_failures, shown
 
 CODE = "R017"
 LEVEL = "row"
 MESSAGE = "Event dated before its challenge was raised"
 FIELDS = ("challenge_events.event_on",)
+
+# The whole file at once (the loader streams large files): a lookup table is hashed once per file,
+# not once per batch. The loader keeps what ``keep`` returns of each batch and calls ``check`` at the end.
+WHOLE_FILE = True
+
+
+def keep(ctx: RuleContext) -> pl.DataFrame:
+    return kept_columns(ctx, "challenge_id", "event_on") if ctx.columns_checked(FIELDS) else kept_columns(ctx)
 
 
 def check(ctx: RuleContext) -> pl.DataFrame:

@@ -6,12 +6,21 @@ from __future__ import annotations
 import polars as pl
 
 from ingest.readers import ROW
-from ingest.rules._base import RuleContext, concat, no_failures, row_failures, shown
+from ingest.rules._base import RuleContext, concat, kept_columns, no_failures, row_failures, shown
 
 CODE = "R021"
 LEVEL = "row"
 MESSAGE = "Dated before the child was born"
 FIELDS = ("challenges.raised_on", "qa_grades.graded_on")
+
+# The whole file at once (the loader streams large files): a lookup table is hashed once per file,
+# not once per batch. The loader keeps what ``keep`` returns of each batch and calls ``check`` at the end.
+WHOLE_FILE = True
+
+
+def keep(ctx: RuleContext) -> pl.DataFrame:
+    columns = ctx.columns_checked(FIELDS)
+    return kept_columns(ctx, "child_id", *columns) if columns else kept_columns(ctx)
 
 
 def check(ctx: RuleContext) -> pl.DataFrame:

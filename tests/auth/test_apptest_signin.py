@@ -65,6 +65,28 @@ def test_wrong_password_gets_the_generic_message(app, home):
     assert audit.read(home)["action"].to_list() == ["sign_in_failed"]
 
 
+def test_enter_after_the_username_asks_for_the_password_and_keeps_the_username(app, home):
+    """Enter in the Username field submits the form (a keyboard user's habit): the username stays
+    typed and the form asks for the password, instead of clearing both."""
+    app.text_input(key="_iroqa_signin_username").input("jsmith")
+    at = app.button[0].click().run()
+    assert [e.value for e in at.error] == [auth.MISSING_PASSWORD]
+    assert at.text_input(key="_iroqa_signin_username").value == "jsmith"
+    assert audit.read(home).is_empty(), "a missing password is no attempt"
+    at.text_input(key="_iroqa_signin_password").input(PASSWORD)
+    at = at.button[0].click().run()
+    assert not at.error and "hello Jo Smith" in _texts(at)
+
+
+def test_a_refused_attempt_keeps_the_username_never_the_password(app):
+    at = _sign_in(app, "jsmith", "not my password")
+    assert [e.value for e in at.error] == [auth.GENERIC_FAILURE]
+    assert at.text_input(key="_iroqa_signin_username").value == "jsmith"
+    assert at.text_input(key="_iroqa_signin_password").value == ""
+    at = _sign_in(at, "", "x")
+    assert [e.value for e in at.error] == [auth.MISSING_BOTH]
+
+
 def test_disabled_user_gets_the_same_generic_message(app, home):
     users.disable_user(home, "jsmith")
     at = _sign_in(app, "jsmith", PASSWORD)

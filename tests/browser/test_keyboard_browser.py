@@ -1,5 +1,5 @@
-"""Keyboard-only use of the log form (WCAG 2.1.1 keyboard, 2.4.3 focus order, 4.1.3 status
-messages), in headless Chromium: an IRO signs in and logs a Formal Escalation with only Tab, the
+"""Keyboard-only sign-in and use of the log form (WCAG 2.1.1 keyboard, 2.4.3 focus order, 4.1.3
+status messages), in headless Chromium: an IRO signs in (Tab, type, Enter) and logs a Formal Escalation with only Tab, the
 arrow keys, Enter, Escape and typing. Checked on the way: after each navigation, focus is on the new
 page's main heading; what the themes multiselect added is said in words under it (role=status); the
 save confirmation is a status message (role=status), has focus, is in view, and is still there and
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from accounts import users
-from tests.browser.server import serve, sign_in, wait_for_app
+from tests.browser.server import serve, wait_for_app
 from tests.conftest import Warehouse, clone_warehouse
 from tests.dashboard.conftest import query
 from warehouse.events import read_events
@@ -91,6 +91,51 @@ def heading_has_focus(page, title: str) -> None:
     )
 
 
+def test_signing_in_with_the_keyboard_only(chromium, own_app):
+    """Tab, type, Enter: Enter in the Username field (a keyboard user's habit) asks for the password,
+    keeps the username and puts focus in the Password field; a wrong password keeps the username,
+    empties the password and gives focus back to it; then Enter signs in and focus is on the page's
+    heading."""
+    url, _ = own_app
+    ctx = chromium.new_context(viewport={"width": 1366, "height": 768})
+    page = ctx.new_page()
+    username = page.get_by_label("Username", exact=True)
+    password = page.get_by_label("Password", exact=True)
+    try:
+        page.goto(url)
+        wait_for_app(page)
+        tab_to(page, "Username", tag="INPUT")
+        page.keyboard.type(IRO, delay=20)
+        page.keyboard.press("Enter")
+        page.get_by_text("Enter your password.").wait_for(timeout=30_000)
+        wait_for_app(page)
+        page.wait_for_function(
+            "() => document.activeElement && document.activeElement.getAttribute('aria-label') === 'Password'",
+            timeout=10_000,
+        )
+        assert username.input_value() == IRO
+
+        page.keyboard.type("not the password", delay=20)
+        page.keyboard.press("Enter")
+        page.get_by_text("Sign-in failed.", exact=False).wait_for(timeout=30_000)
+        wait_for_app(page)
+        page.wait_for_function(
+            "() => document.activeElement && document.activeElement.getAttribute('aria-label') === 'Password'"
+            " && document.activeElement.value === ''",
+            timeout=10_000,
+        )
+        assert username.input_value() == IRO
+
+        page.keyboard.type(PASSWORD, delay=20)
+        page.keyboard.press("Enter")
+        password.wait_for(state="detached", timeout=30_000)
+        wait_for_app(page)
+        first = page.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text().strip()
+        heading_has_focus(page, first)
+    finally:
+        ctx.close()
+
+
 def test_an_iro_logs_a_challenge_with_the_keyboard_only(chromium, own_app):
     url, w = own_app
     child = query(w.live, "select child_id from dim_children order by child_id limit 1").item(0, 0)
@@ -99,9 +144,15 @@ def test_an_iro_logs_a_challenge_with_the_keyboard_only(chromium, own_app):
     try:
         page.goto(url)
         wait_for_app(page)
-        # sign in with the real form (typing into it by keyboard alone is left open: see
-        # docs/accessibility.md)
-        sign_in(page, IRO, PASSWORD)
+        # sign in by keyboard alone: Tab to Username, type, Tab to Password, type, Enter
+        tab_to(page, "Username", tag="INPUT")
+        page.keyboard.type(IRO, delay=20)
+        page.keyboard.press("Tab")
+        assert focused(page)["label"] == "Password"
+        page.keyboard.type(PASSWORD, delay=20)
+        page.keyboard.press("Enter")
+        page.get_by_label("Password", exact=True).wait_for(state="detached", timeout=30_000)
+        wait_for_app(page)
         first = page.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text().strip()
         heading_has_focus(page, first)  # the landing page's heading, not the vanished form
 

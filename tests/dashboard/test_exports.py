@@ -188,3 +188,81 @@ def test_meeting_pack_follows_the_protocol_and_the_persons_role():
     assert "No response due (no deadline at this stage)" in html
     assert "Not recorded" not in html
     assert pack.stages_words((3, 4)) == "stage 3 and 4"
+
+
+def test_one_working_day_is_singular_in_the_pack_and_the_page_wording():
+    """'1 working day', never '1 working days', wherever a count of working days is said (one helper,
+    dashboard.text.working_days): the pack's list and its per-case stages."""
+    from dashboard.text import working_days
+
+    assert [working_days(n) for n in (0, 1, 2, None)] == [
+        "0 working days",
+        "1 working day",
+        "2 working days",
+        "0 working days",
+    ]
+    base = {
+        "urgency_rank": 1,
+        "challenge_id": "X1",
+        "case_ref": "C-1",
+        "legal_status": "lac",
+        "team_name": "Team 1",
+        "service_name": "S1",
+        "iro_name": "I",
+        "current_stage": 3,
+        "current_stage_name": "Service Manager",
+        "stage_entered_on": date(2017, 7, 3),
+        "raised_on": date(2017, 6, 1),
+        "days_open": 30,
+        "working_days_open": 20,
+        "responsible_name": "Sam Manager",
+        "responder_role": "service_manager",
+        "responsible_role": "service_manager",
+        "response_due_on": date(2017, 7, 10),
+        "responded_on": None,
+        "is_awaiting_response_past_due": True,
+        "is_responded_late": False,
+        "working_days_overdue": 1,
+        "cap_due_on": date(2017, 7, 29),
+        "is_cap_breached": False,
+        "is_cafcass_referred": False,
+        "themes_label": "",
+    }
+    late = base | {
+        "urgency_rank": 2,
+        "challenge_id": "X2",
+        "case_ref": "C-2",
+        "responded_on": date(2017, 7, 11),
+        "is_awaiting_response_past_due": False,
+        "is_responded_late": True,
+    }
+    episode = {
+        "stage_number": 3,
+        "stage_name": "Service Manager",
+        "stage_key": "stage_3",
+        "is_bypassed_into": False,
+        "bypass_reason": None,
+        "responsible_name": "Sam Manager",
+        "entered_on": date(2017, 7, 3),
+        "response_due_on": date(2017, 7, 10),
+        "responded_on": None,
+        "is_responded_in_time": None,
+        "is_awaiting_response_past_due": True,
+        "is_overdue": True,
+        "is_open": True,
+        "working_days_overdue": 1,
+        "outcome": None,
+    }
+    ended = episode | {"stage_number": 2, "is_awaiting_response_past_due": False, "is_open": False}
+    html = pack.meeting_pack(
+        cases=pl.DataFrame([base, late]),
+        episodes={"X1": pl.DataFrame([episode]), "X2": pl.DataFrame([ended])},
+        as_at=date(2017, 7, 11),
+        built_at="2017-07-11T09:00:00+00:00",
+        protocol="Leicestershire",
+    )
+    assert "1 working days" not in html
+    assert '<span class="flag">OVERDUE 1 working day</span>' in html
+    assert "Responded late (1 working day)" in html
+    assert "<td>OVERDUE 1 working day</td>" in html
+    assert "none (1 working day past due when it ended)" in html

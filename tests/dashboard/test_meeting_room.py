@@ -29,6 +29,7 @@ def test_meeting_list_shows_what_the_meeting_discusses(demo):
     # (issue 15: one meaning of overdue), never cut short
     overdue = re.compile(r"OVERDUE \d+ working days?|Responded late \(\d+ working days?\)")
     assert words and all(overdue.fullmatch(w) for w in words), words
+    assert not [w for w in words if re.search(r"\b1 working days", w)], "one working day, singular"
     assert any(w.startswith("OVERDUE ") for w in words)
 
 

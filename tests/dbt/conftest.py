@@ -44,6 +44,7 @@ class BuildResult:
     build_path: Path
     run_results: dict
     pseudonym_key: str = ""  # the key the build's case_ref was made with
+    target_path: Path | None = None  # dbt's target folder (manifest.json, run_results.json)
 
     def rows(self, sql: str, params: list | None = None) -> list[tuple]:
         """A direct, read-only query of the built file (the tests' check on what dbt produced)."""
@@ -79,9 +80,11 @@ def run_dbt_build(
     select: str | None = None,
     extra_args: tuple[str, ...] = (),
     events_home: Paths | None = None,
+    project_dir: Path = DBT_PROJECT_DIR,
 ) -> BuildResult:
     """Run ``dbt build`` in a subprocess exactly as the warehouse runner does. ``events_home``: a
-    warehouse home whose app events the build reads (default: none, only the placeholder file)."""
+    warehouse home whose app events the build reads (default: none, only the placeholder file).
+    ``project_dir``: a copy of the dbt project with other seeds (default: the project itself)."""
     build_path = out_dir / f"build-{protocol}-{as_at}.duckdb"
     target_path = out_dir / f"target-{protocol}-{as_at}"
     from warehouse.events import ensure_events_readable
@@ -96,6 +99,7 @@ def run_dbt_build(
             "IROQA_PSEUDONYM_KEY": key,
             "IROQA_EVENTS_DIR": str(events_home.events_dir),
             "IROQA_BUILD_PATH": str(build_path),
+            "IROQA_BUILD_TMP": str(out_dir / "tmp"),  # where DuckDB spills (profiles.yml)
             "IROQA_RAW_DB": str(raw_db),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_LOG_PATH": str(out_dir / "logs"),
@@ -106,9 +110,9 @@ def run_dbt_build(
         str(dbt),
         "build",
         "--project-dir",
-        str(DBT_PROJECT_DIR),
+        str(project_dir),
         "--profiles-dir",
-        str(DBT_PROJECT_DIR),
+        str(project_dir),
         "--target-path",
         str(target_path),
         "--vars",
@@ -122,7 +126,9 @@ def run_dbt_build(
     seconds = time.monotonic() - started
     results_file = target_path / "run_results.json"
     run_results = json.loads(results_file.read_text()) if results_file.exists() else {}
-    return BuildResult(proc.returncode, proc.stdout + proc.stderr, seconds, build_path, run_results, key)
+    return BuildResult(
+        proc.returncode, proc.stdout + proc.stderr, seconds, build_path, run_results, key, target_path
+    )
 
 
 @pytest.fixture(scope="session")

@@ -161,8 +161,14 @@ def test_anything_but_the_events_changing_makes_a_full_build(scratch_warehouse):
     )
     assert inputs_fingerprint(w.paths, {"as_at": "2026-10-31", "protocol": "leicestershire"}, env) != same
     assert inputs_fingerprint(w.paths, {"as_at": DEMO_END.isoformat(), "protocol": "rotherham"}, env) != same
-    # the events folder and the build's own path are not inputs
-    moved = dict(env, IROQA_EVENTS_DIR="/elsewhere", IROQA_BUILD_PATH="/x.duckdb")
+    # the events folder, the build's own path and where and how much DuckDB spills are not inputs
+    moved = dict(
+        env,
+        IROQA_EVENTS_DIR="/elsewhere",
+        IROQA_BUILD_PATH="/x.duckdb",
+        IROQA_BUILD_TMP="/spill",
+        IROQA_BUILD_MEMORY="1GiB",
+    )
     assert (
         inputs_fingerprint(w.paths, {"as_at": DEMO_END.isoformat(), "protocol": "leicestershire"}, moved)
         == same
@@ -182,7 +188,13 @@ def test_anything_but_the_events_changing_makes_a_full_build(scratch_warehouse):
 def test_the_code_fingerprint_names_the_variables_dbt_reads():
     digest, names = code_fingerprint()
     assert len(digest) == 64
-    assert {"IROQA_BUILD_PATH", "IROQA_RAW_DB", "IROQA_EVENTS_DIR"} <= names
+    assert {
+        "IROQA_BUILD_PATH",
+        "IROQA_RAW_DB",
+        "IROQA_EVENTS_DIR",
+        "IROQA_BUILD_TMP",
+        "IROQA_BUILD_MEMORY",
+    } <= names
 
 
 def test_the_marts_not_null_constraints_are_enforced_in_the_build(demo_warehouse, tmp_path):

@@ -1,6 +1,7 @@
 -- Data-quality issues of challenge events (mart_data_quality_issues): an event left out (its
--- issue_code), an escalation that bypasses a stage where the protocol allows no bypass, and a
--- step whose named worker is not in the workers extract. One row per record and issue.
+-- issue_code), an escalation that bypasses a stage where the challenge's protocol version allows
+-- no bypass, and a step whose named worker is not in the workers extract. One row per record and
+-- issue.
 
 with
 
@@ -60,7 +61,11 @@ event_bypass_issues as (
         events.source_file,
         events.source_row
     from events
-    cross join protocol
+    inner join challenges
+        on events.challenge_id = challenges.challenge_id
+    -- the version of the protocol the challenge follows (in force on the day it was raised)
+    inner join protocol
+        on challenges.protocol_version_id = protocol.protocol_version_id
     where
         events.is_bypass
         and not protocol.bypass_allowed

@@ -1,5 +1,6 @@
 -- Challenge events dated on or before the as-at date, put in order per challenge, and the path
--- of stages they walk, checked against the protocol in force: every check of
+-- of stages they walk, checked against the version of the protocol the challenge follows (in
+-- force on the day it was raised, int_challenges.protocol_version_id): every check of
 -- int_challenge_events but the last (a response for a stage reached). Every event keeps its row;
 -- one that fails a check has a path_issue_code.
 --
@@ -49,9 +50,11 @@ classified as (
         protocol.looked_after_only_cafcass,
         -- an escalation moves the challenge to events.stage; under a final-stage CAFCASS
         -- protocol a CAFCASS referral is an escalation to the CAFCASS stage
-        events.event_type = 'escalated'
-        or (events.event_type = 'cafcass_referral' and protocol.cafcass_mode = 'final_stage')
-            as is_stage_change,
+        coalesce(
+            events.event_type = 'escalated'
+            or (events.event_type = 'cafcass_referral' and protocol.cafcass_mode = 'final_stage'),
+            false
+        ) as is_stage_change,
         case
             when events.event_type = 'escalated' then events.stage
             when events.event_type = 'cafcass_referral' and protocol.cafcass_mode = 'final_stage'
@@ -69,11 +72,14 @@ classified as (
             else 3
         end as type_order
     from events
-    cross join protocol
     left join all_challenges
         on events.challenge_id = all_challenges.challenge_id
     left join challenges
         on events.challenge_id = challenges.challenge_id
+    -- the challenge's own version of the protocol (none for an unknown or excluded challenge,
+    -- whose events the first checks exclude)
+    left join protocol
+        on challenges.protocol_version_id = protocol.protocol_version_id
     where events.event_on <= {{ as_at_date() }}
 
 ),

@@ -1,6 +1,6 @@
 -- Data-quality issues of challenge records (mart_data_quality_issues): a challenge left out
 -- (its issue_code), a team not resolved or not the one recorded, an unknown theme code, a formal
--- entry above stage 1 where the protocol allows no bypass. One row per record and issue.
+-- entry above stage 1 where the challenge's protocol version allows no bypass. One row per record and issue.
 
 with
 
@@ -100,7 +100,9 @@ entry_bypass_issues as (
         challenges.source_file,
         challenges.source_row
     from challenges
-    cross join protocol
+    -- the version of the protocol the challenge follows (in force on the day it was raised)
+    inner join protocol
+        on challenges.protocol_version_id = protocol.protocol_version_id
     where
         challenges.is_valid
         and challenges.entry_stage > 1

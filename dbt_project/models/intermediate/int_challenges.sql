@@ -1,6 +1,7 @@
--- Challenges raised on or before the as-at date, with the team they roll up to and whether they
--- are valid. Invalid challenges stay here with an issue_code (listed in mart_data_quality_issues)
--- and are left out of everything counted.
+-- Challenges raised on or before the as-at date, with the team they roll up to, the version of the
+-- protocol they follow (the one in force on the day raised, int_protocol) and whether they are
+-- valid. Invalid challenges stay here with an issue_code (listed in mart_data_quality_issues) and
+-- are left out of everything counted.
 
 with
 
@@ -163,6 +164,7 @@ validated as (
                 team_resolved.raised_on < date '{{ var("date_floor") }}'
                 or team_resolved.raised_on > date '{{ var("calendar_end") }}'
                 then 'date_out_of_range'
+            when protocol.protocol_version_id is null then 'no_protocol_in_force'
             when team_resolved.route = 'informal' and coalesce(team_resolved.entry_stage, 0) <> 0
                 then 'invalid_entry_stage'
             when
@@ -179,9 +181,12 @@ validated as (
                 and protocol.looked_after_only_cafcass
                 and team_resolved.legal_status <> 'lac'
                 then 'cafcass_not_lac'
-        end as issue_code
+        end as issue_code,
+        protocol.protocol_version_id,
+        protocol.protocol_name
     from team_resolved
-    cross join protocol
+    left join protocol
+        on team_resolved.raised_on between protocol.effective_from and protocol.effective_until
 
 ),
 
@@ -208,6 +213,8 @@ final as (
         validated.concern,
         validated.raised_with_worker_id,
         validated.is_qa_triggered,
+        validated.protocol_version_id,
+        validated.protocol_name,
         validated.record_source,
         validated.source_table,
         validated.source_record_id,

@@ -74,8 +74,11 @@ event_context as (
     from all_events
     inner join challenges
         on all_events.challenge_id = challenges.challenge_id
+    -- the stage of the version of the protocol the challenge follows
     left join stages
-        on all_events.stage_number = stages.stage_number
+        on
+            all_events.stage_number = stages.stage_number
+            and challenges.protocol_version_id = stages.protocol_version_id
     left join episodes
         on
             all_events.challenge_id = episodes.challenge_id

@@ -1,5 +1,6 @@
--- The steps of the protocol in force, one row per stage_key: the informal tier (stage 0), each
--- formal stage, and under a concurrent CAFCASS protocol the CAFCASS referral (no stage number).
+-- The steps of each version of the protocol family in the build (int_protocol), one row per
+-- version and stage_key: the informal tier (stage 0), each formal stage, and under a concurrent
+-- CAFCASS version the CAFCASS referral (no stage number).
 
 with
 
@@ -19,6 +20,11 @@ informal_tier as (
 
     select
         protocol.protocol_code,
+        protocol.protocol_version_id,
+        protocol.protocol_name,
+        protocol.effective_from,
+        protocol.effective_until,
+        protocol.is_current,
         'informal' as stage_key,
         0 as stage_number,
         protocol.informal_tier_name as stage_name,
@@ -38,6 +44,11 @@ formal_stages as (
 
     select
         protocol.protocol_code,
+        protocol.protocol_version_id,
+        protocol.protocol_name,
+        protocol.effective_from,
+        protocol.effective_until,
+        protocol.is_current,
         'stage_' || cast(protocol_stages.stage_number as varchar) as stage_key,
         protocol_stages.stage_number,
         protocol_stages.stage_name,
@@ -60,7 +71,10 @@ formal_stages as (
         protocol_stages.stage_number as sort_order
     from protocol
     inner join protocol_stages
-        on protocol.protocol_code = protocol_stages.protocol_code
+        on
+            protocol.protocol_code = protocol_stages.protocol_code
+            and protocol.effective_from
+            = coalesce(protocol_stages.effective_from, date '{{ var("date_floor") }}')
 
 ),
 
@@ -68,6 +82,11 @@ concurrent_cafcass as (
 
     select
         protocol.protocol_code,
+        protocol.protocol_version_id,
+        protocol.protocol_name,
+        protocol.effective_from,
+        protocol.effective_until,
+        protocol.is_current,
         'cafcass' as stage_key,
         cast(null as integer) as stage_number,
         'Referral to CAFCASS' as stage_name,
@@ -98,6 +117,11 @@ final as (
 
     select
         protocol_code,
+        protocol_version_id,
+        protocol_name,
+        effective_from,
+        effective_until,
+        is_current,
         stage_key,
         cast(stage_number as integer) as stage_number,
         stage_name,

@@ -1,6 +1,7 @@
--- IRO QA checklist grades, and whether each counts as an escalation under the protocol in force:
--- an Inadequate grade counts as an escalation at qa_inadequate_trigger_stage (Rotherham: stage 1)
--- unless the grade links a challenge that exists (then that challenge is the escalation).
+-- IRO QA checklist grades, and whether each counts as an escalation under the version of the
+-- protocol in force on the day it was given (int_protocol): an Inadequate grade counts as an
+-- escalation at qa_inadequate_trigger_stage (Rotherham: stage 1) unless the grade links a
+-- challenge that exists (then that challenge is the escalation).
 
 with
 
@@ -48,7 +49,8 @@ classified as (
         grades.source_file,
         grades.source_row
     from grades
-    cross join protocol
+    left join protocol
+        on grades.graded_on between protocol.effective_from and protocol.effective_until
     left join children
         on grades.child_id = children.child_id
     left join challenges as linked

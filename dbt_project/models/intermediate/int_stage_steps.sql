@@ -1,7 +1,8 @@
 -- One row per valid challenge per step it reached: the entry step (informal tier or the formal
 -- stage entered), each valid escalation, and under a concurrent-CAFCASS protocol the CAFCASS
--- referral; with the protocol stage, the challenge's team, the first response for the stage and
--- how the step ended. The first of the steps of int_stage_episodes (no clock, no manager yet).
+-- referral; with the protocol stage (of the version the challenge follows, in force on the day
+-- it was raised), the challenge's team, the first response for the stage and how the step
+-- ended. The first of the steps of int_stage_episodes (no clock, no manager yet).
 
 with
 
@@ -73,8 +74,12 @@ stage_steps as (
         union all
         select * from escalation_steps
     ) as steps
+    inner join challenges as step_challenges
+        on steps.challenge_id = step_challenges.challenge_id
     inner join protocol_stages
-        on steps.stage_number = protocol_stages.stage_number
+        on
+            steps.stage_number = protocol_stages.stage_number
+            and step_challenges.protocol_version_id = protocol_stages.protocol_version_id
 
 ),
 
@@ -151,10 +156,12 @@ steps as (
         union all by name
         select * from concurrent_cafcass_steps
     ) as all_steps
-    inner join protocol_stages
-        on all_steps.stage_key = protocol_stages.stage_key
     inner join challenges
         on all_steps.challenge_id = challenges.challenge_id
+    inner join protocol_stages
+        on
+            all_steps.stage_key = protocol_stages.stage_key
+            and challenges.protocol_version_id = protocol_stages.protocol_version_id
     left join closes
         on all_steps.challenge_id = closes.challenge_id
     left join first_responses

@@ -6,6 +6,19 @@ protocol as (
 
 ),
 
+versions as (
+
+    select
+        cast(count(*) as integer) as protocol_version_count,
+        cast(max(stage_count) as integer) as max_stage_count,
+        string_agg(
+            protocol_name || ' (from ' || strftime(effective_from, '%-d %b %Y') || ')', '; '
+            order by effective_from
+        ) as protocol_versions
+    from protocol
+
+),
+
 final as (
 
     select
@@ -16,9 +29,13 @@ final as (
         protocol.cafcass_mode,
         protocol.formal_cap_working_days,
         timezone('UTC', current_timestamp) as built_at,
-        cast(protocol.stage_count as integer) as stage_count,
+        versions.max_stage_count as stage_count,
+        versions.protocol_version_count,
+        versions.protocol_versions,
         '{{ invocation_id }}' as invocation_id
     from protocol
+    cross join versions
+    where protocol.is_current
 
 )
 

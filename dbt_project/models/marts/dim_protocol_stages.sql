@@ -10,6 +10,11 @@ final as (
 
     select
         protocol_code,
+        protocol_version_id,
+        protocol_name,
+        effective_from,
+        effective_until,
+        is_current,
         stage_key,
         stage_number,
         stage_name,

@@ -124,6 +124,8 @@ joined as (
         coalesce(theme_lists.theme_count, 0) as theme_count,
         worker_names.worker_name as iro_name,
         protocol.protocol_code,
+        protocol.protocol_version_id,
+        protocol.protocol_name,
         protocol.formal_cap_working_days
     from challenges
     inner join current_episodes
@@ -138,7 +140,9 @@ joined as (
         on challenges.challenge_id = theme_lists.challenge_id
     left join worker_names
         on challenges.raised_by_worker_id = worker_names.worker_id
-    cross join protocol
+    -- the version of the protocol in force on the day raised: its cap applies
+    inner join protocol
+        on challenges.protocol_version_id = protocol.protocol_version_id
 
 ),
 
@@ -216,7 +220,9 @@ final as (
         is_qa_triggered,
         record_source,
         app_challenge_id,
-        protocol_code
+        protocol_code,
+        protocol_version_id,
+        protocol_name
     from statused
 
 )

@@ -57,11 +57,15 @@ final as (
         coalesce(challenges.team_name, 'Team not recorded') as team_name,
         coalesce(challenges.service_name, 'Service not recorded') as service_name,
         challenges.legal_status,
-        protocol.protocol_code
+        protocol.protocol_code,
+        protocol.protocol_version_id,
+        protocol.protocol_name
     from episodes
     inner join challenges
         on episodes.challenge_id = challenges.challenge_id
-    cross join protocol
+    -- the version of the protocol the challenge follows (in force on the day it was raised)
+    inner join protocol
+        on challenges.protocol_version_id = protocol.protocol_version_id
 
 )
 

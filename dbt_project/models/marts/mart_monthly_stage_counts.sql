@@ -1,5 +1,7 @@
 -- Escalations that ENTERED each step, per calendar month, team and legal status (a bypass into
--- stage 3 counts at stage 3 only), on a full grid so months with none show 0.
+-- stage 3 counts at stage 3 only), on a full grid so months with none show 0. The steps are those
+-- of every version of the protocol in the build (a stage only an earlier version had still shows
+-- its months).
 
 with
 
@@ -11,7 +13,13 @@ episodes as (
 
 protocol_stages as (
 
+    -- every step of every version in the build, once: named as the version in force on the
+    -- as-at date names it, else as the latest version that has it
     select * from {{ ref('int_protocol_stages') }}
+    qualify row_number() over (
+        partition by stage_key
+        order by is_current desc, effective_from desc
+    ) = 1
 
 ),
 

@@ -1,6 +1,7 @@
 -- The monthly challenge meeting's list: challenges open as at the as-at date at a stage that goes
 -- to the challenge meeting (protocol_stages.goes_to_challenge_meeting: stages 3 and 4, and
--- Rotherham's stage 5), most urgent first.
+-- Rotherham's stage 5) under the version of the protocol the challenge follows, most urgent
+-- first.
 
 with
 
@@ -55,12 +56,16 @@ listed as (
         challenges.cap_due_on,
         challenges.is_cap_breached,
         challenges.is_cafcass_referred,
-        challenges.themes_label
+        challenges.themes_label,
+        challenges.protocol_version_id,
+        challenges.protocol_name
     from challenges
     inner join current_episodes
         on challenges.challenge_id = current_episodes.challenge_id
     inner join protocol_stages
-        on current_episodes.stage_key = protocol_stages.stage_key
+        on
+            current_episodes.stage_key = protocol_stages.stage_key
+            and challenges.protocol_version_id = protocol_stages.protocol_version_id
 
 ),
 

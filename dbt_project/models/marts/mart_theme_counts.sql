@@ -1,6 +1,8 @@
--- Themes of the challenges entering each stage group, per month and per fiscal quarter: a
--- challenge counts once per theme, period and stage group (however many stages of the group
--- it entered in the period).
+-- Themes of the challenges entering each stage group, per month, fiscal quarter and fiscal year
+-- (April-March): a challenge counts once per theme, period and stage group (however many stages
+-- of the group it entered in the period). The year's rows are true yearly counts: a challenge
+-- entering the group in two quarters counts once in the year, so never sum months or quarters
+-- to get a year.
 
 with
 
@@ -39,7 +41,9 @@ themed as (
         calendar.month_start,
         calendar.month_label,
         calendar.fiscal_quarter_start,
-        calendar.fiscal_quarter_label
+        calendar.fiscal_quarter_label,
+        make_date(calendar.fiscal_year_start_year, 4, 1) as fiscal_year_start,
+        calendar.fiscal_year_label
     from episodes
     inner join challenge_themes
         on episodes.challenge_id = challenge_themes.challenge_id
@@ -88,6 +92,26 @@ quarterly as (
 
 ),
 
+yearly as (
+
+    select
+        'year' as period_type,
+        fiscal_year_start as period_start,
+        fiscal_year_label as period_label,
+        theme_code,
+        theme_label,
+        theme_group,
+        stage_group,
+        team_id,
+        team_name,
+        service_name,
+        legal_status,
+        count(distinct challenge_id) as challenges
+    from themed
+    group by all
+
+),
+
 final as (
 
     select
@@ -107,6 +131,8 @@ final as (
         select * from monthly
         union all
         select * from quarterly
+        union all
+        select * from yearly
     ) as periods
 
 )

@@ -1,4 +1,4 @@
-"""``iroqa notify send|run|status|sink`` (registered by the iroqa CLI)."""
+"""``iroqa notify send|run|status|sink``: the notifier (notify/; docs/notifications.md)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
         return 3
 
 
-def add_parser(sub) -> None:
+def add_parsers(sub) -> None:
     n = sub.add_parser(
         "notify",
         help="send the notifications due (docs/notifications.md)",
