@@ -33,7 +33,7 @@ import streamlit as st
 
 from accounts import audit
 from accounts.access import PAGE_LOG_FORM, Scope
-from dashboard import auth, data, focus, log_learning, log_pickers, saving, ui
+from dashboard import auth, data, focus, live_watch, log_learning, log_pickers, saving, ui
 from warehouse import live, settings
 from warehouse.events import MAX_THEMES, EventError, read_event, today_uk, validate_event
 
@@ -412,6 +412,16 @@ if st.session_state.pop("log_clear_new", False):
 # The confirmation of the last save shows beside the Save button (show_saved), until the next save
 # is tried (save() drops it): the live-build rerun a few seconds later must not take it away.
 st.session_state["log_saved_shown"] = st.session_state.get("log_saved")
+# Nor may that rerun take away why the last Save did not save (the messages under the fields):
+# they are kept for a rerun a refresh caused (the hidden "Show the new figures" button, or a new
+# build since this session's last run) and dropped on anything the user does.
+refreshing = bool(st.session_state.get(live_watch.BUTTON_KEY)) or (
+    st.session_state.get("_log_build_seen") not in (None, build.build_id)
+)
+st.session_state["_log_build_seen"] = build.build_id
+if not refreshing or pressed:
+    st.session_state.pop("log_last_errors", None)
+kept_errors = st.session_state.get("log_last_errors")
 
 worker = f" (worker id {ui.plain(scope.worker_id)})" if scope.worker_id else ""
 st.caption(
@@ -435,7 +445,7 @@ elif wanted and "log_mode" not in st.session_state:
     st.session_state["log_mode"] = EXISTING  # a link to a challenge: act on it
 mode = st.radio("What are you logging?", modes, key="log_mode", horizontal=True)
 event_id = new_event_id()
-errors: dict[str, str] = {}
+errors: dict[str, str] = dict(kept_errors["errors"]) if kept_errors and kept_errors["mode"] == mode else {}
 fields: dict | None = None
 clicked = False
 role_asked: dict | None = None  # a manager whose role is not the stage's responder role
@@ -1059,8 +1069,9 @@ elif clicked and fields is not None and not errors:
         pressed["event_id"] = fields["event_id"]  # what a later run looks for, if this one is stopped
     save(fields, role_answer=role_asked)
     done_with_press()  # not saved (refused or invalid): the message is shown above
-elif clicked and errors:
+elif errors and (clicked or kept_errors):
     st.warning("Not saved: correct the fields marked above.", icon=":material/warning:")
+    st.session_state["log_last_errors"] = {"mode": mode, "errors": dict(errors)}
 if clicked:
     done_with_press()
 

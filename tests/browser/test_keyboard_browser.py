@@ -177,6 +177,17 @@ def test_an_iro_logs_a_challenge_with_the_keyboard_only(chromium, own_app):
 
         tab_to(page, "Child: search by case reference or case-system id")
         type_and_leave(page, child)
+        # the whole id typed chooses the child; the choice is the next control (choose the first
+        # match with the arrow keys if the search was still settling)
+        tab_to(page, "Child", tag="INPUT")
+        chosen = page.evaluate("() => document.activeElement.value")
+        if child not in chosen:
+            page.keyboard.press("ArrowDown")
+            page.keyboard.press("Enter")
+            page.wait_for_timeout(300)
+            wait_for_app(page)
+            chosen = page.evaluate("() => document.activeElement.value")
+        assert f"({child})" in chosen, chosen
 
         # Themes: type to filter, Enter adds, Escape closes; what was added is said in words
         tab_to(page, "Themes")

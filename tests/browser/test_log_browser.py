@@ -156,7 +156,7 @@ def test_log_a_challenge_and_see_it_on_the_meeting_page_without_a_reload(chromiu
             page.get_by_text(
                 re.compile(r"^Challenge logged: case C-[0-9A-F]+, stage 3 .*response due ")
             ).wait_for(timeout=30_000)
-            assert page.get_by_text("Open the case").count() == 1
+            page.get_by_text("Open the case").wait_for(timeout=10_000)
             assert (
                 page.get_by_role(
                     "textbox", name="Child: search by case reference or case-system id"
@@ -190,5 +190,40 @@ def test_log_a_challenge_and_see_it_on_the_meeting_page_without_a_reload(chromiu
         )
         assert page.locator('[data-testid="stException"]').count() == 0
         print(f"\nsaved in {save_seconds:.1f}s; on the meeting page {visible_seconds:.1f}s after Save")
+    finally:
+        ctx.close()
+
+
+def test_a_save_pressed_as_a_live_refresh_lands_is_saved_once_and_confirmed(chromium, own_app):
+    """The refresh's hidden "Show the new figures" button pressed just after Save (as when a new
+    build goes live at that moment): the save is never dropped without a word."""
+    url, w, worker = own_app
+    child = query(
+        w.live,
+        "select child_id from fct_challenges where iro_worker_id = $w order by child_id desc limit 1",
+        {"w": worker},
+    ).item(0, 0)
+    ctx = chromium.new_context(viewport={"width": 1366, "height": 900})
+    page = ctx.new_page()
+    try:
+        page.goto(f"{url}/log")
+        wait_for_app(page)
+        sign_in(page, IRO, IRO_PASSWORD)
+        page.get_by_text("Recording as").first.wait_for(timeout=30_000)
+        page.get_by_role("textbox", name="Child: search by case reference or case-system id").fill(child)
+        settle(page)
+        pick_theme(page, "Health assessment out of date")
+        page.get_by_role("textbox", name="The concern, in words").fill("saved as the refresh lands")
+        settle(page)
+        page.get_by_role("button", name="Save", exact=True).click()
+        page.evaluate("() => document.querySelector('.st-key-_iroqa_new_build button').click()")
+        page.get_by_text(re.compile(r"^Challenge logged: case C-[0-9A-F]+, Positive Challenge")).wait_for(
+            timeout=30_000
+        )
+        mine = [e for e in read_events(w.paths).to_dicts() if e["concern"] == "saved as the refresh lands"]
+        assert len(mine) == 1
+    except Exception:
+        page.screenshot(path=str(w.home / "log_refresh_failure.png"), full_page=True)
+        raise
     finally:
         ctx.close()

@@ -1337,3 +1337,18 @@ def test_an_asm_sees_a_challenge_logged_for_a_child_with_no_allocated_worker(w):
         assert box.label.startswith("Challenges counted under 'Team not recorded' (")
         assert nobody["case_ref"] in box.dataframe[0].value["case_ref"].to_list()
     assert not [e for e in open_form(w, user=manager).expander if "Team not recorded" in e.label]
+
+
+def test_why_a_save_failed_stays_through_a_live_refresh(w):
+    """The live refresh after a new build reruns the page: the messages saying why the last Save did
+    not save must not vanish with it (they go when the user does anything)."""
+    at = open_form(w)
+    save(at)
+    before = errors(at)
+    assert "Choose at least one theme." in before
+    at.session_state["_log_build_seen"] = "an earlier build"  # a new build went live since
+    at.run()
+    assert errors(at) == before
+    assert "Not saved: correct the fields marked above." in [x.value for x in at.warning]
+    at.text_area("log_concern").set_value("typing again").run()  # the user goes on
+    assert not errors(at)
