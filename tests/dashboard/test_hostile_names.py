@@ -213,7 +213,7 @@ def test_pages_show_data_only_through_the_one_helper():
     #: names (or attribute chains) known to hold only text made by code: dates, counts, constants
     allowed = re.compile(
         r"^(ui\.)?(plain|_plain|long_date|short_date|month_label|plural|period_words|_wait_text)\(|"
-        r"^(as_at|since|prev|built|bad_line|period|n_\w+|cases\.height|value|week_end|saved|worker|by|group|"
+        r"^(as_at|since|prev|built|bad_line|period|n_\w+|cases\.height|no_team\.height|data\.SEARCH_\w+|value|week_end|saved|worker|by|group|"
         r"recorded|changed|closed|inadequate|total|protocol)$|"
         r"^(data\.STAGE_GROUPS\[|head\[|info\.get\(|current\.built_at\[|whose\(|int\(|len\(|exc\.strerror)"
     )
