@@ -29,31 +29,16 @@ def demo_admin(p: settings.Paths, args: argparse.Namespace) -> int:
 def demo_accounts(p: settings.Paths, args: argparse.Namespace) -> int:
     """Demo only: accounts for every role but admin. The ASM gets the two teams, and the IRO the worker
     id, with the most open stage 3 and 4 challenges in the live build, so both see cases."""
-    import duckdb
-
     from accounts import users
+    from demo.accounts import busiest_scope
     from warehouse.store import read_live
 
     live = read_live(p)
     if live is None:
         print("No live build yet: run `iroqa build` first (make run does).", file=sys.stderr)
         return 1
-    con = duckdb.connect(str(live.file), read_only=True)
-    try:
-        teams = [
-            r[0]
-            for r in con.sql(
-                "select c.team_id from mart_open_stage_3_4 m join fct_challenges c using (challenge_id) "
-                "where c.team_id is not null group by all order by count(*) desc, c.team_id limit 2"
-            ).fetchall()
-        ]
-        worker = con.sql(
-            "select c.iro_worker_id from mart_open_stage_3_4 m join fct_challenges c using (challenge_id) "
-            "where c.iro_worker_id is not null group by all order by count(*) desc, c.iro_worker_id limit 1"
-        ).fetchall()
-    finally:
-        con.close()
-    created = users.ensure_demo_accounts(p, asm_teams=teams, iro_worker_id=worker[0][0] if worker else None)
+    teams, iro_worker_id = busiest_scope(live.file)
+    created = users.ensure_demo_accounts(p, asm_teams=teams, iro_worker_id=iro_worker_id)
     if created is None:
         print("The users file is not new: no demo accounts created.")
         return 0
@@ -63,7 +48,7 @@ def demo_accounts(p: settings.Paths, args: argparse.Namespace) -> int:
         extra = (
             f" teams {','.join(teams)}"
             if role == "asm"
-            else (f" worker id {worker[0][0]}" if role == "iro" and worker else "")
+            else (f" worker id {iro_worker_id}" if role == "iro" and iro_worker_id else "")
         )
         print(f"  {username:<14} {role:<16} password: {password}{extra}")
         audit_admin("add", username, role=role, demo=True)
