@@ -335,28 +335,66 @@ def test_the_code_fingerprint_names_the_variables_dbt_reads():
     } <= names
 
 
-def test_the_marts_not_null_constraints_are_enforced_in_the_build(demo_warehouse, tmp_path):
-    """The marts' not-null checks are column constraints (ADR 0002): every one declared in the
-    models' YAML is a NOT NULL column of the built table, so a null fails the model, and so the
-    build, exactly as the data test it replaced did."""
+ROW_CHECK_TESTS = {"not_null", "accepted_values", "expression_is_true"}
+
+
+def _table_models():
+    """(yml file, model) for every model of the intermediate and mart layers (all tables)."""
     import yaml
 
     from warehouse import settings
 
-    declared = set()
-    for f in (settings.DBT_PROJECT_DIR / "models" / "marts").glob("*.yml"):
-        for model in yaml.safe_load(f.read_text()).get("models", []):
-            for col in model.get("columns", []):
-                if any(c.get("type") == "not_null" for c in col.get("constraints") or []):
-                    declared.add((model["name"], col["name"]))
-    assert len(declared) > 100
+    for layer in ("intermediate", "marts"):
+        for f in sorted((settings.DBT_PROJECT_DIR / "models" / layer).glob("*.yml")):
+            for model in yaml.safe_load(f.read_text()).get("models", []):
+                yield f, model
+
+
+def _test_names(tests) -> set[str]:
+    return {t if isinstance(t, str) else next(iter(t)) for t in tests or []}
+
+
+def test_what_one_row_can_fail_is_a_constraint_not_a_data_test():
+    """docs/marts.md: every intermediate and mart model has an enforced contract, and a check one
+    row can fail on its own (not null, accepted values, a row's expression) is a constraint that
+    DuckDB enforces while writing, not a dbt test node (issue 14: each node costs every build and
+    every rebuild after a save). An analyst who adds such a test is told where it belongs."""
+    misplaced, uncontracted = [], []
+    for f, model in _table_models():
+        if not (model.get("config") or {}).get("contract", {}).get("enforced"):
+            uncontracted.append(model["name"])
+        for name in _test_names(model.get("data_tests")) & ROW_CHECK_TESTS:
+            misplaced.append(f"{f.name}: {model['name']}: {name}")
+        for col in model.get("columns") or []:
+            for name in _test_names(col.get("data_tests")) & ROW_CHECK_TESTS:
+                misplaced.append(f"{f.name}: {model['name']}.{col['name']}: {name}")
+    assert uncontracted == []
+    assert misplaced == [], "make these constraints (docs/marts.md): " + "; ".join(misplaced)
+
+
+def test_the_models_constraints_are_enforced_in_the_build(demo_warehouse, tmp_path):
+    """Every not-null and check constraint declared in the models' YAML is in the built tables, so
+    a bad row fails the model, and so the build, exactly as the data test it replaced did."""
+    declared_not_null, declared_checks = set(), 0
+    for _f, model in _table_models():
+        declared_checks += sum(c.get("type") == "check" for c in model.get("constraints") or [])
+        for col in model.get("columns") or []:
+            for c in col.get("constraints") or []:
+                if c.get("type") == "not_null":
+                    declared_not_null.add((model["name"], col["name"]))
+                declared_checks += c.get("type") == "check"
+    assert len(declared_not_null) > 150 and declared_checks > 50
     nullable = {
         (t, c): n
         for t, c, n in demo_warehouse.query(
             "select table_name, column_name, is_nullable from information_schema.columns where table_schema = 'main'"
         ).iter_rows()
     }
-    assert {k for k in declared if nullable.get(k) != "NO"} == set()
+    assert {k for k in declared_not_null if nullable.get(k) != "NO"} == set()
+    built_checks = demo_warehouse.query(
+        "select count(*) as n from duckdb_constraints() where constraint_type = 'CHECK' and schema_name = 'main'"
+    )["n"][0]
+    assert built_checks == declared_checks
     copy = tmp_path / "copy.duckdb"  # never write to a live build
     copy.write_bytes(demo_warehouse.live.file.read_bytes())
     con = duckdb.connect(str(copy))
@@ -364,6 +402,19 @@ def test_the_marts_not_null_constraints_are_enforced_in_the_build(demo_warehouse
         with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
             con.execute(
                 "insert into fct_challenges select * replace (null as case_ref) from fct_challenges limit 1"
+            )
+        with pytest.raises(duckdb.ConstraintException, match="CHECK"):  # accepted values
+            con.execute(
+                "insert into fct_challenges select * replace ('adopted' as legal_status) from fct_challenges limit 1"
+            )
+        with pytest.raises(duckdb.ConstraintException, match="CHECK"):  # a row's rule
+            con.execute(
+                "insert into fct_stage_episodes select * replace (entered_on + 1 as ended_on, "
+                "entered_on + 2 as entered_on) from fct_stage_episodes where ended_on is not null limit 1"
+            )
+        with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):  # an intermediate table
+            con.execute(
+                "insert into int_stage_steps select * replace (null as entered_on) from int_stage_steps limit 1"
             )
     finally:
         con.close()
