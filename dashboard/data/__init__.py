@@ -8,11 +8,13 @@ in the module for the question it answers:
 * ``snapshot``: open "as at" a date, responses in time, the cases behind a figure (overview);
 * ``trends``: monthly stage counts and the cases behind them (monthly report);
 * ``meeting``: the challenge meeting's list;
-* ``case``: one case's summary, episodes and events (case timeline);
+* ``case``: finding a case (the pickers' bounded search and first choices, within the user's
+  scope), one case's summary, episodes and events (case timeline);
 * ``by_theme``: theme counts and the cases behind them (themes page);
 * ``by_team``: team measures and open responses (teams page);
-* ``write_back``: what the logging form checks before a save (built marts plus app events), and its
-  name search for children and managers (bounded, within the user's scope).
+* ``write_back``: what the logging form checks before a save (built marts plus app events), its
+  name search for children and managers (bounded, within the user's scope), and the challenges
+  logged in the app since the build (its challenge search finds them beside ``case``'s).
 
 How it reads the warehouse:
 
@@ -48,9 +50,11 @@ from dashboard.data.by_team import (
     team_measures_monthly,
 )
 from dashboard.data.by_theme import mark_part_periods, period_window, theme_cases, theme_counts
-from dashboard.data.case import case_choice_labels, case_choices, case_episodes, case_event_list, case_summary
+from dashboard.data.case import case_episodes, case_event_list, case_summary, search_cases, urgent_cases
 from dashboard.data.core import (
     CAFCASS_LABEL,
+    SEARCH_LIMIT,
+    SEARCH_MIN_CHARS,
     STAGE_GROUPS,
     Filters,
     _Params,
@@ -78,14 +82,11 @@ from dashboard.data.trends import monthly_stage_counts, stage_entries_cases
 from dashboard.data.write_back import (
     CLOSING_ACTIONS,
     MANAGER_ROLES,
-    SEARCH_LIMIT,
-    SEARCH_MIN_CHARS,
     app_event_versions,
     app_events,
     challenge_state,
     challenges_without_team,
     child,
-    form_challenges,
     protocol_stage_numbers,
     resolve_amendments,
     resolved_app_events,
@@ -93,6 +94,7 @@ from dashboard.data.write_back import (
     search_children,
     search_workers,
     stage_responder,
+    unbuilt_challenges,
     worker,
 )
 
@@ -105,7 +107,9 @@ __all__ = [
     "search_workers",
     "stage_responder",
     "worker",
-    "case_choice_labels",
+    "search_cases",
+    "urgent_cases",
+    "unbuilt_challenges",
     "response_due",
     "meeting_stage_numbers",
     "period_window",
@@ -123,14 +127,12 @@ __all__ = [
     "app_events",
     "as_at",
     "build_info",
-    "case_choices",
     "case_episodes",
     "case_event_list",
     "case_summary",
     "challenge_state",
     "child",
     "first_month",
-    "form_challenges",
     "headline",
     "live",
     "month_end_snapshots",

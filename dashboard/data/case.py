@@ -1,5 +1,5 @@
-"""One case: the cases a user may pick, a challenge's summary, its stage episodes and its events
-(the case timeline page).
+"""One case: finding it (the case pickers' search and first choices, bounded and within the user's
+scope), a challenge's summary, its stage episodes and its events (the case timeline page).
 """
 
 from __future__ import annotations
@@ -7,35 +7,78 @@ from __future__ import annotations
 import polars as pl
 
 from accounts.access import Scope
-from dashboard.data.core import Filters, _in_scope, _Params, _query, cached
+from dashboard.data.core import (
+    SEARCH_LIMIT,
+    SEARCH_MIN_CHARS,
+    _in_scope,
+    _Params,
+    _query,
+    _search_text,
+    cached,
+)
 from warehouse.store import LiveBuild
 
+#: What the case pickers show of each case (the case timeline's and the logging form's).
+_PICK_COLUMNS = """
+    challenge_id, case_ref, status, current_stage, current_stage_name, team_name, raised_on,
+    response_due_on, coalesce(is_awaiting_response_past_due, false) as is_overdue, team_id,
+    iro_worker_id
+"""
 
-@cached(max_entries=64)
-def case_choices(build: LiveBuild, scope: Scope, filters: Filters) -> pl.DataFrame:
-    """Challenges for the case picker: open ones first, then the most recent."""
+
+def _who(scope: Scope, p: _Params, *, acting: bool) -> str:
+    """The challenges this user may see (``scope.sql``) or, ``acting``, act on (``scope.act_sql``)."""
+    return scope.act_sql(p) if acting else scope.sql(p)
+
+
+@cached(max_entries=256)
+def search_cases(
+    build: LiveBuild, scope: Scope, text: str, *, acting: bool = False, limit: int = SEARCH_LIMIT
+) -> pl.DataFrame:
+    """The challenges whose case reference or challenge id contains ``text`` (at least
+    SEARCH_MIN_CHARS characters; case and spaces ignored; ``%``, ``_`` and quotes are plain
+    characters), among those the user may see (``scope.sql``) or, ``acting``, act on
+    (``scope.act_sql``): a search never finds a case outside the scope, however whole the id
+    typed. At most ``limit`` + 1 rows (the extra one says there are more): a whole id or case
+    reference first (``is_exact``), then open ones, then the most recently raised. Columns: those
+    of :func:`urgent_cases` and ``is_exact``."""
+    q = _search_text(text)
     p = _Params()
-    where = filters.sql(p, themes_list="themes") + " and " + scope.sql(p)
+    bound = p.bind(q)
+    who = _who(scope, p, acting=acting) if len(q) >= SEARCH_MIN_CHARS else "false"
     sql = f"""
-        select challenge_id, case_ref, status, current_stage_name, team_name, raised_on
-        from fct_challenges where {where}
-        order by status = 'open' desc, raised_on desc, case_ref
-    """  # noqa: S608
+        select {_PICK_COLUMNS},
+               upper(challenge_id) = {bound} or upper(case_ref) = {bound} as is_exact
+        from fct_challenges
+        where {who} and (contains(upper(case_ref), {bound}) or contains(upper(challenge_id), {bound}))
+        order by is_exact desc, status = 'open' desc, raised_on desc, case_ref, challenge_id
+        limit {int(limit) + 1}
+    """  # noqa: S608 - constant fragments, bound values
     return _query(build, sql, p)
 
 
 @cached(max_entries=64)
-def case_choice_labels(build: LiveBuild, scope: Scope) -> dict[str, str]:
-    """The case picker's words for every challenge the scope may see, open ones first (challenge_id
-    -> 'C-1 · open · Head of Service · Team 1 · raised 3 Oct 2026'): made once per build and scope,
-    not on every run of the page (thousands of rows)."""
-    df = case_choices(build, scope, Filters())
-    return {
-        r["challenge_id"]: f"{r['case_ref']} · {r['status']} · {r['current_stage_name'] or 'informal'} · "
-        f"{r['team_name']} · raised "
-        + (f"{r['raised_on'].day} {r['raised_on']:%b %Y}" if r["raised_on"] else "")
-        for r in df.iter_rows(named=True)
-    }
+def urgent_cases(
+    build: LiveBuild, scope: Scope, *, acting: bool = False, limit: int = SEARCH_LIMIT
+) -> pl.DataFrame:
+    """What a case picker offers before anything is typed: the user's most urgent cases, at most
+    ``limit`` + 1 (the extra one says there are more), among those they may see or, ``acting``, act
+    on. Open ones first, those awaiting a response past its due date first among them, then by the
+    date a response is due, then the most recently raised; closed ones after (most recently
+    closed first), so a user with few cases sees them all. Columns: challenge_id, case_ref, status,
+    current_stage, current_stage_name, team_name, raised_on, response_due_on, is_overdue, team_id,
+    iro_worker_id."""
+    p = _Params()
+    sql = f"""
+        select {_PICK_COLUMNS}
+        from fct_challenges
+        where {_who(scope, p, acting=acting)}
+        order by status = 'open' desc, is_overdue desc,
+                 case when status = 'open' then response_due_on end nulls last, closed_on desc nulls first,
+                 raised_on desc, case_ref, challenge_id
+        limit {int(limit) + 1}
+    """  # noqa: S608 - constant fragments, bound values
+    return _query(build, sql, p)
 
 
 @cached(max_entries=256)

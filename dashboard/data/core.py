@@ -27,6 +27,10 @@ STAGE_GROUPS = {
     "stages_2_4": "Stages 2 to 4",
 }
 CAFCASS_LABEL = "Contact with CAFCASS"
+#: Every search of the dashboard (children, managers, cases) lists at most this many matches, and
+#: needs at least SEARCH_MIN_CHARS characters: no page sends an unbounded list to the browser.
+SEARCH_LIMIT = 20
+SEARCH_MIN_CHARS = 2
 
 
 def stage_group_of(stage_key: str) -> str | None:
@@ -107,6 +111,12 @@ def _in_scope(scope: Scope, p: _Params, challenge: str = "challenge_id") -> str:
     if cond in ("true", "false"):
         return cond
     return f"{challenge} in (select c.challenge_id from fct_challenges c where {cond})"  # noqa: S608
+
+
+def _search_text(text: str) -> str:
+    """What a search matches on: the text with its spaces collapsed, in capitals (searches compare
+    ``upper(column)``, so they ignore case)."""
+    return " ".join((text or "").split()).upper()
 
 
 def _query(build: LiveBuild, sql: str, params: _Params | dict | None = None) -> pl.DataFrame:

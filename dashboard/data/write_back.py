@@ -11,7 +11,7 @@ import polars as pl
 import streamlit as st
 
 from accounts.access import Scope
-from dashboard.data.core import _Params, _query
+from dashboard.data.core import SEARCH_LIMIT, SEARCH_MIN_CHARS, _Params, _query, _search_text
 from warehouse.store import LiveBuild
 
 CLOSING_ACTIONS = ("resolved", "withdrawn")
@@ -42,25 +42,6 @@ def child(build: LiveBuild, child_id: str) -> dict | None:
     """  # noqa: S608 - bound values
     df = _query(build, sql, p)
     return df.row(0, named=True) if not df.is_empty() else None
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _built_challenges_for_form(build: LiveBuild, scope: Scope) -> pl.DataFrame:
-    """The built challenges this user may act on (``scope.act_sql``): the open ones and the 200
-    most recently closed, with what the form needs. No case-system child id: the form shows the
-    pseudonymous case reference."""
-    p = _Params()
-    may_act = scope.act_sql(p, team="team_id", worker="iro_worker_id")
-    sql = f"""
-        select challenge_id, case_ref, legal_status, route, status, current_stage, raised_on,
-               closed_on, is_cafcass_referred, team_id, iro_worker_id
-        from fct_challenges
-        where {may_act}
-        qualify status = 'open'
-             or row_number() over (partition by status = 'open' order by closed_on desc, challenge_id) <= 200
-        order by status = 'open' desc, raised_on desc, case_ref
-    """  # noqa: S608 - constant fragments, bound values
-    return _query(build, sql, p)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -229,20 +210,27 @@ def _unbuilt_challenges(build: LiveBuild, home: str) -> dict[str, dict]:
     return new
 
 
-def form_challenges(build: LiveBuild, home: str, scope: Scope) -> list[dict]:
-    """The challenges the form offers, only those this user may act on: the ones logged in the app
-    since the build first (their state from their events), then the build's open challenges, then
-    recently closed ones. The built ones are limited in SQL by ``scope.act_sql``; the new ones,
-    which have no team until a build resolves it, by ``scope.may_act_on`` on the raising IRO's
-    worker id and the team the event recorded (usually none: an Assistant Service Manager sees
-    them after the next build)."""
-    new = [
-        c
+def unbuilt_challenges(
+    build: LiveBuild, home: str, scope: Scope, text: str = "", limit: int = SEARCH_LIMIT
+) -> list[dict]:
+    """The challenges logged in the app since the build (their state from their events) that this
+    user may act on, newest first: for the form's challenge search, beside the build's
+    (``data.search_cases``, which cannot know them yet). With ``text``, those whose case reference
+    or challenge id contains it (case and spaces ignored; fewer than SEARCH_MIN_CHARS characters
+    find none); without, all of them. At most ``limit`` + 1. They have no team until a build
+    resolves it, so ``scope.may_act_on`` decides on the raising IRO's worker id and the team the
+    event recorded (usually none: an Assistant Service Manager finds them after the next build)."""
+    q = _search_text(text)
+    if q and len(q) < SEARCH_MIN_CHARS:
+        return []
+    rows = [
+        dict(c, is_exact=bool(q) and q in (c["challenge_id"].upper(), (c["case_ref"] or "").upper()))
         for c in _unbuilt_challenges(build, home).values()
         if scope.may_act_on(iro_worker_id=c["iro_worker_id"], team_id=c["team_id"])
+        and (not q or q in c["challenge_id"].upper() or q in (c["case_ref"] or "").upper())
     ]
-    rows = sorted(new, key=lambda r: r["raised_on"], reverse=True)
-    return rows + _built_challenges_for_form(build, scope).to_dicts()
+    rows.sort(key=lambda r: r["raised_on"], reverse=True)
+    return rows[: int(limit) + 1]
 
 
 def _state_from_raised(ev: dict) -> dict:
@@ -339,9 +327,6 @@ def response_due(
 
 # --- name search for the form's child and manager fields -----------------------------------------
 
-#: At most this many matches are listed; a search needs at least SEARCH_MIN_CHARS characters.
-SEARCH_LIMIT = 20
-SEARCH_MIN_CHARS = 2
 #: The roles a challenge can be raised with, escalated to or answered by (the IRO service's own
 #: roles are not offered).
 MANAGER_ROLES = ("social_worker", "team_manager", "service_manager", "head_of_service", "assistant_director")
@@ -356,10 +341,6 @@ def _has_column(build: LiveBuild, table: str, column: str) -> bool:
         {"t": table, "c": column},
     )
     return not df.is_empty()
-
-
-def _search_text(text: str) -> str:
-    return " ".join((text or "").split()).upper()
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

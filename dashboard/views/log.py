@@ -33,7 +33,18 @@ import streamlit as st
 
 from accounts import audit
 from accounts.access import PAGE_LOG_FORM, Scope
-from dashboard import auth, data, focus, live_watch, log_learning, log_pickers, saving, ui
+from dashboard import (
+    auth,
+    case_picker,
+    data,
+    focus,
+    live_watch,
+    log_learning,
+    log_pickers,
+    saving,
+    search_pick,
+    ui,
+)
 from warehouse import live, settings
 from warehouse.events import MAX_THEMES, EventError, read_event, today_uk, validate_event
 
@@ -560,55 +571,54 @@ if mode == NEW:
     field_error(themes_slot, errors.get("themes"))
     field_error(date_slot, errors.get("date"))
 else:
-    choices = data.form_challenges(build, home, scope)
-    labels = {
-        c["challenge_id"]: f"{c['case_ref']} · {c['status']} · "
-        f"{'informal' if not c['current_stage'] else 'stage ' + str(c['current_stage'])} · "
-        f"raised {ui.short_date(c['raised_on'])} · {c['challenge_id']}"
-        for c in choices
-    }
-    if wanted and wanted not in labels:
-        # Someone else's challenge, or none at all: the same words, and the link's text is not echoed.
-        st.info(
-            f"The challenge in this link is not one you can act on (only {whose(scope)} are listed). "
-            "Choose one below.",
-            icon=":material/info:",
-        )
-        if st.session_state.get("_log_denied_link") != wanted:
+    # The challenge is found by search (dashboard/case_picker.py): only those the user may act on,
+    # those logged here since the last build first; before a search, their most urgent.
+    if wanted and st.session_state.get("_log_link_seen") != wanted:
+        st.session_state["_log_link_seen"] = wanted
+        linked = data.challenge_state(build, home, wanted)
+        if not may_act(linked):
+            # Someone else's challenge, or none at all: the same words, and the link's text is not
+            # echoed.
             st.session_state["_log_denied_link"] = wanted
             with contextlib.suppress(audit.AuditError):
                 auth.record(user, "access_denied", {"what": "challenge link", "challenge_id": wanted[:200]})
-    elif wanted and "log_challenge" not in st.session_state:
-        st.session_state["log_challenge"] = wanted
-    held = st.session_state.get("log_challenge")
-    if held is not None and held not in labels:
-        # A challenge logged here and chosen before the build that went live a moment ago (the
-        # refresh after a save): the build may list it under the extract's id (app_challenge_id,
-        # docs/marts.md rule 3). Keep it chosen under that id rather than lose it.
-        now = data.challenge_state(build, home, str(held))
-        if now is not None and now["challenge_id"] in labels:
-            held = st.session_state["log_challenge"] = now["challenge_id"]
-    if held is not None and held not in labels:
-        # Only reachable by setting session state by hand, or when the user's scope has changed.
-        refuse(
-            "act on challenge",
-            {"challenge_id": str(held)[:200]},
-            NOT_YOURS.format(whose=whose(scope)).replace("Nothing was saved.", "Choose one of yours."),
+        elif search_pick.chosen("log_challenge") is None:
+            search_pick.choose("log_challenge", wanted, case_picker.challenge_words(linked))
+    if wanted and st.session_state.get("_log_denied_link") == wanted:
+        st.info(
+            f"The challenge in this link is not one you can act on (only {whose(scope)} can be chosen). "
+            "Choose one below.",
+            icon=":material/info:",
         )
-        st.session_state["log_challenge"] = None
-    picked = st.selectbox(
-        "Challenge",
-        list(labels),
-        index=None,
-        format_func=labels.get,
+    held = search_pick.chosen("log_challenge")
+    if held is not None:
+        # Chosen earlier (or put into session state by hand): checked again against the scope. A
+        # challenge logged here and chosen before the build that went live a moment ago (the
+        # refresh after a save) may be listed by the build under the extract's id
+        # (app_challenge_id, docs/marts.md rule 3): kept chosen under that id rather than lost.
+        now = data.challenge_state(build, home, str(held))
+        if not may_act(now):
+            refuse(
+                "act on challenge",
+                {"challenge_id": str(held)[:200]},
+                NOT_YOURS.format(whose=whose(scope)).replace("Nothing was saved.", "Choose one of yours."),
+            )
+            search_pick.choose("log_challenge", None)
+        elif now["challenge_id"] != held:
+            search_pick.choose("log_challenge", now["challenge_id"], case_picker.challenge_words(now))
+    picked = case_picker.pick_case(
+        build,
+        scope,
         key="log_challenge",
-        placeholder="Choose by case reference or id (type to search)",
-        help=f"Only {whose(scope)}: those logged in the app since the last build, then open ones, "
-        "then recently closed.",
+        label="Challenge",
+        home=home,
+        words=case_picker.challenge_words,
+        choice_help=f"Only {whose(scope)}: those logged in the app since the last build first, then "
+        "open ones, then closed.",
     )
     state = data.challenge_state(build, home, picked) if picked else None
-    if picked and not (picked in labels and may_act(state)):
-        # Not in the list the scope allows, or the scope refuses it: stop here, before any field.
+    if picked and not may_act(state):
+        # The scope refuses it (whatever the list offered): stop here, before any field.
         refuse(
             "act on challenge",
             {"challenge_id": str(picked)[:200]},

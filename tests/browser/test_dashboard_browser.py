@@ -3,6 +3,7 @@ warehouse. Open each page, filter, follow a link, drill down, download and check
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import subprocess
@@ -10,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import polars as pl
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import BROWSER_PASSWORD, BROWSER_USER
 from tests.browser.server import goto_signed_in, wait_for_app
@@ -135,6 +137,41 @@ def test_case_link(page, app_url, demo_warehouse):
     no_exception(page)
     assert page.get_by_text(f"Case {ref}:").count() >= 1
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 1
+
+
+def test_case_search(page, app_url, demo_warehouse):
+    """The case page finds a case by a search on the server (issues 14 and 16): at most
+    SEARCH_LIMIT options before and after a search, and choosing one opens it and puts it in the URL."""
+    from dashboard.data import SEARCH_LIMIT
+
+    ref = demo_warehouse.query(
+        "select case_ref from fct_challenges where status <> 'open' order by raised_on, challenge_id limit 1"
+    ).item()  # an old closed case: not among the first choices
+    goto(page, app_url + "/case")
+    no_exception(page)
+    choice = page.locator('[data-testid="stSelectbox"]').filter(
+        has=page.locator("label", has_text=re.compile("^Case$"))
+    )
+    choice.locator("input").click()
+    options = page.get_by_role("option")
+    options.first.wait_for(timeout=10_000)
+    assert 0 < options.count() <= SEARCH_LIMIT
+    assert not page.get_by_role("option", name=re.compile("^" + re.escape(ref))).count()
+    page.keyboard.press("Escape")
+    page.get_by_role("textbox", name="Find a case: search by case reference").fill(ref[:-1].lower())
+    page.get_by_text(re.compile(r"^\d+ match(es)?\.$|matches: type more")).first.wait_for(timeout=15_000)
+    wait_for_app(page)
+    for _ in range(3):  # a click lost to a rerun: open the list again
+        choice.locator("input").click()
+        with contextlib.suppress(PlaywrightTimeout):
+            page.get_by_role("option", name=re.compile("^" + re.escape(ref))).first.click(timeout=5_000)
+        wait_for_app(page)
+        if choice.locator("input").input_value().startswith(ref):
+            break
+    page.wait_for_url(re.compile(r".*/case\?.*case=.*"))
+    wait_for_app(page)
+    no_exception(page)
+    assert page.get_by_text(f"Case {ref}:").count() >= 1
 
 
 def _download(page, name: str):

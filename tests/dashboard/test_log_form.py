@@ -177,8 +177,16 @@ def new_challenge(
     return at
 
 
+def choose_challenge(at, challenge_id: str):
+    """The challenge found by typing its whole id in the search, which chooses it at once (the
+    search itself, its bounds and its first choices: tests/dashboard/test_case_search.py)."""
+    at.text_input("log_challenge").set_value(challenge_id).run()
+    assert at.selectbox("log_challenge_pick").value == challenge_id
+    return at
+
+
 def pick(at, challenge_id: str, action: str):
-    at.selectbox("log_challenge").set_value(challenge_id).run()
+    choose_challenge(at, challenge_id)
     at.selectbox("log_action").set_value(action).run()
     return at
 
@@ -405,11 +413,11 @@ def test_note_needs_text(w):
 def test_cafcass_only_offered_for_looked_after_children(w):
     cp = an_open_challenge(w, legal_status="cp")
     at = open_form(w, "existing", worker=cp["iro_worker_id"])
-    at.selectbox("log_challenge").set_value(cp["challenge_id"]).run()
+    choose_challenge(at, cp["challenge_id"])
     assert "Refer to CAFCASS" not in at.selectbox("log_action").options
     lac = an_open_challenge(w, legal_status="lac")
     at = open_form(w, "existing", worker=lac["iro_worker_id"])
-    at.selectbox("log_challenge").set_value(lac["challenge_id"]).run()
+    choose_challenge(at, lac["challenge_id"])
     assert "Refer to CAFCASS" in at.selectbox("log_action").options
     at.selectbox("log_action").set_value("cafcass_referral").run()
     save(at)
@@ -453,7 +461,7 @@ def test_a_challenge_logged_a_moment_ago_can_be_acted_on_before_the_rebuild(w):
     save(at)
     [raised] = saved(w)
     at.radio("log_mode").set_value(EXISTING).run()
-    assert any(o.endswith(raised["challenge_id"]) for o in at.selectbox("log_challenge").options)
+    assert raised["challenge_id"] in _listed(at)  # offered first, before any search
     pick(at, raised["challenge_id"], "escalated")
     assert at.number_input("log_stage").value == 2  # its stage comes from the saved event
     save(at)
@@ -473,8 +481,14 @@ def test_a_challenge_logged_a_moment_ago_can_be_acted_on_before_the_rebuild(w):
 # ------------------------------------------------------------------------------------------------
 
 
-def _listed(at) -> list[str]:
-    return [o.rsplit(" · ", 1)[-1] for o in at.selectbox("log_challenge").options]
+def _listed(at, search: str | None = None) -> list[str]:
+    """The challenge ids the form offers (at most data.SEARCH_LIMIT): before a search, the user's most
+    urgent; with ``search``, what it finds."""
+    if search is not None:
+        at.text_input("log_challenge").set_value(search).run()
+    options = at.selectbox("log_challenge_pick").options
+    assert len(options) <= data.SEARCH_LIMIT
+    return [o.rsplit(" · ", 1)[-1] for o in options]
 
 
 def test_an_iro_sees_and_acts_on_only_their_own_challenges(w):
@@ -489,13 +503,22 @@ def test_an_iro_sees_and_acts_on_only_their_own_challenges(w):
     assert owners == [w.worker]
     theirs = someone_elses_challenge(w, w.worker)
     assert theirs["challenge_id"] not in listed
-    # every one of their own open challenges is offered
+    # before a search, their own open challenges are offered first (their most urgent)
     own_open = query(
         w.live,
         "select challenge_id from fct_challenges where status = 'open' and iro_worker_id = $w",
         {"w": w.worker},
     )["challenge_id"].to_list()
-    assert set(own_open) <= set(listed)
+    assert 0 < len(own_open) <= data.SEARCH_LIMIT, "the demo IRO's open challenges fit the first choices"
+    assert set(listed[: len(own_open)]) == set(own_open)
+    # a search finds only their own, and someone else's whole id finds nothing
+    assert set(_listed(at, search="C-")) <= set(
+        query(w.live, "select challenge_id from fct_challenges where iro_worker_id = $w", {"w": w.worker})[
+            "challenge_id"
+        ].to_list()
+    )
+    assert _listed(at, search=theirs["challenge_id"]) == []
+    assert f"Nothing matches '{theirs['challenge_id']}' among your challenges." in texts(at).replace("\\", "")
 
 
 def test_another_iros_new_challenge_is_not_listed_before_the_build(w):
@@ -564,9 +587,9 @@ def test_an_asm_cannot_log_a_new_challenge_by_setting_session_state(w):
 
 def test_someone_elses_challenge_in_session_state_is_refused_and_nothing_is_written(w):
     theirs = someone_elses_challenge(w, w.worker)
-    at = tampered(iro(w), {"log_mode": EXISTING, "log_challenge": theirs["challenge_id"]})
+    at = tampered(iro(w), {"log_mode": EXISTING, "log_challenge_pick": theirs["challenge_id"]})
     assert "You cannot act on this challenge: it is not one of your own challenges." in errors(at)
-    assert at.selectbox("log_challenge").value is None
+    assert at.selectbox("log_challenge_pick").value is None
     at.selectbox("log_action").set_value("resolved").run()
     save(at)
     assert "Choose the challenge this is about." in errors(at)
@@ -581,7 +604,7 @@ def test_someone_elses_challenge_in_the_link_is_refused_and_not_echoed(w):
     assert at.radio("log_mode").value == EXISTING
     assert "The challenge in this link is not one you can act on" in "\n".join(i.value for i in at.info)
     assert theirs["challenge_id"] not in texts(at)
-    assert at.selectbox("log_challenge").value is None
+    assert at.selectbox("log_challenge_pick").value is None
     assert not saved(w)
     assert any(d["detail"].get("what") == "challenge link" for d in audited(w, "access_denied"))
 
@@ -590,21 +613,32 @@ def test_ones_own_challenge_in_the_link_is_chosen(w):
     c = an_open_challenge(w, worker=w.worker)
     at = open_form(w, query_params={"challenge": c["challenge_id"]})
     assert at.radio("log_mode").value == EXISTING
-    assert at.selectbox("log_challenge").value == c["challenge_id"]
+    assert at.selectbox("log_challenge_pick").value == c["challenge_id"]
+
+
+def leak(monkeypatch, challenge_id: str) -> None:
+    """A bug in the challenge search: it also finds ``challenge_id``, whoever may act on it."""
+    import polars as pl
+
+    from tests.dashboard.conftest import ALL
+
+    real = data.search_cases
+
+    def leaky(build, scope, text, **kw):
+        found = real(build, scope, text, **kw)
+        extra = real(build, ALL, challenge_id).filter(pl.col("challenge_id") == challenge_id)
+        return pl.concat([extra, found]) if challenge_id in text else found
+
+    monkeypatch.setattr(data, "search_cases", leaky)
 
 
 def test_someone_elses_challenge_offered_by_mistake_is_refused(w, monkeypatch):
-    """Even if the list offered someone else's challenge (a bug), choosing it is refused and audited
-    before any field is shown."""
+    """Even if the search offered someone else's challenge (a bug), choosing it is refused and
+    audited before any field is shown."""
     theirs = someone_elses_challenge(w, w.worker)
-    real = data.form_challenges
-
-    def leaky(build, home, scope):
-        return [*real(build, home, scope), data.challenge_state(build, home, theirs["challenge_id"])]
-
-    monkeypatch.setattr(data, "form_challenges", leaky)
+    leak(monkeypatch, theirs["challenge_id"])
     at = open_form(w, "existing")
-    at.selectbox("log_challenge").set_value(theirs["challenge_id"]).run()
+    choose_challenge(at, theirs["challenge_id"])
     assert "You cannot act on this challenge: it is not one of your own challenges." in errors(at)
     assert not [b for b in at.button if b.key == "log_save"]
     assert not saved(w)
@@ -618,7 +652,7 @@ def test_the_server_checks_the_scope_again_just_before_writing(w, monkeypatch):
     import sys
 
     theirs = someone_elses_challenge(w, w.worker)
-    real_list, real_state = data.form_challenges, data.challenge_state
+    real_state = data.challenge_state
 
     def fooled_state(build, home, challenge_id):
         state = real_state(build, home, challenge_id)
@@ -626,10 +660,7 @@ def test_the_server_checks_the_scope_again_just_before_writing(w, monkeypatch):
             state = dict(state, iro_worker_id=w.worker)  # what the page sees
         return state
 
-    def leaky(build, home, scope):
-        return [*real_list(build, home, scope), fooled_state(build, home, theirs["challenge_id"])]
-
-    monkeypatch.setattr(data, "form_challenges", leaky)
+    leak(monkeypatch, theirs["challenge_id"])
     monkeypatch.setattr(data, "challenge_state", fooled_state)
     at = pick(open_form(w, "existing"), theirs["challenge_id"], "note")
     at.text_area("log_note").set_value("not mine to write")
@@ -702,7 +733,7 @@ def _an_app_event(w, c: dict, action: str = "note", **extra) -> dict:
 
 def amend(w, c: dict, original_event_id: str, *, worker: str | None = None, user: str | None = None):
     at = open_form(w, "amend", worker=worker or c["iro_worker_id"], user=user)
-    at.selectbox("log_challenge").set_value(c["challenge_id"]).run()
+    choose_challenge(at, c["challenge_id"])
     at.selectbox("log_amend_entry").set_value(original_event_id).run()
     assert_ok(at)
     return at
@@ -761,7 +792,7 @@ def test_correcting_a_raised_challenge_themes_and_date(w):
     save(at)
     [raised] = saved(w)
     at.radio("log_mode").set_value(AMEND).run()
-    at.selectbox("log_challenge").set_value(raised["challenge_id"]).run()
+    choose_challenge(at, raised["challenge_id"])
     at.selectbox("log_amend_entry").set_value(raised["event_id"]).run()
     assert at.multiselect("log_amend_themes").value == ["care_plan_quality"]
     assert at.text_input("log_amend_child").value == raised["child_id"]  # an IRO may see the child's id
@@ -796,7 +827,7 @@ def test_correction_validation_messages(w):
     save(at)
     [raised] = saved(w)
     at.radio("log_mode").set_value(AMEND).run()
-    at.selectbox("log_challenge").set_value(raised["challenge_id"]).run()
+    choose_challenge(at, raised["challenge_id"])
     at.selectbox("log_amend_entry").set_value(raised["event_id"]).run()
     save(at, "log_amend_save")
     assert "Nothing has changed: correct at least one field, or leave the entry as it is." in errors(at)
@@ -842,7 +873,7 @@ def test_correcting_a_step_validation_messages(w):
 def test_a_challenge_with_no_app_entries_has_nothing_to_correct(w):
     c = an_open_challenge(w, worker=w.worker)
     at = open_form(w, "amend")
-    at.selectbox("log_challenge").set_value(c["challenge_id"]).run()
+    choose_challenge(at, c["challenge_id"])
     assert "No entry of this challenge was recorded in IRO QA" in texts(at)
     assert "correct them in the case system" in texts(at)
     assert not [b for b in at.button if b.key == "log_amend_save"]
@@ -979,9 +1010,14 @@ def test_a_challenge_logged_in_the_app_and_in_the_extract_is_listed_once_and_its
     assert merged == [c["challenge_id"]]
 
     at = open_form(w, "amend")
-    listed = _listed(at)
+    case_ref = query(
+        read_live(w.paths),
+        "select case_ref from fct_challenges where challenge_id = $c",
+        {"c": c["challenge_id"]},
+    ).item()
+    listed = _listed(at, search=case_ref)  # the child's challenges
     assert c["challenge_id"] in listed and raised["challenge_id"] not in listed
-    at.selectbox("log_challenge").set_value(c["challenge_id"]).run()
+    choose_challenge(at, c["challenge_id"])
     assert set(at.selectbox("log_amend_entry").options) >= {
         at.selectbox("log_amend_entry").format_func(raised["event_id"]),
         at.selectbox("log_amend_entry").format_func(note["event_id"]),
@@ -1029,7 +1065,7 @@ def test_the_chosen_challenge_and_what_was_typed_survive_the_build_after_a_save(
     at.run()  # the page reruns on the new build
     assert_ok(at)
     assert not errors(at), errors(at)
-    assert at.selectbox("log_challenge").value == c["challenge_id"]
+    assert at.selectbox("log_challenge_pick").value == c["challenge_id"]
     assert at.selectbox("log_action").value == "note"
     assert at.text_area("log_note").value == "Spoke to the team manager"
     save(at)

@@ -242,8 +242,9 @@ def test_case_page_picker_changes_the_url(demo):
         0, 0
     )
     at = open_page("case")
-    at.selectbox("case_pick").set_value(cid).run()
+    at.text_input("case").set_value(cid).run()  # the whole id, searched: chosen at once
     assert_ok(at)
+    assert at.selectbox("case_pick").value == cid
     assert at.query_params.get("case") == cid
 
 

@@ -198,6 +198,12 @@ def test_editing_case_in_the_url_does_not_open_another_case(demo, cast, role):
     assert case_ref not in texts(at)
     labels = " ".join(at.selectbox(key="case_pick").options)
     assert case_ref not in labels
+    # nor does a search find it, by its case reference or its whole id
+    for typed in (case_ref, theirs):
+        at.text_input("case").set_value(typed).run()
+        assert_ok(at)
+        assert at.selectbox(key="case_pick").value is None
+        assert case_ref not in " ".join(at.selectbox(key="case_pick").options)
 
 
 def test_session_state_cannot_widen_the_scope(demo, cast):
