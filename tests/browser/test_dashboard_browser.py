@@ -42,20 +42,24 @@ def choose(page, label: str, option: str) -> None:
     """Pick ``option`` in the sidebar multiselect labelled ``label``, as a person would."""
     box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text=label)
     wanted = page.get_by_role("option", name=option, exact=True)
-    # A click that lands while the page is still settling (a rerun redraws the sidebar) opens nothing:
-    # open the list again until the option shows, a few times at most.
+    # A click that lands while the page is still settling (a rerun redraws the sidebar) opens
+    # nothing, or the list closes under the pointer (the option is detached): open the list and
+    # click again, a few times at most, until the option shows as chosen in the box.
     for _ in range(4):
+        wait_for_app(page)
+        if option in box.inner_text():  # chosen by the last try after all
+            return
         box.locator("input").click()
         try:
-            wanted.wait_for(state="visible", timeout=7_000)
-            break
+            wanted.click(timeout=7_000)
         except Exception:
             page.keyboard.press("Escape")
-            wait_for_app(page)
-    wanted.click()
-    page.keyboard.press("Escape")
-    page.wait_for_timeout(300)
+            continue
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(300)
     wait_for_app(page)
+    if option not in box.inner_text():
+        raise AssertionError(f"could not choose {option!r} in {label!r}")
 
 
 def select_first_row(page, table_index: int = 0) -> None:
