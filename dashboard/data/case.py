@@ -10,6 +10,7 @@ from accounts.access import Scope
 from dashboard.data.core import (
     SEARCH_LIMIT,
     SEARCH_MIN_CHARS,
+    _app_id_column,
     _in_scope,
     _Params,
     _query,
@@ -35,22 +36,26 @@ def _who(scope: Scope, p: _Params, *, acting: bool) -> str:
 def search_cases(
     build: LiveBuild, scope: Scope, text: str, *, acting: bool = False, limit: int = SEARCH_LIMIT
 ) -> pl.DataFrame:
-    """The challenges whose case reference or challenge id contains ``text`` (at least
-    SEARCH_MIN_CHARS characters; case and spaces ignored; ``%``, ``_`` and quotes are plain
-    characters), among those the user may see (``scope.sql``) or, ``acting``, act on
-    (``scope.act_sql``): a search never finds a case outside the scope, however whole the id
-    typed. At most ``limit`` + 1 rows (the extra one says there are more): a whole id or case
-    reference first (``is_exact``), then open ones, then the most recently raised. Columns: those
-    of :func:`urgent_cases` and ``is_exact``."""
+    """The challenges whose case reference or challenge id contains ``text``, or whose app id is
+    ``text`` whole (``app_challenge_id``: logged in the app, then merged by a build into the
+    extract's same challenge, docs/marts.md rule 3); at least SEARCH_MIN_CHARS characters, case and
+    spaces ignored, ``%``, ``_`` and quotes plain characters. Only among those the user may see
+    (``scope.sql``) or, ``acting``, act on (``scope.act_sql``): a search never finds a case outside
+    the scope, however whole the id typed. At most ``limit`` + 1 rows (the extra one says there are
+    more): a whole id or case reference first (``is_exact``), then open ones, then the most
+    recently raised. Columns: those of :func:`urgent_cases` and ``is_exact``."""
     q = _search_text(text)
     p = _Params()
     bound = p.bind(q)
     who = _who(scope, p, acting=acting) if len(q) >= SEARCH_MIN_CHARS else "false"
+    # the app's id of a challenge a build merged into the extract's (docs/marts.md rule 3), whole
+    app_id = f"coalesce(upper({_app_id_column(build)}) = {bound}, false)"
     sql = f"""
         select {_PICK_COLUMNS},
-               upper(challenge_id) = {bound} or upper(case_ref) = {bound} as is_exact
+               upper(challenge_id) = {bound} or upper(case_ref) = {bound} or {app_id} as is_exact
         from fct_challenges
-        where {who} and (contains(upper(case_ref), {bound}) or contains(upper(challenge_id), {bound}))
+        where {who} and (contains(upper(case_ref), {bound}) or contains(upper(challenge_id), {bound})
+                         or {app_id})
         order by is_exact desc, status = 'open' desc, raised_on desc, case_ref, challenge_id
         limit {int(limit) + 1}
     """  # noqa: S608 - constant fragments, bound values

@@ -129,6 +129,24 @@ def _query(build: LiveBuild, sql: str, params: _Params | dict | None = None) -> 
         cur.close()
 
 
+@cached(max_entries=16)
+def _has_app_challenge_ids(build: LiveBuild) -> bool:
+    """Whether the build's fct_challenges has ``app_challenge_id`` (builds from before the app's
+    challenges were reconciled with the extract's do not)."""
+    df = _query(
+        build,
+        "select 1 from information_schema.columns "
+        "where table_name = 'fct_challenges' and column_name = 'app_challenge_id'",
+    )
+    return not df.is_empty()
+
+
+def _app_id_column(build: LiveBuild) -> str:
+    """``app_challenge_id`` of fct_challenges (the app's id of a challenge a build merged into the
+    extract's, docs/marts.md rule 3), or null on a build from before it existed."""
+    return "app_challenge_id" if _has_app_challenge_ids(build) else "cast(null as varchar)"
+
+
 def month_start(d: date) -> date:
     return d.replace(day=1)
 

@@ -11,7 +11,14 @@ import polars as pl
 import streamlit as st
 
 from accounts.access import Scope
-from dashboard.data.core import SEARCH_LIMIT, SEARCH_MIN_CHARS, _Params, _query, _search_text
+from dashboard.data.core import (
+    SEARCH_LIMIT,
+    SEARCH_MIN_CHARS,
+    _app_id_column,
+    _Params,
+    _query,
+    _search_text,
+)
 from warehouse.store import LiveBuild
 
 CLOSING_ACTIONS = ("resolved", "withdrawn")
@@ -42,22 +49,6 @@ def child(build: LiveBuild, child_id: str) -> dict | None:
     """  # noqa: S608 - bound values
     df = _query(build, sql, p)
     return df.row(0, named=True) if not df.is_empty() else None
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _has_app_challenge_ids(build: LiveBuild) -> bool:
-    """Whether the build's fct_challenges has ``app_challenge_id`` (builds from before the app's
-    challenges were reconciled with the extract's do not)."""
-    df = _query(
-        build,
-        "select 1 from information_schema.columns "
-        "where table_name = 'fct_challenges' and column_name = 'app_challenge_id'",
-    )
-    return not df.is_empty()
-
-
-def _app_id_column(build: LiveBuild) -> str:
-    return "app_challenge_id" if _has_app_challenge_ids(build) else "cast(null as varchar)"
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

@@ -4,10 +4,11 @@
 
 Uses a private copy of ``$IROQA_HOME``'s warehouse if it has a live build; otherwise builds the
 demo warehouse (demo -> ingest -> build, scale ``$IROQA_SCREENSHOT_SCALE`` or ``la``) in a
-temporary folder. Three accounts are created in that copy (never in your warehouse) and each signs
+temporary folder. Four accounts are created in that copy (never in your warehouse) and each signs
 in through the real form to take its pages: leadership (the meeting's pages), an IRO (the log
-page, with the IRO of the most urgent case) and the administrator (users, audit log); and the
-sign-in page itself. Each page is captured whole (the full scrolling height).
+page, with the IRO of the most urgent case), the administrator (users, audit log) and a manager
+who responds (the Respond page, opened from the link in their email about the case most urgently
+awaiting them); and the sign-in page itself. Each page is captured whole (the full scrolling height).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ SIZES = [(1366, 768), (1920, 1080)]
 PASSWORD = "screenshots only, a long passphrase"
 
 
-def pages(case_id: str) -> dict[str, list[tuple[str, str]]]:
+def pages(case_id: str, notification_id: str = "none") -> dict[str, list[tuple[str, str]]]:
     """Per account: (file stem, URL path) of every page it takes."""
     return {
         "screens-leader": [
@@ -39,6 +40,7 @@ def pages(case_id: str) -> dict[str, list[tuple[str, str]]]:
         ],
         "screens-iro": [("log", "/log")],
         "screens-admin": [("users", "/users"), ("audit-log", "/audit")],
+        "screens-responder": [("respond", f"/respond?n={notification_id}")],
     }
 
 
@@ -57,8 +59,40 @@ def live_home() -> Path | None:
     return home
 
 
-def add_accounts(home: Path, case_id: str) -> None:
-    """The three screenshot accounts, in the (private) warehouse ``home``."""
+def a_response(home: Path) -> tuple[str | None, str]:
+    """The manager with the most cases awaiting their response, and the notification (the link in
+    their email) about the most urgent of them: (worker id, notification id)."""
+    import duckdb
+
+    from warehouse.settings import Paths
+    from warehouse.store import read_live
+
+    con = duckdb.connect(str(read_live(Paths(home)).file), read_only=True)
+    try:
+        row = con.sql(
+            """
+            with waiting as (
+                select c.challenge_id, c.responsible_worker_id as worker_id,
+                    c.is_awaiting_response_past_due as overdue, c.response_due_on
+                from fct_challenges c join fct_stage_episodes e using (challenge_id)
+                where c.status = 'open' and e.is_open and e.is_current_stage and e.responded_on is null
+                    and e.responsible_worker_id = c.responsible_worker_id
+            ),
+            busiest as (select worker_id from waiting group by all order by count(*) desc, 1 limit 1)
+            select w.worker_id, n.notification_id
+            from waiting w join mart_notifications_due n
+                on n.challenge_id = w.challenge_id and n.recipient_worker_id = w.worker_id
+            where w.worker_id in (select worker_id from busiest)
+            order by w.overdue desc, w.response_due_on, n.event_on desc, n.notification_id limit 1
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    return (row[0][0], row[0][1]) if row else (None, "none")
+
+
+def add_accounts(home: Path, case_id: str, responder: str | None = None) -> None:
+    """The screenshot accounts, in the (private) warehouse ``home``."""
     import duckdb
 
     from accounts import users
@@ -78,6 +112,7 @@ def add_accounts(home: Path, case_id: str) -> None:
         ("screens-leader", "leadership", None),
         ("screens-iro", "iro", iro),
         ("screens-admin", "admin", None),
+        ("screens-responder", "responder", responder),
     ):
         if users.get_user(p, name) is None:
             users.add_user(
@@ -119,7 +154,14 @@ def a_case(home: Path) -> str:
     return row[0][0] if row else "none"
 
 
-def capture(base_url: str, case_id: str, out: Path, sizes=SIZES, full_page: bool = True) -> list[Path]:
+def capture(
+    base_url: str,
+    case_id: str,
+    out: Path,
+    sizes=SIZES,
+    full_page: bool = True,
+    notification_id: str = "none",
+) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with browser() as b:
@@ -134,7 +176,7 @@ def capture(base_url: str, case_id: str, out: Path, sizes=SIZES, full_page: bool
             _screenshot(page, target, full_page)
             written.append(target)
             ctx.close()
-            for account, account_pages in pages(case_id).items():
+            for account, account_pages in pages(case_id, notification_id).items():
                 ctx = b.new_context(
                     viewport={"width": width, "height": height}, device_scale_factor=1, accept_downloads=False
                 )
@@ -199,9 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     home = live_home() or demo_home(os.environ.get("IROQA_SCREENSHOT_SCALE", "la"))
     print(f"Serving the dashboard on the warehouse in {home}", flush=True)
     case_id = a_case(home)
-    add_accounts(home, case_id)
+    responder, notification_id = a_response(home)
+    add_accounts(home, case_id, responder)
     with serve(home) as url:
-        capture(url, case_id, args.out, full_page=not args.viewport_only)
+        capture(url, case_id, args.out, full_page=not args.viewport_only, notification_id=notification_id)
     return 0
 
 

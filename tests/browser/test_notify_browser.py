@@ -128,6 +128,10 @@ def test_escalate_email_respond_and_the_iro_is_told(chromium, loop):
         sign_in(page, MGR, MGR_PW)
         assert page.locator("h1").first.inner_text().strip() == "Respond to a challenge"
         assert tm_row["case_ref"] in page.locator('[data-testid="stMain"]').inner_text()
+        # the link chose the case in the case search's choice (no list of every challenge)
+        assert page.get_by_role("textbox", name="Find a case: search by case reference").is_visible()
+        choice = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first
+        assert tm_row["case_ref"] in choice.get_by_role("combobox").input_value(), choice.inner_html()[:3000]
         page.get_by_role("textbox", name="What you will do").fill(
             "Review the care plan with the social worker this week."
         )

@@ -270,3 +270,58 @@ def test_the_log_form_sends_at_most_the_limit(demo, cast):
         )["challenge_id"].to_list()
     )
     assert {o.rsplit(" · ", 1)[-1] for o in options(at, "log_challenge_pick")} <= own
+
+
+# --- an app-logged challenge merged into the extract's (docs/marts.md rule 3) ---------------------
+
+
+@pytest.mark.slow
+def test_the_app_id_of_a_merged_challenge_finds_it_within_the_scope(scratch_warehouse, cast):
+    """A challenge logged in the app that a rebuild merged into the extract's same challenge is
+    found by the app's id typed whole (``app_challenge_id``), as the extract's challenge, chosen at
+    once; by the case pickers and the Respond page alike, and never outside the user's scope."""
+    from notify import responses
+    from tests.conftest import DEMO_END
+    from warehouse.build import build
+    from warehouse.events import write_event
+    from warehouse.store import read_live
+
+    w = scratch_warehouse
+    c = w.query(
+        "select challenge_id, child_id, raised_on, iro_worker_id, legal_status, route, entry_stage, team_id "
+        "from fct_challenges where status = 'open' and route = 'formal' and iro_worker_id = $w "
+        "and record_source = 'case_system' and team_id is not null order by challenge_id limit 1",
+        {"w": cast["worker"]},
+    ).row(0, named=True)
+    app_id = write_event(
+        {
+            "action": "raised",
+            "child_id": c["child_id"],
+            "raised_on": c["raised_on"],
+            "raised_by_worker_id": c["iro_worker_id"],
+            "legal_status": c["legal_status"],
+            "context": "lac_review",
+            "route": c["route"],
+            "entry_stage": c["entry_stage"],
+            "themes": ["care_plan_quality"],
+            "recorded_by": "search-iro",
+        },
+        w.paths,
+    ).challenge_id
+    build(as_at=DEMO_END, p=w.paths)
+    live = read_live(w.paths)
+    merged = query(live, "select challenge_id from fct_challenges where app_challenge_id = $a", {"a": app_id})
+    assert merged["challenge_id"].to_list() == [c["challenge_id"]]
+    for typed in (app_id, app_id.lower(), f"  {app_id} "):
+        for acting in (False, True):
+            found = data.search_cases(live, cast["iro"], typed, acting=acting)
+            assert found["challenge_id"].to_list() == [c["challenge_id"]] and found["is_exact"][0]
+    # the Respond page's search: a manager whose area it is
+    hits = responses.search_assigned(
+        live, "W-NOBODY", (c["team_id"],), app_id.lower(), limit=data.SEARCH_LIMIT
+    )
+    assert [(h["challenge_id"], h["is_exact"]) for h in hits] == [(c["challenge_id"], True)]
+    # never outside the scope
+    other = scope_for(User("another-iro", "iro", worker_id="W-NOBODY"))
+    assert data.search_cases(live, other, app_id).is_empty()
+    assert responses.search_assigned(live, "W-NOBODY", (), app_id, limit=data.SEARCH_LIMIT) == []

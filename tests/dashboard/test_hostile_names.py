@@ -25,6 +25,7 @@ import pytest
 from streamlit.delta_generator import DeltaGenerator
 
 from accounts import users
+from notify import responses
 from tests.conftest import HOSTILE_CHILD_ID, HOSTILE_FORMULAS, HOSTILE_MARKDOWN
 from tests.dashboard.conftest import ADMIN_PAGES, PAGES, assert_ok, ensure_user, open_page
 
@@ -104,6 +105,7 @@ def hostile(hostile_warehouse):
             "service": teams["service_name"][0],
             "case": case["challenge_id"][0],
             "iro": workers["iro_worker_id"][0],
+            "responsible": responsible,
         }
 
 
@@ -127,6 +129,10 @@ def _open(hostile, role: str, page: str, monkeypatch):
         at = open_page("overview", user=f"t-{role}")
         at.switch_page("views/respond.py")
         at.run()
+        # nothing is chosen before the manager picks: choose the first case awaiting them, so its
+        # names (team, IRO, manager, concern) reach the page
+        (first, *_) = responses.awaiting_response(hostile["w"].live, hostile["responsible"], limit=1)
+        at.selectbox("respond_pick").set_value(first["challenge_id"]).run()
     else:
         at = open_page(page, query_params=params, widgets=widgets, user=f"t-{role}")
     assert_ok(at)
