@@ -113,11 +113,12 @@ r = responses.assigned_case(build, worker, teams, picked)
 if r is None:  # not theirs (a choice kept from an earlier build, or set by hand): the same words
     st.warning("The case chosen is not one of yours. Choose one above.", icon=":material/link_off:")
     st.stop()
-cols = st.columns(4)
-cols[0].metric("Case", r["case_ref"])
-cols[1].metric("Stage", r["current_stage_label"] or "")
-cols[2].metric("Who must respond", r["responsible_name"] or "not known")
-cols[3].metric("Due", ui.long_date(r["response_due_on"]) if r["response_due_on"] else "no deadline")
+# two by two: four across cut the case reference and the stage short at 1366 px ("C-73497BC38...")
+top, bottom = st.columns(2), st.columns(2)
+top[0].metric("Case", r["case_ref"])
+top[1].metric("Stage", r["current_stage_label"] or "")
+bottom[0].metric("Who must respond", r["responsible_name"] or "not known")
+bottom[1].metric("Due", ui.long_date(r["response_due_on"]) if r["response_due_on"] else "no deadline")
 st.caption(
     f"Raised {ui.long_date(r['raised_on'])} by {ui.plain(r['iro_name'] or 'the IRO')}; "
     f"team {ui.plain(r['team_name'] or 'not recorded')}."
