@@ -67,11 +67,28 @@ async def _viewer_sign_in(browser, url: str, name: str):
     return page
 
 
+#: Page views that did not finish within the timeout: (page, what the browser showed), printed
+#: with the figures instead of ending the benchmark.
+STUCK: list[tuple[str, str]] = []
+STATE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const h1 = document.querySelector('[data-testid="stMainBlockContainer"] h1');
+    return `script ${app && app.getAttribute('data-test-script-state')}, heading ${h1 && h1.textContent.trim()}, `
+        + `skeleton ${!!document.querySelector('[data-testid="stSkeleton"]')}, url ${location.pathname}`;
+}"""
+
+
 async def _click_through(page, order: list[str], times: list[float], by_page: dict | None = None) -> None:
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
     for title in order:
         started = time.perf_counter()
-        await page.get_by_role("link", name=title).first.click()
-        await page.wait_for_function(DONE, arg=title, timeout=180_000)
+        try:
+            await page.get_by_role("link", name=title).first.click(timeout=60_000)
+            await page.wait_for_function(DONE, arg=title, timeout=120_000)
+        except PlaywrightTimeout:
+            STUCK.append((title, await page.evaluate(STATE)))
+            continue
         times.append(time.perf_counter() - started)
         if by_page is not None:
             by_page.setdefault(title, []).append(times[-1])
@@ -131,6 +148,9 @@ async def _run(home: Path, viewers: int, rounds: int, idle: float, out, port: in
             for title, values in by_page.items():
                 out(f"  warm p50 / p95: {title}", f"{_pct(values, 0.5):8.2f} s / {_pct(values, 0.95):.2f} s")
             out("server memory per session, after", f"{(_rss_mb(pid) - rss0) / viewers:8.1f} MB")
+            out("page views that did not finish (2 min)", f"{len(STUCK):8d}")
+            for title, state in STUCK[:5]:
+                out(f"  did not finish: {title}", state)
 
             await asyncio.sleep(3)
             cpu0, t0 = _cpu_seconds(pid), time.perf_counter()
