@@ -48,6 +48,30 @@ class Warehouse:
             con.close()
 
 
+def log_again_in_app(challenge: dict, paths: settings.Paths, recorded_by: str):
+    """Log an extract's challenge again in the app, as an IRO would who did not know it was there
+    (``challenge``: a row of fct_challenges with child_id, raised_on, iro_worker_id, legal_status,
+    route, entry_stage): the reconciliation rule (docs/marts.md) counts the two once. Returns the
+    app event written (warehouse.events.AppEvent)."""
+    from warehouse.events import write_event
+
+    return write_event(
+        {
+            "action": "raised",
+            "child_id": challenge["child_id"],
+            "raised_on": challenge["raised_on"],
+            "raised_by_worker_id": challenge["iro_worker_id"],
+            "legal_status": challenge["legal_status"],
+            "context": "lac_review",
+            "route": challenge["route"],
+            "entry_stage": challenge["entry_stage"],
+            "themes": ["care_plan_quality"],
+            "recorded_by": recorded_by,
+        },
+        paths,
+    )
+
+
 def make_warehouse(home: Path, *, scale: str, end: date, seed: int = 7) -> Warehouse:
     """demo -> ingest -> build, the way a user runs it, into ``home``."""
     from demo import generate

@@ -11,6 +11,7 @@ import pytest
 from accounts.access import scope_for
 from accounts.users import User
 from dashboard import data
+from tests.conftest import log_again_in_app
 from tests.dashboard.conftest import ALL, assert_ok, ensure_user, open_page, query, texts
 from warehouse import settings
 
@@ -283,7 +284,6 @@ def test_the_app_id_of_a_merged_challenge_finds_it_within_the_scope(scratch_ware
     from notify import responses
     from tests.conftest import DEMO_END
     from warehouse.build import build
-    from warehouse.events import write_event
     from warehouse.store import read_live
 
     w = scratch_warehouse
@@ -293,21 +293,7 @@ def test_the_app_id_of_a_merged_challenge_finds_it_within_the_scope(scratch_ware
         "and record_source = 'case_system' and team_id is not null order by challenge_id limit 1",
         {"w": cast["worker"]},
     ).row(0, named=True)
-    app_id = write_event(
-        {
-            "action": "raised",
-            "child_id": c["child_id"],
-            "raised_on": c["raised_on"],
-            "raised_by_worker_id": c["iro_worker_id"],
-            "legal_status": c["legal_status"],
-            "context": "lac_review",
-            "route": c["route"],
-            "entry_stage": c["entry_stage"],
-            "themes": ["care_plan_quality"],
-            "recorded_by": "search-iro",
-        },
-        w.paths,
-    ).challenge_id
+    app_id = log_again_in_app(c, w.paths, "search-iro").challenge_id
     build(as_at=DEMO_END, p=w.paths)
     live = read_live(w.paths)
     merged = query(live, "select challenge_id from fct_challenges where app_challenge_id = $a", {"a": app_id})

@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 from accounts import audit, users
 from dashboard import data
+from tests.conftest import log_again_in_app
 from tests.dashboard.conftest import APP, assert_ok, ensure_user, open_page, query, signed_in, texts
 from warehouse import live
 from warehouse.events import read_events, today_uk, write_event
@@ -982,21 +983,7 @@ def test_a_challenge_logged_in_the_app_and_in_the_extract_is_listed_once_and_its
         "and record_source = 'case_system' order by challenge_id limit 1",
         {"w": w.worker},
     ).row(0, named=True)
-    raised = write_event(
-        {
-            "action": "raised",
-            "child_id": c["child_id"],
-            "raised_on": c["raised_on"],
-            "raised_by_worker_id": c["iro_worker_id"],
-            "legal_status": c["legal_status"],
-            "context": "lac_review",
-            "route": c["route"],
-            "entry_stage": c["entry_stage"],
-            "themes": ["care_plan_quality"],
-            "recorded_by": iro(w),
-        },
-        w.paths,
-    ).record
+    raised = log_again_in_app(c, w.paths, iro(w)).record
     note = _an_app_event(
         w, {"challenge_id": raised["challenge_id"], "raised_on": c["raised_on"]}, note="tpyo"
     )
