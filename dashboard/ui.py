@@ -899,8 +899,29 @@ def case_timeline(build: LiveBuild, challenge_id: str, *, key: str, heading: boo
         return True
     chart(charts.timeline(episodes, as_at, summary), key=f"{key}-chart")
     events = timeline_events(data.case_event_list(build, challenge_id), summary)
-    table(events, f"case-{summary['case_ref']}-events", key=f"{key}-events")
+    table(
+        events,
+        f"case-{summary['case_ref']}-events",
+        key=f"{key}-events",
+        column_config=event_column_widths(events),
+    )
     return True
+
+
+def event_column_widths(events: pl.DataFrame) -> dict:
+    """The case's events at 1366 px without scrolling sideways: every column as wide as it needs
+    (:func:`fitted_columns`) and the Detail the rest of PAGE_WIDTH; a longer detail shows in full on
+    hover and in the downloads."""
+    _, widths = fitted_columns(events)
+    widths["Detail"] = max(200, PAGE_WIDTH - sum(w for c, w in widths.items() if c != "Detail"))
+    return {
+        c: (
+            st.column_config.DateColumn(c, format="D MMM YYYY", width=w)
+            if events.schema[c] == pl.Date
+            else st.column_config.Column(c, width=w)
+        )
+        for c, w in widths.items()
+    }
 
 
 EVENT_LABELS = {

@@ -108,3 +108,27 @@ def test_open_stages_run_to_the_as_at_date_awaiting_overdue_or_responded():
     assert statuses == ["Withdrawn", "Overdue", "Awaiting response", "Responded, still open"]
     rows = charts.timeline_rows(eps, AS_AT, {"closed_on": None})
     assert [r["end"] for r in rows] == [date(2026, 10, 2), AS_AT, AS_AT, AS_AT]
+
+
+def test_the_case_events_fit_a_projector_without_scrolling_sideways():
+    """Issue 16: the events table under the timeline at 1366 px: every column as wide as its heading
+    and cells need, the Detail the rest of the page's width (a long one shows in full on hover and
+    in the downloads), so the Source column is never cut off."""
+    from dashboard import ui
+
+    events = pl.DataFrame(
+        {
+            "Date": [date(2026, 10, 8)],
+            "Event": ["Legal advice requested"],
+            "Detail": ["Stage 4; by Joanne Kowalski; " + "a long note " * 40],
+            "Recorded by": ["W1355"],
+            "Recorded at (UTC)": ["09 Oct 2026 16:56:15"],
+            "Source": ["Case system"],
+        }
+    )
+    widths = {c: cfg["width"] for c, cfg in ui.event_column_widths(events).items()}
+    assert list(widths) == events.columns
+    assert sum(widths.values()) <= ui.PAGE_WIDTH
+    for c in ("Event", "Recorded at (UTC)", "Source"):
+        assert widths[c] >= 7 * max(len(c), len(events[c][0])) + 22  # heading and cell in full
+    assert widths["Detail"] >= 200
