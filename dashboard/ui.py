@@ -505,6 +505,18 @@ def date_columns(df: pl.DataFrame) -> dict:
     }
 
 
+def sized_columns(df: pl.DataFrame, widths: dict[str, int]) -> dict:
+    """Column settings for ``table``: each column of ``widths`` that wide in pixels, dates in words."""
+    return {
+        c: (
+            st.column_config.DateColumn(c, format="D MMM YYYY", width=w)
+            if df.schema[c] == pl.Date
+            else st.column_config.Column(c, width=w)
+        )
+        for c, w in widths.items()
+    }
+
+
 PRESENTATION_KEY = "_iroqa_presentation"
 
 #: Every page: narrower side margins than Streamlit's wide layout (5rem), so the meeting list's
@@ -802,14 +814,7 @@ def case_list(
         key=key,
         select="single-row",
         hidden=("challenge_id", *rest),
-        column_config={
-            c: (
-                st.column_config.DateColumn(c, format="D MMM YYYY", width=widths[c])
-                if shown.schema[c] == pl.Date
-                else st.column_config.Column(c, width=widths[c])
-            )
-            for c in visible
-        },
+        column_config=sized_columns(shown, {c: widths[c] for c in visible}),
     )
     rows = selected_rows(event)
     if not rows:
@@ -914,14 +919,7 @@ def event_column_widths(events: pl.DataFrame) -> dict:
     hover and in the downloads."""
     _, widths = fitted_columns(events)
     widths["Detail"] = max(200, PAGE_WIDTH - sum(w for c, w in widths.items() if c != "Detail"))
-    return {
-        c: (
-            st.column_config.DateColumn(c, format="D MMM YYYY", width=w)
-            if events.schema[c] == pl.Date
-            else st.column_config.Column(c, width=w)
-        )
-        for c, w in widths.items()
-    }
+    return sized_columns(events, widths)
 
 
 EVENT_LABELS = {
