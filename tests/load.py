@@ -67,9 +67,8 @@ async def _viewer_sign_in(browser, url: str, name: str):
     return page
 
 
-#: Page views that did not finish within the timeout: (page, what the browser showed), printed
-#: with the figures instead of ending the benchmark.
-STUCK: list[tuple[str, str]] = []
+#: What the browser showed of a page view that did not finish within the timeout: printed with the
+#: figures instead of ending the benchmark.
 STATE = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     const h1 = document.querySelector('[data-testid="stMainBlockContainer"] h1');
@@ -78,7 +77,9 @@ STATE = """() => {
 }"""
 
 
-async def _click_through(page, order: list[str], times: list[float], by_page: dict | None = None) -> None:
+async def _click_through(
+    page, order: list[str], times: list[float], stuck: list[tuple[str, str]], by_page: dict | None = None
+) -> None:
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
     for title in order:
@@ -87,7 +88,7 @@ async def _click_through(page, order: list[str], times: list[float], by_page: di
             await page.get_by_role("link", name=title).first.click(timeout=60_000)
             await page.wait_for_function(DONE, arg=title, timeout=120_000)
         except PlaywrightTimeout:
-            STUCK.append((title, await page.evaluate(STATE)))
+            stuck.append((title, await page.evaluate(STATE)))
             continue
         times.append(time.perf_counter() - started)
         if by_page is not None:
@@ -121,14 +122,15 @@ async def _run(home: Path, viewers: int, rounds: int, idle: float, out, port: in
                 return PAGES[k:] + PAGES[:k]
 
             warm: list[float] = []
-            await asyncio.gather(*(_click_through(pg, order(i), warm) for i, pg in enumerate(pages)))
+            stuck: list[tuple[str, str]] = []  # (page, what the browser showed)
+            await asyncio.gather(*(_click_through(pg, order(i), warm, stuck) for i, pg in enumerate(pages)))
             times: list[float] = []
             by_page: dict[str, list[float]] = {}
             cpu0, wall0 = _cpu_seconds(pid), time.perf_counter()
             load0 = os.getloadavg()[0]
             for _ in range(max(1, rounds - 1)):
                 await asyncio.gather(
-                    *(_click_through(pg, order(i), times, by_page) for i, pg in enumerate(pages))
+                    *(_click_through(pg, order(i), times, stuck, by_page) for i, pg in enumerate(pages))
                 )
             cpu, wall = _cpu_seconds(pid) - cpu0, time.perf_counter() - wall0
             out(
@@ -148,8 +150,8 @@ async def _run(home: Path, viewers: int, rounds: int, idle: float, out, port: in
             for title, values in by_page.items():
                 out(f"  warm p50 / p95: {title}", f"{_pct(values, 0.5):8.2f} s / {_pct(values, 0.95):.2f} s")
             out("server memory per session, after", f"{(_rss_mb(pid) - rss0) / viewers:8.1f} MB")
-            out("page views that did not finish (2 min)", f"{len(STUCK):8d}")
-            for title, state in STUCK[:5]:
+            out("page views that did not finish (2 min)", f"{len(stuck):8d}")
+            for title, state in stuck[:5]:
                 out(f"  did not finish: {title}", state)
 
             await asyncio.sleep(3)
