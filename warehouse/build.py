@@ -35,11 +35,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from warehouse import settings
+from warehouse import replay, settings
 from warehouse.events import ensure_events_readable
 from warehouse.settings import Paths
 from warehouse.store import (
     LiveBuild,
+    LockTimeout,
     exclusive_lock,
     live_problem,
     new_build_id,
@@ -234,12 +235,16 @@ class WarmDbt:
         self._key: str | None = None
         self.builds = 0
         self.parses = 0
+        self.replays = 0
+        #: The statements of a successful events-only build, by selection, for this manifest's key
+        #: (:mod:`warehouse.replay`): every later events-only build replays them instead of running dbt.
+        self._recordings: dict[tuple[str, ...], replay.Recording] = {}
 
     @property
     def spent(self) -> bool:
         return self.builds >= self.MAX_BUILDS
 
-    def _invoke(self, args: list[str], env: dict[str, str], manifest=None):
+    def _invoke(self, args: list[str], env: dict[str, str], manifest=None, recorder=None):
         from dbt.cli.main import dbtRunner
 
         os.environ.update(env)  # dbt renders env_var() from this process's environment
@@ -257,7 +262,8 @@ class WarmDbt:
         cwd = os.getcwd()
         os.chdir(settings.DBT_PROJECT_DIR)
         try:
-            result = dbtRunner(manifest=manifest, callbacks=[collect]).invoke(
+            callbacks = [collect] if recorder is None else [collect, recorder]
+            result = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(
                 [*args, "--quiet", "--log-level-file", "none"]
             )
         finally:
@@ -291,6 +297,7 @@ class WarmDbt:
             self._manifest = self._key = None
             raise BuildError("dbt could not parse the project:\n" + _failure_summary(output))
         self._manifest, self._key = result.result, key
+        self._recordings.clear()  # recorded under the old key
         self.parses += 1
 
     def __call__(
@@ -301,10 +308,31 @@ class WarmDbt:
         except BuildError as exc:
             return False, str(exc)
         self.builds += 1
+        # Only an events-only build (a selection, run on a copy of the live build) is recorded and
+        # replayed: a full build starts from an empty file and loads seeds (warehouse/replay.py).
+        replayable = command == "build" and "--select" in selection
+        key = (command, *selection)
+        recording = self._recordings.get(key) if replayable else None
+        before = ""
+        if recording is not None:
+            os.environ.update(env)  # as for dbt: the pseudonym key's file is read from it
+            try:
+                output = replay.replay(recording, Path(env["IROQA_BUILD_PATH"]), env)
+            except Exception as exc:  # noqa: BLE001 - rolled back: dbt runs it, and reports a failure
+                self._recordings.pop(key, None)
+                before = f"The replay stopped ({exc}); rolled back, dbt runs the build.\n"
+            else:
+                self.replays += 1
+                return True, output
+        recorder = replay.Recorder() if replayable else None
         result, output = self._invoke(
-            [command, *shared, *selection, "--no-write-json"], env, manifest=self._manifest
+            [command, *shared, *selection, "--no-write-json"], env, manifest=self._manifest, recorder=recorder
         )
-        return bool(result.success), output
+        if result.success and recorder is not None:
+            recorded = recorder.recording()
+            if recorded is not None:
+                self._recordings[key] = recorded
+        return bool(result.success), before + output
 
 
 #: Tables an incremental build writes into the copied live file for dbt to read, dropped again
@@ -690,11 +718,38 @@ def live_build(*, as_at: date | None = None, p: Paths | None = None, **kwargs) -
 
 
 def warm_up(p: Paths | None = None) -> None:
-    """Import dbt and parse the project for today's build in advance (the rebuilder calls this when
-    it starts, so the first save after a quiet spell does not wait for it). Best effort."""
+    """Import dbt, parse the project for today's build and rehearse an events-only build in advance
+    (the rebuilder calls this when it starts), so the first save after a quiet spell waits for
+    neither and its build is replayed (warehouse/replay.py). Best effort."""
     p = (p or settings.paths()).ensure()
-    shared = dbt_args(p, as_at=date.today(), protocol=settings.protocol(), target="dbt_target_warm")
-    warm_dbt().parse(shared, dbt_env(p, p.builds_dir / "building.duckdb"))
+    as_at, protocol = date.today(), settings.protocol()
+    shared = dbt_args(p, as_at=as_at, protocol=protocol, target="dbt_target_warm")
+    env = dbt_env(p, p.builds_dir / "building.duckdb")
+    runner = warm_dbt()
+    runner.parse(shared, env)
+    rehearse_events_build(p, as_at=as_at, protocol=protocol, runner=runner)
+
+
+def rehearse_events_build(p: Paths, *, as_at: date, protocol: str, runner: WarmDbt) -> bool:
+    """Run an events-only build once into a scratch file that never goes live, so that ``runner``
+    has recorded its statements before the first save. Only when the live build was made from the
+    same inputs (otherwise the next build is a full one anyway), and only if the warehouse is free
+    now; returns whether it ran and passed."""
+    base = read_live(p)
+    env = dbt_env(p, p.builds_dir / "building.duckdb")
+    vars_ = {"as_at": as_at.isoformat(), "protocol": protocol}
+    if base is None or base.inputs != inputs_fingerprint(p, vars_, env):
+        return False
+    scratch = p.tmp_dir / "rehearsal.duckdb"
+    try:
+        build(
+            as_at=as_at, protocol=protocol, p=p, events_only=True, runner=runner, into=scratch, lock_timeout=0
+        )
+        return True
+    except (LockTimeout, BuildError):
+        return False
+    finally:
+        _remove(scratch)
 
 
 def rebuilder_should_retire() -> bool:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import time
 from datetime import timedelta
 
 import duckdb
 import pytest
 
 from tests.conftest import DEMO_END
+from warehouse import live
 from warehouse.build import EVENT_SELECTOR, build, code_fingerprint, inputs_fingerprint
 from warehouse.events import write_event
 from warehouse.pseudonyms import pseudonym_key
@@ -222,22 +225,53 @@ def _compare(events_file, full_file) -> int:
         con.close()
 
 
-def test_an_events_only_build_gives_exactly_what_a_full_build_gives(scratch_warehouse):
-    """Two rounds of saves of every kind, each followed by an incremental build (the second on top
-    of the first), then a full build of the same inputs: every table equal, row for row."""
-    w = scratch_warehouse
+def _rebuild_in_background(p, before: str):
+    """Ask the background rebuilder for a build as at the demo's end, as a save does, and wait for
+    it to go live; returns the live build and its log."""
+    live.request_build(p, as_at=DEMO_END)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        status = live.rebuild_status(p)
+        if read_live(p).build_id != before and not status.pending and status.state != "building":
+            break
+        assert status.last_error is None, status.last_error
+        time.sleep(0.1)
+    built = read_live(p)
+    assert built.build_id != before, live.log_path(p).read_text()[-3000:]
+    return built, (p.logs_dir / f"build-{built.build_id}.log").read_text()
+
+
+@pytest.fixture
+def rebuilder(scratch_warehouse, monkeypatch):
+    """The scratch warehouse with a real background rebuilder (warm dbt) that stays between builds,
+    stopped at the end."""
+    monkeypatch.setenv("IROQA_REBUILD_LINGER", "300")
+    monkeypatch.setenv("IROQA_REBUILD_SETTLE", "0")
+    yield scratch_warehouse
+    pid = live._read_json(live.status_path(scratch_warehouse.paths)).get("pid")
+    if pid and live._alive(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
+def test_an_events_only_build_gives_exactly_what_a_full_build_gives(rebuilder):
+    """Two rounds of saves of every kind, each followed by the background rebuilder's incremental
+    build (the second on top of the first): the first run by its warm dbt, which records it, the
+    second replayed from that recording (warehouse/replay.py). Then a full build of the same
+    inputs: every table equal, row for row."""
+    w = rebuilder
     saved = _save_some_events(w)
 
-    first = build(as_at=DEMO_END, p=w.paths, unit_tests=False, events_only=True)
-    assert first.mode == "events", first.log.read_text()[:2000]
-    assert first.live.inputs == w.live.inputs  # the clone's raw store and code are the demo's
-    log = first.log.read_text()
+    first, log = _rebuild_in_background(w.paths, w.live.build_id)
+    assert first.mode == "events", log[:2000]
+    assert first.inputs == w.live.inputs  # the clone's raw store and code are the demo's
     assert "--select " + " ".join(EVENT_SELECTOR) in log
-    assert "seed" not in log.split("Finished running", 1)[-1].split("\n", 1)[0]  # seeds not rebuilt
+    assert "replayed" not in log  # the rebuilder's first events build: dbt runs it
+    finished = [line for line in log.splitlines() if "Finished running" in line]
+    assert finished and "seed" not in finished[-1]  # seeds not rebuilt
     # only the touched children's challenges were re-derived, not all of them
     new, scope = map(int, re.search(r"(\d+) new event\(s\), scope (\d+) challenge", log).groups())
     assert new == 4
-    total = duckdb.connect(str(first.live.file), read_only=True)
+    total = duckdb.connect(str(first.file), read_only=True)
     try:
         assert 2 <= scope < total.sql("select count(*) from int_challenges").fetchall()[0][0] / 4
         tables = {r[0] for r in total.sql("select table_name from information_schema.tables").fetchall()}
@@ -246,16 +280,18 @@ def test_an_events_only_build_gives_exactly_what_a_full_build_gives(scratch_ware
         total.close()
 
     more = _more_saves(w, saved)
-    second = build(as_at=DEMO_END, p=w.paths, unit_tests=False, events_only=True)
-    assert second.mode == "events", second.log.read_text()[:2000]
-    assert "6 new event(s)" in second.log.read_text()
+    second, log = _rebuild_in_background(w.paths, first.build_id)
+    assert second.mode == "events", log[:2000]
+    assert "6 new event(s)" in log
+    assert "replayed the recorded events build" in log, log[:3000]  # not dbt this time
+    assert "Finished running" not in log
 
     full = build(as_at=DEMO_END, p=w.paths, unit_tests=False)
     assert full.mode == "full"
     assert read_live(w.paths).build_id == full.live.build_id
-    assert _compare(second.live.file, full.live.file) >= 20
+    assert _compare(second.file, full.live.file) >= 20
 
-    con = duckdb.connect(str(second.live.file), read_only=True)
+    con = duckdb.connect(str(second.file), read_only=True)
     try:
         # and the saves are really in it
         new_challenge = con.sql(
