@@ -329,7 +329,8 @@ class WarmDbt:
             [command, *shared, *selection, "--no-write-json"], env, manifest=self._manifest, recorder=recorder
         )
         if result.success and recorder is not None:
-            recorded = recorder.recording()
+            nodes = self._manifest.nodes
+            recorded = recorder.recording(lambda node: nodes[node].config.severity)
             if recorded is not None:
                 self._recordings[key] = recorded
         return bool(result.success), before + output

@@ -20,7 +20,8 @@ The replay:
 * leaves out what has no effect: transaction statements (the whole replay is one transaction) and
   a model's reads (dbt's introspection: what it decided from them is in the statements that follow);
 * runs every data test's query and reads its ``should_error`` / ``should_warn`` flags, which dbt
-  computed from the test's severity and thresholds into the query itself;
+  computed from the test's thresholds into the query itself, and applies the test's severity as
+  dbt does (``warn``: its failures are warnings), kept from the manifest when recording;
 * gives each replay a new invocation id (``build_info.invocation_id``), replacing the recorded one;
 * commits only if every statement ran and no test failed. Otherwise it rolls back, which leaves the
   build file as it was, and the caller runs dbt itself on it: a failure is reported by dbt, as
@@ -37,6 +38,7 @@ import contextlib
 import os
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +61,7 @@ class Step:
     node: str  # dbt's unique id; "" for the statements dbt runs outside any node
     kind: str  # "model"; "test" for a data test's query; "" for dbt's own statements
     sql: str
+    severity: str = "error"  # a data test's: "warn" makes its failures warnings, as dbt does
 
 
 @dataclass(frozen=True)
@@ -109,8 +112,10 @@ class Recorder:
                 self.unreplayable = self.unreplayable or f"{node} is a {self.kinds[node]}"
             self.by_node[node].append(event.data.sql)
 
-    def recording(self) -> Recording | None:
-        """The recording of the invocation, or None if it cannot be replayed."""
+    def recording(self, severity: Callable[[str], str] = lambda node: "error") -> Recording | None:
+        """The recording of the invocation, or None if it cannot be replayed. ``severity`` gives a
+        data test's configured severity (from the manifest): dbt applies it after the query, so it
+        is not in the SQL."""
         if self.unreplayable or not self.invocation_id or not self.order:
             return None
         steps = [Step("", "", sql) for sql in self.before]
@@ -122,7 +127,13 @@ class Recorder:
                 queries = [sql for sql in self.by_node[node] if TEST_QUERY_MARK in sql]
                 if len(queries) != 1:
                     return None
-                steps.extend(Step(node, "test" if sql in queries else "", sql) for sql in self.by_node[node])
+                level = str(severity(node)).lower()
+                if level not in ("error", "warn"):
+                    return None
+                steps.extend(
+                    Step(node, "test", sql, level) if sql in queries else Step(node, "", sql)
+                    for sql in self.by_node[node]
+                )
             else:
                 steps.extend(Step(node, kind, sql) for sql in self.by_node[node])
         steps.extend(Step("", "", sql) for sql in self.after)
@@ -177,9 +188,9 @@ def replay(recording: Recording, building: Path, env: dict[str, str]) -> str:
                 if columns != TEST_COLUMNS or row is None:
                     raise ReplayFailed(f"{step.node}: the test query did not give {', '.join(TEST_COLUMNS)}")
                 failures, should_warn, should_error = row
-                if should_error:
+                if should_error and step.severity == "error":
                     raise ReplayFailed(f"{step.node}: {failures} failing row(s)")
-                if should_warn:
+                elif should_warn:
                     warned.append(f"{step.node}: {failures} row(s)")
         con.execute("commit")
     except BaseException:
@@ -188,10 +199,11 @@ def replay(recording: Recording, building: Path, env: dict[str, str]) -> str:
         raise
     finally:
         con.close()
+    verdict = "none failed, some warned" if warned else "all passed"
     lines = [
         f"replayed the recorded events build (dbt invocation {recording.invocation_id}) as {invocation}: "
-        f"{recording.nodes} nodes, {len(recording.steps)} statements ({recording.tests} data tests, all "
-        f"passed; {recording.left_out} reads and transaction statements left out), in "
+        f"{recording.nodes} nodes, {len(recording.steps)} statements ({recording.tests} data tests, "
+        f"{verdict}; {recording.left_out} reads and transaction statements left out), in "
         f"{time.monotonic() - started:.2f}s"
     ]
     lines += [f"warning: {w}" for w in warned]

@@ -169,6 +169,36 @@ def test_a_warning_test_is_reported_and_does_not_fail(building):
     assert tables(f) == ["info", "numbers"]
 
 
+def test_a_failing_test_of_severity_warn_is_a_warning_as_dbt_makes_it(building):
+    """dbt applies a test's severity after its query (should_error is computed all the same): the
+    severity comes from the manifest at recording time."""
+    f, env = building
+    steps = a_build(extra_test="n >= 0")  # info_check fails: 5 rows
+    steps[-3:-1] = [
+        event("NodeStart", "test.iroqa.warned_check"),
+        event("SQLQuery", "test.iroqa.warned_check", a_test_query("numbers", "n >= 0")),
+    ]
+    recorder = replay.Recorder()
+    for e in steps:
+        recorder(e)
+    rec = recorder.recording(lambda node: "warn" if "warned" in node else "error")
+    output = replay.replay(rec, f, env)
+    assert "warning: test.iroqa.warned_check: 5 row(s)" in output
+    assert tables(f) == ["info", "numbers"]
+    # the same test at severity error stops it
+    with pytest.raises(replay.ReplayFailed, match="warned_check: 5 failing"):
+        replay.replay(recorder.recording(), f, env)
+    # a severity dbt does not have: not recorded
+    assert recorder.recording(lambda node: "fatal") is None
+
+
+class Nodes(dict):
+    """A manifest's nodes: every test's severity is "error" but one's."""
+
+    def __missing__(self, node: str):
+        return SimpleNamespace(config=SimpleNamespace(severity="warn" if "warned" in node else "ERROR"))
+
+
 class FakeDbt(build_mod.WarmDbt):
     """The rebuilder's warm dbt with dbt itself replaced: each invocation fires ``events``."""
 
@@ -179,6 +209,7 @@ class FakeDbt(build_mod.WarmDbt):
         self.invocations: list[list[str]] = []
 
     def parse(self, shared, env):
+        self._manifest = SimpleNamespace(nodes=Nodes())
         if self._key != tuple(shared):
             self._recordings.clear()
             self._key = tuple(shared)
