@@ -42,21 +42,36 @@ cols[1].metric(
 cols[2].metric("Past the 20-working-day cap", f"{n_cap:,}", border=True)
 cols[3].metric("Referred to CAFCASS", f"{n_cafcass:,}", border=True)
 
-_days = pl.col("working_days_overdue").map_elements(working_days, return_dtype=pl.String)
-shown = cases.with_columns(
-    stage=pl.format("Stage {}: {}", pl.col("current_stage"), pl.col("current_stage_name")),
-    # the name (or, at a stage with no deadline, that no response is due); the person's own role
-    # (not the stage's) in its own column
-    responder=pl.struct("responsible_name", "response_due_on").map_elements(
-        lambda r: pack.responder_words(r["responsible_name"], None, r["response_due_on"]),
-        return_dtype=pl.String,
-    ),
-    responder_role_words=pl.col("responsible_role").str.replace_all("_", " "),
-    overdue_words=pl.when(pl.col("is_awaiting_response_past_due"))
-    .then(pl.format("OVERDUE {}", _days))
-    .when(pl.col("is_responded_late"))
-    .then(pl.format("Responded late ({})", _days))
-    .otherwise(pl.lit("")),
+# Words for each row are made in Python over the column's values, not with polars' map_elements:
+# a Python callback inside a polars query holds the GIL from polars' threads and froze the server
+# under a room of viewers (tests/dashboard/test_no_python_callbacks.py).
+_days = pl.Series(
+    "overdue_days_words", [working_days(n) for n in cases["working_days_overdue"].to_list()], dtype=pl.String
+)
+# the name (or, at a stage with no deadline, that no response is due)
+_responders = pl.Series(
+    "responder",
+    [
+        pack.responder_words(name, None, due)
+        for name, due in zip(
+            cases["responsible_name"].to_list(), cases["response_due_on"].to_list(), strict=True
+        )
+    ],
+    dtype=pl.String,
+)
+shown = (
+    cases.with_columns(_days, _responders)
+    .with_columns(
+        stage=pl.format("Stage {}: {}", pl.col("current_stage"), pl.col("current_stage_name")),
+        # the person's own role (not the stage's) in its own column
+        responder_role_words=pl.col("responsible_role").str.replace_all("_", " "),
+        overdue_words=pl.when(pl.col("is_awaiting_response_past_due"))
+        .then(pl.format("OVERDUE {}", pl.col("overdue_days_words")))
+        .when(pl.col("is_responded_late"))
+        .then(pl.format("Responded late ({})", pl.col("overdue_days_words")))
+        .otherwise(pl.lit("")),
+    )
+    .drop("overdue_days_words")
 )
 several_protocols = ui.several_protocols(build)  # then each case's protocol version is named
 table = ui.present(
