@@ -11,7 +11,8 @@ RSS from ``wait4``); the background rebuild after a save; save to visible. The l
 printed beside them: on a shared machine every time includes waiting for the CPU.
 
 Runs in a temporary IROQA_HOME: demo -> ingest -> build -> every page rendered with AppTest ->
-save latency of the write-back API -> time from save (write_event + request_build) to the
+save latency of the write-back API -> a build as at today (the morning build; the ones above are
+as at the demo's end date) -> time from save (write_event + request_build) to the
 challenge being in the live build's meeting list -> save to the first email arriving at a local
 SMTP server (notify/) -> a room of viewers (``tests/load.py``: 30 signed-in viewers in headless
 Chromium clicking through every page of the served app; page time p50/p95, server CPU per warm view
@@ -273,8 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--end", type=date.fromisoformat, default=date(2026, 10, 30))
     ap.add_argument("--saves", type=int, default=200)
     ap.add_argument("--no-pages", action="store_true")
-    ap.add_argument("--visible", type=int, default=3, help="saves timed from save to visible")
-    ap.add_argument("--email", type=int, default=3, help="saves timed from save to the email arriving")
+    ap.add_argument("--visible", type=int, default=5, help="saves timed from save to visible")
+    ap.add_argument("--email", type=int, default=5, help="saves timed from save to the email arriving")
     ap.add_argument("--viewers", type=int, default=30, help="the room-of-viewers load test (0: skip)")
     ap.add_argument(
         "--all",
@@ -297,6 +298,16 @@ def main(argv: list[str] | None = None) -> int:
         from warehouse import live, settings
         from warehouse.save_bench import save_to_visible, stop_rebuilder
 
+        if args.visible or args.email:
+            # The builds above are as at the demo's end date, for figures that do not move with the
+            # calendar; the app rebuilds as at today. Without this morning build the first save
+            # would be a full build (the as-at date changes) and the second the day's first dbt
+            # events build, and a median of three would time the day's start, not a save.
+            env = dict(os.environ, IROQA_HOME=str(home), IROQA_AUTO_SNAPSHOTS="0")
+            morning = measure(_iroqa("build"), env=env)
+            if morning.returncode != 0:
+                raise SystemExit(f"iroqa build failed:\n{morning.output[-3000:]}")
+            record("iroqa build as at today (the morning build)", morning.line())
         if args.visible:
             times = save_to_visible(settings.Paths(home), args.visible, record, label=" (raise/escalate)")
             LADDER["visible"] = [t + live.PAGE_CHECK_SECONDS for t in times]

@@ -56,6 +56,9 @@ TEST_QUERY_MARK = "dbt_internal_test"
 TEST_COLUMNS = ("failures", "should_warn", "should_error")
 
 
+SLOWEST_SHOWN = 6  # nodes named in the build log with their time, slowest first
+
+
 @dataclass(frozen=True)
 class Step:
     node: str  # dbt's unique id; "" for the statements dbt runs outside any node
@@ -175,9 +178,11 @@ def replay(recording: Recording, building: Path, env: dict[str, str]) -> str:
     invocation = str(uuid.uuid4())
     con = _connect(building, env)
     warned: list[str] = []
+    spent: dict[str, float] = {}  # seconds by node, for the build log's slowest nodes
     try:
         con.execute("begin")
         for step in recording.steps:
+            began = time.perf_counter()
             try:
                 cursor = con.execute(step.sql.replace(recording.invocation_id, invocation))
             except duckdb.Error as exc:
@@ -192,7 +197,11 @@ def replay(recording: Recording, building: Path, env: dict[str, str]) -> str:
                     raise ReplayFailed(f"{step.node}: {failures} failing row(s)")
                 elif should_warn:
                     warned.append(f"{step.node}: {failures} row(s)")
+            node = step.node or "dbt"
+            spent[node] = spent.get(node, 0.0) + time.perf_counter() - began
+        began = time.perf_counter()
         con.execute("commit")
+        spent["commit"] = time.perf_counter() - began
     except BaseException:
         with contextlib.suppress(duckdb.Error):
             con.execute("rollback")
@@ -206,6 +215,8 @@ def replay(recording: Recording, building: Path, env: dict[str, str]) -> str:
         f"{verdict}; {recording.left_out} reads and transaction statements left out), in "
         f"{time.monotonic() - started:.2f}s"
     ]
+    slowest = sorted(spent.items(), key=lambda item: item[1], reverse=True)[:SLOWEST_SHOWN]
+    lines.append("slowest: " + ", ".join(f"{node} {seconds:.2f}s" for node, seconds in slowest))
     lines += [f"warning: {w}" for w in warned]
     return "\n".join(lines)
 

@@ -137,6 +137,20 @@ def test_a_replay_runs_the_build_and_gives_it_a_new_invocation_id(building):
         invocation, things, numbers = con.execute("select * from info").fetchone()
     assert (things, numbers) == (3, 5)  # raw attached, the first model's table read by the second
     assert invocation != INVOCATION and len(invocation) == len(INVOCATION)
+    # the build log names where the time went: every node that ran, dbt's own statements and the
+    # commit, slowest first, each with its seconds
+    slowest = next(line for line in output.splitlines() if line.startswith("slowest: "))
+    named = [part.rsplit(" ", 1) for part in slowest.removeprefix("slowest: ").split(", ")]
+    assert {node for node, _ in named} == {
+        "dbt",
+        "model.iroqa.numbers",
+        "test.iroqa.not_null_numbers_n",
+        "model.iroqa.info",
+        "test.iroqa.info_check",
+        "commit",
+    }
+    seconds = [float(s.removesuffix("s")) for _, s in named]
+    assert seconds == sorted(seconds, reverse=True)
 
 
 def test_a_failing_data_test_rolls_the_whole_replay_back(building):
