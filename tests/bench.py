@@ -93,6 +93,14 @@ def _iroqa(*args: str) -> list[str]:
     return [sys.executable, "-m", "cli", *args]
 
 
+def iroqa_build(env: dict[str, str], *args: str) -> Measured:
+    """``iroqa build`` measured in a process of its own; a failed build ends the benchmark."""
+    built = measure(_iroqa("build", *args), env=env)
+    if built.returncode != 0:
+        raise SystemExit(f"iroqa build failed:\n{built.output[-3000:]}")
+    return built
+
+
 def trivial_dbt_cpu(work: Path) -> Measured:
     """A trivial dbt-duckdb project (one model, ``select 1``) built twice on this machine; the second
     run (partial parsing on, as for the warehouse's builds) is the yardstick for ``iroqa build``."""
@@ -142,9 +150,7 @@ def bench_pipeline(home: Path, scale: str, end: date) -> None:
         )
 
     for which in ("first", "again"):
-        built = measure(_iroqa("build", "--as-at", end.isoformat()), env=env)
-        if built.returncode != 0:
-            raise SystemExit(f"iroqa build failed:\n{built.output[-3000:]}")
+        built = iroqa_build(env, "--as-at", end.isoformat())
         record(f"iroqa build (models + data tests), {which}", built.line())
         LADDER[f"build_{which}"] = built
     trivial = trivial_dbt_cpu(home)
@@ -305,10 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             # events build, and the median would time the day's start, not a save. It also makes
             # last month's snapshot, as a real morning build does (warehouse/snapshots.py), which
             # the rebuilder would otherwise make on the first save (a full build as at month end).
-            env = dict(os.environ, IROQA_HOME=str(home))
-            morning = measure(_iroqa("build"), env=env)
-            if morning.returncode != 0:
-                raise SystemExit(f"iroqa build failed:\n{morning.output[-3000:]}")
+            morning = iroqa_build(dict(os.environ, IROQA_HOME=str(home)))
             record("iroqa build as at today (the morning build, and last month's snapshot)", morning.line())
         if args.visible:
             times = save_to_visible(settings.Paths(home), args.visible, record, label=" (raise/escalate)")
