@@ -537,6 +537,7 @@ def build(
         # this name one build's at a time; a crashed build's leftovers are removed first.
         building = p.builds_dir / "building.duckdb"
         _remove(building)
+        remove_dead_spills(p.tmp_dir)
         env = dbt_env(p, building)
         shared = dbt_args(
             p,
@@ -696,6 +697,33 @@ def _remove(building: Path) -> None:
     for f in (building, building.with_suffix(".duckdb.wal")):
         with contextlib.suppress(FileNotFoundError):
             f.unlink()
+
+
+#: DuckDB names its spill files after the process that writes them: duckdb_temp_<pid>_<n>_...
+SPILL_FILE = re.compile(r"duckdb_temp_(\d+)_")
+
+
+def remove_dead_spills(tmp_dir: Path) -> list[Path]:
+    """Delete the spill files of processes that are gone; returns them. A build killed while DuckDB
+    spilled leaves its files behind (up to 8.7 GB at national, children's data), and DuckDB
+    removes only its own process's. A file of a live process (another build's, or a recycled pid)
+    is kept: the next build looks again."""
+    removed = []
+    for f in sorted(tmp_dir.glob("duckdb_temp_*")):
+        m = SPILL_FILE.match(f.name)
+        if m is None:
+            continue
+        try:
+            os.kill(int(m.group(1)), 0)
+            continue  # alive
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # alive, another user's
+        with contextlib.suppress(FileNotFoundError):
+            f.unlink()
+            removed.append(f)
+    return removed
 
 
 #: The rebuilder process's dbt (:class:`WarmDbt`), created on first use.

@@ -192,3 +192,37 @@ def test_durability_steps_happen_in_order_before_write_event_returns(p, monkeypa
     assert calls[2][1] == str(p.events_dir)
     assert read_event(ev.event_id, p)["note"] == "n"
     assert list(p.events_tmp_dir.iterdir()) == []  # the temporary name is gone
+
+
+SPILLER = textwrap.dedent(
+    """
+    import sys, duckdb
+    con = duckdb.connect(sys.argv[1], config={"memory_limit": "100MiB", "temp_directory": sys.argv[2]})
+    con.execute("create table t as select range as n, md5(range::varchar) as h from range(30000000) order by h")
+    """
+)
+
+
+def test_a_build_killed_while_spilling_leaves_files_the_next_build_removes(tmp_path):
+    """A build's DuckDB killed mid-spill leaves its spill files (GBs at national scale, children's
+    data); DuckDB removes only its own process's, so the next build removes those of dead ones."""
+    from warehouse.build import remove_dead_spills
+
+    spill = tmp_path / "tmp"
+    proc = subprocess.Popen([sys.executable, "-c", SPILLER, str(tmp_path / "b.duckdb"), str(spill)])
+    deadline = time.monotonic() + 60
+    while not list(spill.glob(f"duckdb_temp_{proc.pid}_*storage*")):
+        assert proc.poll() is None, "the spilling process ended before it spilled"
+        assert time.monotonic() < deadline, "no spill file after 60 s"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    left = sorted(spill.glob(f"duckdb_temp_{proc.pid}_*"))
+    assert left, "a killed DuckDB leaves its spill files"
+    mine = spill / f"duckdb_temp_{os.getpid()}_0_storage_DEFAULT-0.tmp"  # a live process's
+    mine.write_bytes(b"x")
+    other = spill / "notes.txt"
+    other.write_text("not DuckDB's")
+    assert remove_dead_spills(spill) == left
+    assert sorted(spill.iterdir()) == sorted([mine, other])
+    assert remove_dead_spills(tmp_path / "absent") == []

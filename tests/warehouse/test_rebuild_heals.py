@@ -1,6 +1,6 @@
 """Rebuilds heal themselves (issue 10): an events-only build that fails falls back to a full build;
 a damaged (truncated) live build file is detected, reported by ``iroqa status`` and on the pages,
-and replaced by the next good build."""
+and replaced by the next good build; a killed build's spill files are removed by the next one."""
 
 from __future__ import annotations
 
@@ -45,6 +45,12 @@ def test_a_failed_events_only_build_falls_back_to_a_full_build(scratch_warehouse
     w = scratch_warehouse
     _note(w)
     calls = []
+    # and what a build killed while DuckDB spilled left (tests/warehouse/test_crash.py kills one)
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_spill = w.paths.tmp_dir / f"duckdb_temp_{gone.stdout.strip()}_0_storage_DEFAULT-0.tmp"
+    dead_spill.write_bytes(b"spilled rows")
 
     def runner(command, shared, selection, env):
         calls.append(list(selection))
@@ -59,6 +65,7 @@ def test_a_failed_events_only_build_falls_back_to_a_full_build(scratch_warehouse
     log = result.log.read_text()
     assert "The events-only build failed: full build instead." in log
     assert check_build_file(result.live.file) is None
+    assert not dead_spill.exists()
 
 
 def test_a_damaged_live_file_is_reported_and_replaced(scratch_warehouse):
