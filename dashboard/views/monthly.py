@@ -127,6 +127,9 @@ if grid["All stages"].sum() > 0:
     if ui.suppressing():  # the bars the table hides are not drawn
         long = hide_in_long(long, row="month", column="stage_label", value="entries", rows=months)
     ui.chart(
-        charts.monthly_stage_bars(long, columns, title=f"Escalations by stage, {ui.period_words(f)}"),
+        charts.monthly_stage_bars,
+        long,
+        columns,
+        title=f"Escalations by stage, {ui.period_words(f)}",
         key="monthly_chart",
     )

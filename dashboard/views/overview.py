@@ -237,7 +237,10 @@ with left:
         if ui.suppressing():  # as the Monthly report's table hides them: those bars are not drawn
             counts = hide_in_long(counts, row="month", column="stage_label", value="entries")
         ui.chart(
-            charts.monthly_stage_bars(counts, order, title="Escalations started each month"),
+            charts.monthly_stage_bars,
+            counts,
+            order,
+            title="Escalations started each month",
             key="overview_bars",
         )
 with right:
@@ -261,6 +264,9 @@ with right:
         if ui.suppressing():  # each month end hidden as the cards hide the figures at a month end
             trend = hide_in_long(trend, row="on", column="stage_label", value="challenges", total_row=False)
         ui.chart(
-            charts.open_trend_lines(trend, open_order, title="Open challenges at each month end"),
+            charts.open_trend_lines,
+            trend,
+            open_order,
+            title="Open challenges at each month end",
             key="overview_trend",
         )

@@ -244,13 +244,12 @@ else:
     )
     if not chart_df.is_empty():
         ui.chart(
-            charts.bar_by_category(
-                chart_df,
-                "label",
-                "pct",
-                title=f"Stage responses made in time, {ui.period_words(f)}",
-                x_title="% of responses due that came in time",
-                x_max=100,
-            ),
+            charts.bar_by_category,
+            chart_df,
+            "label",
+            "pct",
+            title=f"Stage responses made in time, {ui.period_words(f)}",
+            x_title="% of responses due that came in time",
+            x_max=100,
             key=f"teams_chart_{by}",
         )

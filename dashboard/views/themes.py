@@ -142,11 +142,10 @@ for group, tab in zip(groups, tabs[:-1], strict=True):
             )
         if len(periods) > 1:
             ui.chart(
-                charts.theme_trend_lines(
-                    trend,
-                    period_order=periods,
-                    title=f"The {len(top)} most frequent themes, {data.STAGE_GROUPS[group].lower()}, by {by}",
-                ),
+                charts.theme_trend_lines,
+                trend,
+                period_order=periods,
+                title=f"The {len(top)} most frequent themes, {data.STAGE_GROUPS[group].lower()}, by {by}",
                 key=f"themes_chart_{group}_{by}",
             )
         rows = ui.selected_rows(event)

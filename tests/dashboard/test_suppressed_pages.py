@@ -44,9 +44,9 @@ def _open(page: str, role: str, monkeypatch):
     charts, downloads = [], []
     real_chart = ui.chart
 
-    def chart_spy(c, *a, **k):
-        charts.append(c.to_dict())
-        return real_chart(c, *a, **k)
+    def chart_spy(build, *a, key=None, **k):
+        charts.append(build(*a, **k).to_dict())
+        return real_chart(build, *a, key=key, **k)
 
     original = DeltaGenerator.download_button
 
