@@ -209,11 +209,12 @@ def replay(recording: Recording, building: Path, env: dict[str, str]) -> str:
     finally:
         con.close()
     verdict = "none failed, some warned" if warned else "all passed"
+    tested = sum(seconds for node, seconds in spent.items() if node.startswith("test."))
     lines = [
         f"replayed the recorded events build (dbt invocation {recording.invocation_id}) as {invocation}: "
         f"{recording.nodes} nodes, {len(recording.steps)} statements ({recording.tests} data tests, "
         f"{verdict}; {recording.left_out} reads and transaction statements left out), in "
-        f"{time.monotonic() - started:.2f}s"
+        f"{time.monotonic() - started:.2f}s, of which the data tests {tested:.2f}s"
     ]
     slowest = sorted(spent.items(), key=lambda item: item[1], reverse=True)[:SLOWEST_SHOWN]
     lines.append("slowest: " + ", ".join(f"{node} {seconds:.2f}s" for node, seconds in slowest))
