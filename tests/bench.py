@@ -14,9 +14,10 @@ Runs in a temporary IROQA_HOME: demo -> ingest -> build -> every page rendered w
 save latency of the write-back API -> a build as at today (the morning build; the ones above are
 as at the demo's end date) -> time from save (write_event + request_build) to the
 challenge being in the live build's meeting list -> save to the first email arriving at a local
-SMTP server (notify/) -> a room of viewers (``tests/load.py``: 30 signed-in viewers in headless
-Chromium clicking through every page of the served app; page time p50/p95, server CPU per warm view
-and per idle tab, memory per session, new build visible).
+SMTP server (notify/) -> a room of viewers (``tests/load.py``: 30 signed-in viewers clicking
+through every page of the served app over Streamlit's WebSocket protocol from Python, so the times
+are the server's, not browsers'; ``python -m tests.load --client browser`` for headless Chromium;
+page time p50/p95, server CPU per warm view and per idle tab, memory per session, new build visible).
 """
 
 from __future__ import annotations
