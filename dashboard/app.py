@@ -50,41 +50,65 @@ PAGE_KIND = {
     "Outbox": PAGE_OUTBOX,
     "Respond": PAGE_RESPOND,  # the administrator's, with the audit log (notify/, docs/notifications.md)
 }
-pages = [
-    st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("views/meeting.py", title="Challenge meeting", icon=":material/groups:", url_path="meeting"),
-    st.Page("views/monthly.py", title="Monthly report", icon=":material/calendar_month:", url_path="monthly"),
-    st.Page("views/themes.py", title="Themes", icon=":material/category:", url_path="themes"),
-    st.Page(
-        "views/learning.py",
-        title="Impact and process",
-        icon=":material/volunteer_activism:",
-        url_path="impact",
-    ),
-    st.Page("views/qa_grades.py", title="QA checklist", icon=":material/grading:", url_path="qa"),
-    st.Page(
-        "views/quarterly_report.py",
-        title="Quarterly learning report",
-        icon=":material/menu_book:",
-        url_path="quarterly",
-    ),
-    st.Page(
-        "views/annual_report.py",
-        title="Annual report",
-        icon=":material/summarize:",
-        url_path="annual",
-    ),
-    st.Page("views/teams.py", title="Teams", icon=":material/diversity_3:", url_path="teams"),
-    st.Page("views/case_timeline.py", title="Case timeline", icon=":material/timeline:", url_path="case"),
-    st.Page("views/log.py", title="Log a challenge", icon=":material/edit_note:", url_path="log"),
-    st.Page(
-        "views/good_practice.py", title="Good practice", icon=":material/thumb_up:", url_path="good-practice"
-    ),
-    st.Page("views/users.py", title="Users", icon=":material/manage_accounts:", url_path="users"),
-    st.Page("views/audit_log.py", title="Audit log", icon=":material/policy:", url_path="audit"),
-    st.Page("views/outbox.py", title="Outbox", icon=":material/outbox:", url_path="outbox"),
-    st.Page("views/respond.py", title="Respond", icon=":material/reply:", url_path="respond"),
-]
+
+
+def _pages() -> list:
+    """The pages, made once per session: making the 16 ``st.Page`` objects (each resolves and checks
+    its file) was 5% of a warm page view's server time. Not shared between sessions: a page object
+    carries whether this run may call it (``st.navigation`` sets it)."""
+    made = st.session_state.get("_iroqa_pages")
+    if made is None:
+        made = st.session_state["_iroqa_pages"] = [
+            st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+            st.Page(
+                "views/meeting.py", title="Challenge meeting", icon=":material/groups:", url_path="meeting"
+            ),
+            st.Page(
+                "views/monthly.py",
+                title="Monthly report",
+                icon=":material/calendar_month:",
+                url_path="monthly",
+            ),
+            st.Page("views/themes.py", title="Themes", icon=":material/category:", url_path="themes"),
+            st.Page(
+                "views/learning.py",
+                title="Impact and process",
+                icon=":material/volunteer_activism:",
+                url_path="impact",
+            ),
+            st.Page("views/qa_grades.py", title="QA checklist", icon=":material/grading:", url_path="qa"),
+            st.Page(
+                "views/quarterly_report.py",
+                title="Quarterly learning report",
+                icon=":material/menu_book:",
+                url_path="quarterly",
+            ),
+            st.Page(
+                "views/annual_report.py",
+                title="Annual report",
+                icon=":material/summarize:",
+                url_path="annual",
+            ),
+            st.Page("views/teams.py", title="Teams", icon=":material/diversity_3:", url_path="teams"),
+            st.Page(
+                "views/case_timeline.py", title="Case timeline", icon=":material/timeline:", url_path="case"
+            ),
+            st.Page("views/log.py", title="Log a challenge", icon=":material/edit_note:", url_path="log"),
+            st.Page(
+                "views/good_practice.py",
+                title="Good practice",
+                icon=":material/thumb_up:",
+                url_path="good-practice",
+            ),
+            st.Page("views/users.py", title="Users", icon=":material/manage_accounts:", url_path="users"),
+            st.Page("views/audit_log.py", title="Audit log", icon=":material/policy:", url_path="audit"),
+            st.Page("views/outbox.py", title="Outbox", icon=":material/outbox:", url_path="outbox"),
+            st.Page("views/respond.py", title="Respond", icon=":material/reply:", url_path="respond"),
+        ]
+    return made
+
+
+pages = _pages()
 if auth.SESSION_KEY not in st.session_state:
     # Not signed in yet: keep the page and query parameters the link asked for (so that after
     # signing in the person lands where the link pointed), without running any page.
@@ -123,7 +147,7 @@ else:
     st.session_state.pop("filters", None)
 
 
-@st.fragment(run_every=live_builds.PAGE_CHECK_SECONDS)
+@st.fragment(run_every=live_builds.FRAGMENT_CHECK_SECONDS)
 def _watch_live_build() -> None:
     """Without dashboard/server.py's /api/live route (``streamlit run dashboard/app.py``, AppTest):
     every second, read the live pointer and the background rebuild's status; when a new build has

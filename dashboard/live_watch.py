@@ -3,11 +3,12 @@
 Streamlit's own way (``st.fragment(run_every=1)``) reruns a fragment on the server every second for
 every open tab: about 0.07 s of CPU per tab per second, so a room of 30 idle tabs needs two cores
 just to sit there. When the app is served by ``dashboard/server.py`` the page asks instead: a few
-lines of script in the page fetch ``/api/live`` once a second (a route beside Streamlit's own that
-reads the live pointer and the rebuilder's status files: well under a millisecond, and no script run)
-and, only when the answer differs from what the page shows, press a hidden "Show the new figures"
-button, which reruns the whole page as any click does (filters and selections kept). Without the
-route (``streamlit run dashboard/app.py``, AppTest) ``app.py`` keeps the fragment.
+lines of script in the page fetch ``/api/live`` every ``PAGE_CHECK_SECONDS`` (0.5 s; a route beside
+Streamlit's own that reads the live pointer and the rebuilder's status files: about 1.7 ms of
+server CPU an answer, and no script run; a hidden tab asks every tenth time, and at once when it is
+shown again) and, only when the answer differs from what the page shows, press a hidden "Show the
+new figures" button, which reruns the whole page as any click does (filters and selections kept).
+Without the route (``streamlit run dashboard/app.py``, AppTest) ``app.py`` keeps the fragment.
 
 The route answers a fingerprint (a short hash of the live build's id and the rebuild state), not
 the id itself, and nothing about the data: it needs no sign-in."""
@@ -78,20 +79,34 @@ _SCRIPT = """<style>.st-key-%(container)s { display: none; }</style>
 <span data-iroqa-live="%(fingerprint)s"></span>
 <script>(function () {
   if (window.__iroqaLiveWatch) return;
-  window.__iroqaLiveWatch = setInterval(async function () {
+  var ticks = 0, asking = false;
+  async function check() {
     var mark = document.querySelector('[data-iroqa-live]');
-    if (!mark) return;
+    if (!mark || asking) return;
+    asking = true;
     try {
       var r = await fetch(new URL('api/live', window.location.href).pathname, {cache: 'no-store'});
       if (!r.ok) return;
       var now = (await r.json()).fingerprint;
-      if (now !== mark.dataset.iroqaLive && mark.dataset.pressed !== now) {
+      mark = document.querySelector('[data-iroqa-live]');  // the page may have rerun meanwhile
+      if (mark && now !== mark.dataset.iroqaLive && mark.dataset.pressed !== now) {
         mark.dataset.pressed = now;
         var b = document.querySelector('.st-key-%(button)s button');
         if (b) b.click();
       }
-    } catch (e) {}
+    } catch (e) {
+    } finally {
+      asking = false;
+    }
+  }
+  window.__iroqaLiveWatch = setInterval(function () {
+    ticks += 1;
+    if (document.visibilityState === 'hidden' && ticks %% %(hidden_every)d) return;
+    check();
   }, %(interval)d);
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'visible') check();
+  });
 })();</script>"""
 
 
@@ -106,6 +121,7 @@ def watch(current: LiveBuild | None, state: str) -> None:
                 "fingerprint": json.dumps(fingerprint(current, state))[1:-1],
                 "button": BUTTON_KEY,
                 "interval": int(live_builds.PAGE_CHECK_SECONDS * 1000),
+                "hidden_every": live_builds.HIDDEN_CHECK_EVERY,
             },
             unsafe_allow_javascript=True,
         )

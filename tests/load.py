@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import dataclasses
 import os
 import shutil
@@ -376,7 +377,15 @@ def run(
     runners = {"ws": _run_ws, "browser": _run_browser}
     if client not in runners:
         raise ValueError(f"client must be ws or browser, not {client!r}")
-    asyncio.run(runners[client](home, viewers, rounds, idle, out or say, port))
+    work = runners[client](home, viewers, rounds, idle, out or say, port)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # none in this thread, as from the command line
+        asyncio.run(work)
+        return
+    # a loop already runs here (pytest after Playwright's sync API): run ours in a thread of its own
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, work).result()
 
 
 def main(argv: list[str] | None = None) -> int:
