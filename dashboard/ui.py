@@ -688,13 +688,15 @@ def highlight(df: pl.DataFrame, mask: Sequence[bool], *, hidden: Sequence[str] =
     The ``hidden`` columns (downloaded, not shown) are left out of it: Streamlit renders a Styler
     cell by cell on every run (the meeting list's 60 rows: ~45 ms with its 10 hidden columns,
     ~22 ms without), and a row's position, which a selection gives, is the same either way."""
+    import numpy as np
+    import pandas as pd
+
     pdf = df.drop([c for c in hidden if c in df.columns]).to_pandas()
-    flags = [bool(m) for m in mask]
-
-    def row_style(row):
-        return [OVERDUE_STYLE if flags[row.name] else "" for _ in row]
-
-    return pdf.style.apply(row_style, axis=1)
+    flags = np.asarray([bool(m) for m in mask], dtype=bool)
+    # every cell's style at once (a function per row cost a third of the Styler's time)
+    styles = np.where(flags[:, None], OVERDUE_STYLE, "")
+    styles = np.broadcast_to(styles, (len(pdf), len(pdf.columns)))
+    return pdf.style.apply(lambda _: pd.DataFrame(styles, index=pdf.index, columns=pdf.columns), axis=None)
 
 
 ROLE_WORDS = {"analyst": "analyst", "admin": "administrator"}

@@ -48,3 +48,17 @@ def test_a_table_on_a_page_shows_the_frames_rows():
     shown = at.dataframe[0].value
     assert list(shown["Case ref"]) == ["C-1", "C-2"]
     assert str(shown["Response due"].iloc[0])[:10] == "2026-12-04"
+
+
+def test_the_overdue_rows_are_coloured_in_every_shown_column_and_only_they():
+    df = pl.DataFrame(
+        {"Case ref": ["C-1", "C-2", "C-3"], "Days open": [3, 4, 5], "child_id": ["a", "b", "c"]}
+    )
+    styler = ui.highlight(df, [True, False, True], hidden=["child_id"])
+    styler._compute()  # what Streamlit does before it sends the styles
+    assert list(styler.data.columns) == ["Case ref", "Days open"]  # the hidden column is left out
+    coloured = {cell for cell, css in styler.ctx.items() if ("background-color", "#fde0dc") in css}
+    assert coloured == {(0, 0), (0, 1), (2, 0), (2, 1)}
+    empty = ui.highlight(df.head(0), [], hidden=["child_id"])
+    empty._compute()
+    assert not empty.ctx
