@@ -95,7 +95,7 @@ def save_to_email(
     if times:
         record(
             f"save to email{label} over {len(times)} (median / max)",
-            f"{statistics.median(times):.2f} s / {max(times):.2f} s  {load_average()}",
+            f"{statistics.median(times):8.2f} s / {max(times):.2f} s  {load_average()}",
         )
     return times
 

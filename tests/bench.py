@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -70,8 +71,6 @@ class Measured:
 
 
 def measure(cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None) -> Measured:
-    import subprocess
-
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
@@ -322,9 +321,13 @@ def main(argv: list[str] | None = None) -> int:
         stop_rebuilder(settings.Paths(home))
         if args.viewers:
             print(f"A room of {args.viewers} viewers against the served app (tests/load.py):", flush=True)
-            from tests.load import run as room_of_viewers
-
-            room_of_viewers(home, viewers=args.viewers, out=record)
+            # in a process of its own: this one has rendered every page with AppTest, and its
+            # leftover threads would share the two cores with the clients and the server
+            subprocess.run(
+                [sys.executable, "-m", "tests.load", "--home", str(home), "--viewers", str(args.viewers)],
+                cwd=Path(__file__).resolve().parent.parent,
+                check=False,
+            )
         print(f"\nThe ladder (issue 14), {args.scale} scale:\n\n{ladder(args.scale)}\n", flush=True)
     return 0
 

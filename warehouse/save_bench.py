@@ -151,8 +151,8 @@ def save_to_visible(p: Paths, n: int = 5, record: Record = print_figure, label: 
     if times:
         check = live.PAGE_CHECK_SECONDS
         record(
-            f"save to visible{label} over {len(times)}, median / max (+ {check:.0f} s page check)",
-            f"{statistics.median(times) + check:.2f} s / {max(times) + check:.2f} s  {load_average()}",
+            f"save to visible{label} over {len(times)}, median / max (+ {check:g} s page check)",
+            f"{statistics.median(times) + check:8.2f} s / {max(times) + check:.2f} s  {load_average()}",
         )
     return times
 
