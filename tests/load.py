@@ -104,6 +104,27 @@ def _new_build(p: Paths) -> tuple[store.LiveBuild, str]:
     ), f"{built_at[11:16]} UTC"
 
 
+async def _rounds(out, clients: list, click, rounds: int, pid: int, rss0: float) -> tuple[float, float]:
+    """Every client clicks through every page: a first (cold) round, then ``rounds - 1`` warm ones,
+    timed with the server's CPU; prints the figures (:func:`_report_rounds`). Returns the warm
+    rounds' wall time and this process's own CPU in them (the clients')."""
+    viewers = len(clients)
+    out("server memory per session", f"{(_rss_mb(pid) - rss0) / viewers:8.1f} MB (RSS {rss0:.0f} MB before)")
+    cold: list[float] = []
+    stuck: list[tuple[str, str]] = []  # (page, what the client showed)
+    await asyncio.gather(*(click(c, _order(i), cold, stuck) for i, c in enumerate(clients)))
+    times: list[float] = []
+    by_page: dict[str, list[float]] = {}
+    cpu0, wall0, own0 = _cpu_seconds(pid), time.perf_counter(), time.process_time()
+    load0 = os.getloadavg()[0]
+    for _ in range(max(1, rounds - 1)):
+        await asyncio.gather(*(click(c, _order(i), times, stuck, by_page) for i, c in enumerate(clients)))
+    cpu, wall = _cpu_seconds(pid) - cpu0, time.perf_counter() - wall0
+    own = time.process_time() - own0
+    _report_rounds(out, cold, times, by_page, stuck, cpu, wall, load0, pid, rss0, viewers)
+    return wall, own
+
+
 def _report_rounds(out, cold, times, by_page, stuck, cpu, wall, load0, pid, rss0, viewers) -> None:
     """The figures of the rounds: cold (the first round) and warm page times, per page, the server's
     CPU and memory, and the views that did not finish."""
@@ -190,24 +211,7 @@ async def _run_browser(
             started = time.perf_counter()
             pages = await asyncio.gather(*(_viewer_sign_in(browser, url, n) for n in names))
             out(f"{viewers} viewers signed in", f"{time.perf_counter() - started:8.1f} s")
-            out(
-                "server memory per session",
-                f"{(_rss_mb(pid) - rss0) / viewers:8.1f} MB (RSS {rss0:.0f} MB before)",
-            )
-
-            warm: list[float] = []
-            stuck: list[tuple[str, str]] = []  # (page, what the browser showed)
-            await asyncio.gather(*(_click_through(pg, _order(i), warm, stuck) for i, pg in enumerate(pages)))
-            times: list[float] = []
-            by_page: dict[str, list[float]] = {}
-            cpu0, wall0 = _cpu_seconds(pid), time.perf_counter()
-            load0 = os.getloadavg()[0]
-            for _ in range(max(1, rounds - 1)):
-                await asyncio.gather(
-                    *(_click_through(pg, _order(i), times, stuck, by_page) for i, pg in enumerate(pages))
-                )
-            cpu, wall = _cpu_seconds(pid) - cpu0, time.perf_counter() - wall0
-            _report_rounds(out, warm, times, by_page, stuck, cpu, wall, load0, pid, rss0, viewers)
+            await _rounds(out, pages, _click_through, rounds, pid, rss0)
 
             await asyncio.sleep(3)
             cpu0, t0 = _cpu_seconds(pid), time.perf_counter()
@@ -295,25 +299,7 @@ async def _run_ws(home: Path, viewers: int, rounds: int, idle: float, out, port:
             started = time.perf_counter()
             await asyncio.gather(*(_ws_sign_in(s, live_watch, PAGE_CHECK_SECONDS) for s in tabs))
             out(f"{viewers} viewers signed in (session cookie)", f"{time.perf_counter() - started:8.1f} s")
-            out(
-                "server memory per session",
-                f"{(_rss_mb(pid) - rss0) / viewers:8.1f} MB (RSS {rss0:.0f} MB before)",
-            )
-
-            cold: list[float] = []
-            stuck: list[tuple[str, str]] = []  # (page, what the tab showed)
-            await asyncio.gather(*(_ws_click_through(s, _order(i), cold, stuck) for i, s in enumerate(tabs)))
-            times: list[float] = []
-            by_page: dict[str, list[float]] = {}
-            cpu0, wall0, own0 = _cpu_seconds(pid), time.perf_counter(), time.process_time()
-            load0 = os.getloadavg()[0]
-            for _ in range(max(1, rounds - 1)):
-                await asyncio.gather(
-                    *(_ws_click_through(s, _order(i), times, stuck, by_page) for i, s in enumerate(tabs))
-                )
-            cpu, wall = _cpu_seconds(pid) - cpu0, time.perf_counter() - wall0
-            own = time.process_time() - own0
-            _report_rounds(out, cold, times, by_page, stuck, cpu, wall, load0, pid, rss0, viewers)
+            wall, own = await _rounds(out, tabs, _ws_click_through, rounds, pid, rss0)
             out(
                 "the ws clients' own CPU, warm rounds",
                 f"{own / wall:8.2f} cores (all {viewers} in this process)",
